@@ -1,0 +1,14 @@
+/* Output of the guest runtime. printf is the runtime's own (guests/runtime/rt_printf.c) on
+ * every ISA and on the host, so that output is byte-identical everywhere: doubles are
+ * formatted from their exact binary value and correctly rounded. Supported conversions:
+ * %d %i %u %x %X %o %c %s %p %% with the l and ll length modifiers, %e %f %g with precision,
+ * flags "-0+ " and field widths. %g without a precision prints 17 significant digits,
+ * enough to read the same double back (round-trip exact). */
+#ifndef RT_STDIO_H
+#define RT_STDIO_H
+#include <stddef.h>
+int printf(const char *format, ...);
+int snprintf(char *buffer, size_t size, const char *format, ...);
+int putchar(int c);
+int puts(const char *s);
+#endif

@@ -1,0 +1,125 @@
+/* The guest heap: a segregated-fit allocator over the region the host maps.
+ *
+ * Every block carries an 8-byte header (its payload size) so that free() needs no size
+ * and payloads stay 8-byte aligned, as SPARC doubles require. Small sizes (up to 1 KiB)
+ * are recycled through exact-size free lists; larger ones first-fit through a list.
+ * rt_alloc_typed tells the migration runtime what each block holds via rt_on_alloc.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+#define ALIGN 8u
+#define SMALL_LIMIT 1024u
+#define NUM_SMALL (SMALL_LIMIT / ALIGN + 1)
+
+struct header {
+    uint32_t size;  /* payload bytes, a multiple of ALIGN */
+    uint32_t magic; /* guards against freeing a pointer the allocator never returned */
+};
+
+struct free_block {
+    struct header h;
+    struct free_block *next;
+};
+
+#define MAGIC_USED 0xA110C8EDu
+#define MAGIC_FREE 0xF4EEB10Cu
+
+static char *heap_next, *heap_end;
+static struct free_block *small_free[NUM_SMALL];
+static struct free_block *large_free;
+
+__attribute__((weak)) void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size)
+{
+    (void)pointer, (void)type_id, (void)count, (void)element_size;
+}
+
+__attribute__((weak)) void rt_on_free(void *pointer) { (void)pointer; }
+
+static void heap_init(void)
+{
+    heap_next = (char *)rt_hypercall(RT_HC_HEAP_BASE, 0, 0, 0);
+    heap_end = heap_next + rt_hypercall(RT_HC_HEAP_SIZE, 0, 0, 0);
+}
+
+static void *raw_alloc(size_t size)
+{
+    struct header *h;
+    struct free_block **link;
+    size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (size == 0)
+        size = ALIGN;
+    if (size <= SMALL_LIMIT && small_free[size / ALIGN]) {
+        struct free_block *b = small_free[size / ALIGN];
+        small_free[size / ALIGN] = b->next;
+        b->h.magic = MAGIC_USED;
+        return (char *)b + sizeof(struct header);
+    }
+    if (size > SMALL_LIMIT) {
+        for (link = &large_free; *link; link = &(*link)->next) {
+            if ((*link)->h.size >= size) {
+                struct free_block *b = *link;
+                *link = b->next;
+                b->h.magic = MAGIC_USED;
+                return (char *)b + sizeof(struct header);
+            }
+        }
+    }
+    if (heap_next == NULL)
+        heap_init();
+    if ((size_t)(heap_end - heap_next) < size + sizeof(struct header))
+        rt_panic("out of memory: the guest heap is exhausted");
+    h = (struct header *)heap_next;
+    heap_next += sizeof(struct header) + size;
+    h->size = (uint32_t)size;
+    h->magic = MAGIC_USED;
+    return h + 1;
+}
+
+static void raw_free(void *pointer)
+{
+    struct free_block *b = (struct free_block *)((struct header *)pointer - 1);
+    if (b->h.magic != MAGIC_USED)
+        rt_panic("free() of a pointer that is not an allocated block");
+    b->h.magic = MAGIC_FREE;
+    if (b->h.size <= SMALL_LIMIT) {
+        b->next = small_free[b->h.size / ALIGN];
+        small_free[b->h.size / ALIGN] = b;
+    } else {
+        b->next = large_free;
+        large_free = b;
+    }
+}
+
+void *rt_alloc_typed(int type_id, size_t count, size_t element_size)
+{
+    void *p;
+    if (element_size && count > (size_t)-1 / element_size)
+        rt_panic("allocation size overflows");
+    p = raw_alloc(count * element_size);
+    rt_on_alloc(p, type_id, count, element_size);
+    return p;
+}
+
+void rt_free_typed(void *pointer)
+{
+    if (pointer == NULL)
+        return;
+    rt_on_free(pointer);
+    raw_free(pointer);
+}
+
+void *malloc(size_t size) { return rt_alloc_typed(-1, size, 1); }
+
+void *calloc(size_t count, size_t size)
+{
+    void *p = rt_alloc_typed(-1, count, size);
+    memset(p, 0, count * size);
+    return p;
+}
+
+void free(void *pointer) { rt_free_typed(pointer); }

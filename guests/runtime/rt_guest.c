@@ -1,0 +1,42 @@
+/* Start-up and the hypercall trap of an emulated guest (no OS underneath).
+ *
+ * The host loads the ELF, sets the stack pointer, places argc/argv in the first two
+ * argument registers and starts at _start. A hypercall is a trap the host catches:
+ *   mipsel: `syscall` with the number in $v0 and arguments in $a0-$a2, result in $v0;
+ *   sparc:  `ta 0x10` with the number in %g1 and arguments in %o0-%o2, result in %o0.
+ * (See testbed/emu/isa.py for the host side of each.)
+ */
+#include "rt.h"
+
+extern int main(int argc, char **argv);
+
+long rt_hypercall(long number, long a0, long a1, long a2)
+{
+#if defined(__mips__)
+    register long v0 __asm__("$2") = number;
+    register long r4 __asm__("$4") = a0;
+    register long r5 __asm__("$5") = a1;
+    register long r6 __asm__("$6") = a2;
+    __asm__ __volatile__("syscall" : "+r"(v0) : "r"(r4), "r"(r5), "r"(r6) : "memory");
+    return v0;
+#elif defined(__sparc__)
+    register long g1 __asm__("g1") = number;
+    register long o0 __asm__("o0") = a0;
+    register long o1 __asm__("o1") = a1;
+    register long o2 __asm__("o2") = a2;
+    __asm__ __volatile__("ta 0x10" : "+r"(o0) : "r"(g1), "r"(o1), "r"(o2) : "memory");
+    return o0;
+#else
+#error "rt_guest.c is for the emulated ISAs; the host build uses rt_host.c"
+#endif
+}
+
+void _start(int argc, char **argv) __attribute__((noreturn, section(".text.start")));
+void _start(int argc, char **argv)
+{
+    int status = main(argc, argv);
+    rt_flush();
+    rt_hypercall(RT_HC_EXIT, status, 0, 0);
+    for (;;) {
+    }
+}

@@ -1,0 +1,62 @@
+/* The host (native) side of the runtime's hypercalls, for reference runs.
+ *
+ * Compiled with the system C library; everything else of the runtime (printf, allocator,
+ * math) is the same code as on the guests, so that output is byte-identical. Exit and
+ * panic statuses match what the emulator reports for a guest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RT_HC_EXIT 1
+#define RT_HC_WRITE 2
+#define RT_HC_HEAP_BASE 3
+#define RT_HC_HEAP_SIZE 4
+#define RT_HC_PANIC 5
+#define RT_HC_MARK 6
+
+static const long host_heap_size = 1L << 30;
+
+long rt_hypercall(long number, long a0, long a1, long a2)
+{
+    static void *heap;
+    (void)a2;
+    switch (number) {
+    case RT_HC_EXIT:
+        _exit((int)a0);
+    case RT_HC_WRITE: {
+        const char *p = (const char *)a1;
+        long left = a2;
+        while (left > 0) {
+            ssize_t n = write((int)a0, p, (size_t)left);
+            if (n <= 0)
+                _exit(120);
+            p += n;
+            left -= n;
+        }
+        return a2;
+    }
+    case RT_HC_HEAP_BASE:
+        if (heap == NULL) {
+            heap = mmap(NULL, (size_t)host_heap_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (heap == MAP_FAILED)
+                _exit(121);
+        }
+        return (long)heap;
+    case RT_HC_HEAP_SIZE:
+        return host_heap_size;
+    case RT_HC_PANIC: {
+        const char prefix[] = "guest panic: ";
+        (void)!write(2, prefix, sizeof prefix - 1);
+        (void)!write(2, (const char *)a0, (size_t)a1);
+        (void)!write(2, "\n", 1);
+        _exit(134);
+    }
+    case RT_HC_MARK:
+        return 0;
+    default:
+        return -1;
+    }
+}

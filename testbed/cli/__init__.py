@@ -1,0 +1,52 @@
+"""The ``testbed`` command. Each command group lives in its own module of this package and
+registers its sub-commands; the library layers below never import from here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from testbed.errors import TestbedError
+
+# Modules with a ``register(subparsers)`` function, in the order --help lists them.
+COMMAND_MODULES = (
+    "testbed.cli.guest",
+    "testbed.cli.net",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="testbed",
+        description="Emulated heterogeneous-cluster testbed for process migration "
+        "(little-endian MIPS DECstation <-> big-endian SPARCstation over simulated Ethernet).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command group not written yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TestbedError as exc:
+        print(f"testbed: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("testbed: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

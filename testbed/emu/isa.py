@@ -1,0 +1,280 @@
+"""One small class per guest ISA: registers, calling convention, hypercall trap, CPU set-up,
+instruction classes for the cost model, and disassembly for fault reports.
+
+Everything architecture-specific that the emulator needs lives here (the way Qiling
+separates arch from loader and OS); guest.py is written against the ``Isa`` interface.
+"""
+
+from __future__ import annotations
+
+import struct
+from abc import ABC, abstractmethod
+from functools import cache
+
+import capstone
+import unicorn
+from unicorn import mips_const as M
+from unicorn import sparc_const as S
+
+from testbed.errors import unknown_name
+
+# Instruction classes of the cost model; machine profiles give cycles for each.
+CLASSES = ("alu", "branch", "load", "store", "mul", "div", "fadd", "fmul", "fdiv", "fother", "trap")
+CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+
+
+class Isa(ABC):
+    """The host's view of one guest instruction-set architecture."""
+
+    name: str
+    big_endian: bool
+    uc_arch: int
+    uc_mode: int
+    pc: int
+    sp: int
+    link: int  # return-address register
+    args: tuple[int, ...]  # argument registers, in order
+    hypercall_intno: int
+
+    def new_uc(self) -> unicorn.Uc:
+        uc = unicorn.Uc(self.uc_arch, self.uc_mode)
+        self.setup_cpu(uc)
+        return uc
+
+    def setup_cpu(self, uc: unicorn.Uc) -> None:  # noqa: B027 - optional hook
+        """ISA-specific CPU state before the first instruction (FPU enable, mode bits)."""
+
+    @abstractmethod
+    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
+        """(number, a0, a1, a2) of the hypercall that trapped."""
+
+    @abstractmethod
+    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
+        """Deliver the result and leave the CPU ready to resume after the trap."""
+
+    def initial_sp(self, top: int) -> int:
+        """Stack pointer for entry at a function, given the first free byte above."""
+        return (top - 64) & ~0xF
+
+    def set_link(self, uc: unicorn.Uc, sentinel: int) -> None:
+        """Make a return from the entry function land on ``sentinel``."""
+        uc.reg_write(self.link, sentinel)
+
+    def word(self, value: int) -> bytes:
+        return struct.pack(">I" if self.big_endian else "<I", value & 0xFFFFFFFF)
+
+    def unpack_word(self, data: bytes) -> int:
+        return struct.unpack(">I" if self.big_endian else "<I", data)[0]
+
+    @abstractmethod
+    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
+        """Instruction count per class (indexed like CLASSES) of a block of code."""
+
+    @abstractmethod
+    def disassemble(self, code: bytes, address: int) -> str:
+        """One instruction as text, for fault reports."""
+
+    @abstractmethod
+    def describe_trap(self, intno: int) -> str:
+        """What an unexpected trap number means on this ISA."""
+
+
+class MipsEl(Isa):
+    """Little-endian MIPS I (R3000), o32 calling convention, ``syscall`` hypercalls."""
+
+    name = "mipsel"
+    big_endian = False
+    uc_arch = unicorn.UC_ARCH_MIPS
+    uc_mode = unicorn.UC_MODE_MIPS32 | unicorn.UC_MODE_LITTLE_ENDIAN
+    pc = M.UC_MIPS_REG_PC
+    sp = M.UC_MIPS_REG_SP
+    link = M.UC_MIPS_REG_RA
+    args = (M.UC_MIPS_REG_A0, M.UC_MIPS_REG_A1, M.UC_MIPS_REG_A2, M.UC_MIPS_REG_A3)
+    hypercall_intno = 17  # EXCP_SYSCALL; the PC is already past the syscall
+
+    _LOADS = frozenset("lb lbu lh lhu lw lwl lwr lwc1 ldc1 ll".split())
+    _STORES = frozenset("sb sh sw swl swr swc1 sdc1 sc".split())
+    _TRAPS = frozenset("syscall break teq tne tge tgeu tlt tltu teqi tnei tgei tgeiu tlti tltiu".split())
+
+    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
+        return (
+            uc.reg_read(M.UC_MIPS_REG_V0),
+            uc.reg_read(M.UC_MIPS_REG_A0),
+            uc.reg_read(M.UC_MIPS_REG_A1),
+            uc.reg_read(M.UC_MIPS_REG_A2),
+        )
+
+    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
+        uc.reg_write(M.UC_MIPS_REG_V0, value & 0xFFFFFFFF)
+
+    @staticmethod
+    @cache
+    def _cs() -> capstone.Cs:
+        return capstone.Cs(capstone.CS_ARCH_MIPS, capstone.CS_MODE_MIPS32 | capstone.CS_MODE_LITTLE_ENDIAN)
+
+    def _class_of(self, mnemonic: str) -> str:
+        m = mnemonic
+        if m in self._LOADS:
+            return "load"
+        if m in self._STORES:
+            return "store"
+        if m in self._TRAPS:
+            return "trap"
+        if m in ("mult", "multu"):
+            return "mul"
+        if m in ("div", "divu"):
+            return "div"
+        if m[0] in "bj" and m not in ("break",):
+            return "branch"
+        if m.endswith((".d", ".s", ".w")) or m in ("mfc1", "mtc1", "cfc1", "ctc1"):
+            base = m.split(".")[0]
+            if base in ("add", "sub"):
+                return "fadd"
+            if base == "mul":
+                return "fmul"
+            if base in ("div", "sqrt"):
+                return "fdiv"
+            return "fother"
+        return "alu"
+
+    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
+        counts = [0] * len(CLASSES)
+        decoded = 0
+        for insn in self._cs().disasm(code, address):
+            counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
+            decoded += 1
+        counts[CLASS_INDEX["alu"]] += len(code) // 4 - decoded  # undecodable: price as alu
+        return tuple(counts)
+
+    def disassemble(self, code: bytes, address: int) -> str:
+        for insn in self._cs().disasm(code[:4], address):
+            return f"{insn.mnemonic} {insn.op_str}".strip()
+        return f".word {self.unpack_word(code[:4]):#010x}"
+
+    def describe_trap(self, intno: int) -> str:
+        names = {
+            2: "TLB load miss", 3: "TLB store miss", 10: "bus error", 12: "address error on load",
+            13: "address error on store (unaligned or kernel address)", 18: "break instruction",
+            20: "reserved (illegal) instruction", 21: "coprocessor unusable",
+            22: "integer overflow", 23: "trap instruction (division by zero check)",
+        }
+        return names.get(intno, f"exception {intno}")
+
+
+class Sparc32(Isa):
+    """Big-endian 32-bit SPARC V8 with flat register windows (-mflat), ``ta 0x10``."""
+
+    name = "sparc"
+    big_endian = True
+    uc_arch = unicorn.UC_ARCH_SPARC
+    uc_mode = unicorn.UC_MODE_SPARC32 | unicorn.UC_MODE_BIG_ENDIAN
+    pc = S.UC_SPARC_REG_PC
+    sp = S.UC_SPARC_REG_SP
+    link = S.UC_SPARC_REG_O7
+    args = (S.UC_SPARC_REG_O0, S.UC_SPARC_REG_O1, S.UC_SPARC_REG_O2, S.UC_SPARC_REG_O3)
+    hypercall_intno = 0x80 + 0x10  # `ta N` reaches UC_HOOK_INTR as 0x80 + N
+
+    # PSR: S (supervisor), PS, EF (FPU enable). The CPU starts in user mode with the FPU
+    # off; reading PSR before writing it crashes the Python binding, so only write it.
+    PSR_INIT = 0x10C0
+
+    def setup_cpu(self, uc: unicorn.Uc) -> None:
+        uc.reg_write(S.UC_SPARC_REG_PSR, self.PSR_INIT)
+
+    def initial_sp(self, top: int) -> int:
+        # 64-byte register save area + hidden struct pointer + 6 argument words, 8-aligned
+        return (top - 128) & ~0x7
+
+    def set_link(self, uc: unicorn.Uc, sentinel: int) -> None:
+        uc.reg_write(self.link, sentinel - 8)  # retl returns to %o7 + 8
+
+    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
+        return (
+            uc.reg_read(S.UC_SPARC_REG_G1),
+            uc.reg_read(S.UC_SPARC_REG_O0),
+            uc.reg_read(S.UC_SPARC_REG_O1),
+            uc.reg_read(S.UC_SPARC_REG_O2),
+        )
+
+    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
+        uc.reg_write(S.UC_SPARC_REG_O0, value & 0xFFFFFFFF)
+        # Unicorn leaves NPC stale after a `ta` hook, so the next instruction would run
+        # twice; writing PC to itself resets NPC to PC + 4.
+        uc.reg_write(self.pc, uc.reg_read(self.pc))
+
+    _MUL_OP3 = frozenset({0x0A, 0x0B, 0x1A, 0x1B, 0x24})
+    _DIV_OP3 = frozenset({0x0E, 0x0F, 0x1E, 0x1F})
+    _STORE_OP3 = frozenset({0x04, 0x05, 0x06, 0x07, 0x14, 0x15, 0x16, 0x17, 0x24, 0x25, 0x26, 0x27,
+                            0x34, 0x35, 0x36, 0x37})
+    _FADD_OPF = frozenset({0x41, 0x42, 0x43, 0x45, 0x46, 0x47})
+    _FMUL_OPF = frozenset({0x49, 0x4A, 0x4B, 0x69, 0x6E})
+    _FDIV_OPF = frozenset({0x4D, 0x4E, 0x4F, 0x29, 0x2A, 0x2B})
+
+    def _class_of(self, w: int) -> str:
+        # Capstone cannot decode several V8 instructions that -mflat emits (ldd/std, ...),
+        # so classify from the op / op2 / op3 / opf bit fields of the V8 manual.
+        op = w >> 30
+        if op == 1:
+            return "branch"  # call
+        if op == 0:
+            return "branch" if (w >> 22) & 7 in (2, 6, 7) else "alu"  # Bicc/FBfcc/CBccc; sethi
+        op3 = (w >> 19) & 0x3F
+        if op == 3:
+            return "store" if op3 in self._STORE_OP3 else "load"
+        if op3 in self._MUL_OP3:
+            return "mul"
+        if op3 in self._DIV_OP3:
+            return "div"
+        if op3 in (0x38, 0x39):
+            return "branch"  # jmpl, rett
+        if op3 == 0x3A:
+            return "trap"  # ticc
+        if op3 == 0x34:
+            opf = (w >> 5) & 0x1FF
+            if opf in self._FADD_OPF:
+                return "fadd"
+            if opf in self._FMUL_OPF:
+                return "fmul"
+            if opf in self._FDIV_OPF:
+                return "fdiv"
+            return "fother"
+        if op3 == 0x35:
+            return "fother"  # fcmp
+        return "alu"
+
+    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
+        counts = [0] * len(CLASSES)
+        for (w,) in struct.iter_unpack(">I", code[: len(code) & ~3]):
+            counts[CLASS_INDEX[self._class_of(w)]] += 1
+        return tuple(counts)
+
+    @staticmethod
+    @cache
+    def _cs() -> capstone.Cs:
+        return capstone.Cs(capstone.CS_ARCH_SPARC, capstone.CS_MODE_BIG_ENDIAN)
+
+    def disassemble(self, code: bytes, address: int) -> str:
+        for insn in self._cs().disasm(code[:4], address):
+            return f"{insn.mnemonic} {insn.op_str}".strip()
+        w = self.unpack_word(code[:4])
+        return f".word {w:#010x} (op={w >> 30} op3={(w >> 19) & 0x3F:#x}; not decodable by capstone)"
+
+    def describe_trap(self, intno: int) -> str:
+        names = {
+            1: "instruction access exception", 2: "illegal instruction", 3: "privileged instruction",
+            4: "FPU disabled", 5: "register window overflow", 6: "register window underflow",
+            7: "unaligned memory access", 8: "floating-point exception", 9: "data access exception",
+            0x2A: "integer division by zero",
+        }
+        if intno >= 0x80:
+            return f"software trap ta {intno - 0x80:#x}"
+        return names.get(intno, f"trap type {intno:#x}")
+
+
+ISAS: dict[str, Isa] = {"mipsel": MipsEl(), "sparc": Sparc32()}
+
+
+def isa(name: str) -> Isa:
+    if name not in ISAS:
+        raise unknown_name("ISA", name, list(ISAS))
+    return ISAS[name]

@@ -1,0 +1,42 @@
+"""One exception family: every user-facing failure is a TestbedError with a readable message.
+
+The CLI prints ``testbed: error: <message>`` and exits non-zero; it never shows a traceback
+for these. A message says what went wrong, where, and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class TestbedError(Exception):
+    """Base class of every error the CLI reports as one readable message."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+
+class ConfigError(TestbedError):
+    """Bad user input: unknown program, size, ISA, machine, malformed profile or experiment."""
+
+
+class ToolchainError(TestbedError):
+    """A cross compiler is missing or a guest build failed."""
+
+
+class GuestFault(TestbedError):
+    """The emulated guest crashed: unmapped access, illegal instruction, unaligned access."""
+
+
+class BudgetExhausted(GuestFault):
+    """The guest ran past its instruction budget (most likely it never ends)."""
+
+
+class StreamError(TestbedError):
+    """A migration stream was refused: damaged, truncated, foreign or inconsistent."""
+
+
+class TransferFailed(TestbedError):
+    """The simulated link failed during a transfer."""
+
+
+def unknown_name(kind: str, name: str, valid: list[str] | tuple[str, ...]) -> ConfigError:
+    """The standard error for an unknown name, listing the valid ones."""
+    return ConfigError(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(sorted(valid))}")

@@ -1,0 +1,67 @@
+"""The registry of guest programs and their problem sizes.
+
+Each program is plain C in guests/programs/NAME.c taking its problem size as argv[1].
+Sizes: ``small`` (fast, for tests), ``paper1`` / ``paper2`` (the original measurements'
+two sizes), or an explicit positive integer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from testbed import GUESTS_DIR
+from testbed.errors import ConfigError, unknown_name
+
+PROGRAM_DIR = GUESTS_DIR / "programs"
+SIZE_NAMES = ("small", "paper1", "paper2")
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    description: str
+    size_meaning: str  # what the integer size counts
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def source(self) -> Path:
+        return PROGRAM_DIR / f"{self.name}.c"
+
+    def size_value(self, size: str | int) -> int:
+        """The integer problem size for a size name or an integer (given as int or text)."""
+        if isinstance(size, int) or (isinstance(size, str) and size.isdigit()):
+            n = int(size)
+            if n <= 0:
+                raise ConfigError(f"size of {self.name} must be positive, not {n}")
+            return n
+        if size not in self.sizes:
+            raise ConfigError(
+                f"unknown size {size!r} for {self.name}; valid sizes: {', '.join(SIZE_NAMES)} "
+                f"or a positive integer ({self.size_meaning})"
+            )
+        return self.sizes[size]
+
+    def argv(self, size: str | int) -> list[str]:
+        return [self.name, str(self.size_value(size))]
+
+
+PROGRAMS: dict[str, Program] = {
+    p.name: p
+    for p in (
+        Program("linpack", "LU factorisation with partial pivoting and solve of Ax=b (dense, doubles)",
+                "matrix order n", {"small": 24, "paper1": 200, "paper2": 1000}),
+        Program("bitonic", "bitonic sort of random keys kept in a heap-allocated binary tree",
+                "number of keys, a power of two", {"small": 64, "paper1": 2048, "paper2": 8192}),
+        Program("test_pointer", "synthetic pointer-rich data: trees, shared references, cycles",
+                "number of tree nodes", {"small": 40, "paper1": 24000, "paper2": 66000}),
+        Program("matmul", "blocked matrix multiplication, master handing row blocks to workers",
+                "matrix order n", {"small": 24, "paper1": 128, "paper2": 256}),
+    )
+}
+
+
+def program(name: str) -> Program:
+    if name not in PROGRAMS:
+        raise unknown_name("program", name, list(PROGRAMS))
+    return PROGRAMS[name]
