@@ -22,7 +22,11 @@ class ToolchainError(TestbedError):
 
 
 class GuestFault(TestbedError):
-    """The emulated guest crashed: unmapped access, illegal instruction, unaligned access."""
+    """The emulated guest crashed: unmapped access, illegal instruction, unaligned access.
+
+    ``output`` holds what the guest printed before it crashed."""
+
+    output: str = ""
 
 
 class BudgetExhausted(GuestFault):

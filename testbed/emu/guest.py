@@ -128,7 +128,10 @@ class Guest:
         *,
         budget: int = DEFAULT_BUDGET,
         heap_size: int | None = None,
+        counting: bool = True,
     ) -> None:
+        """``counting=False`` runs with no block hook at all (no pricing, no budget): only
+        for measuring the emulator's raw speed in benchmarks."""
         self.path = Path(elf_path)
         self.machine = machine
         self.isa = machine.isa
@@ -154,7 +157,7 @@ class Guest:
         self._load_elf()
         self._map_runtime_regions()
         self._setup_entry(argv)
-        self._install_hooks(budget)
+        self._install_hooks(budget if counting else None)
         self.classifier = BlockClassifier(self.isa, lambda a, s: bytes(self.uc.mem_read(a, s)))
 
     # ---- loading ----
@@ -230,7 +233,7 @@ class Guest:
         self.isa.set_link(self.uc, SENTINEL)
         self.pc = self.entry
 
-    def _install_hooks(self, budget: int) -> None:
+    def _install_hooks(self, budget: int | None) -> None:
         slots = (self.text_hi - self.text_lo + 3) // 4
         self._counts = np.zeros(slots, dtype=np.uint64)
         self._sizes = np.zeros(slots, dtype=np.uint32)
@@ -239,10 +242,19 @@ class Guest:
         c.slots = slots
         c.counts = self._counts.ctypes.data
         c.sizes = self._sizes.ctypes.data
-        c.budget = budget
+        c.budget = budget if budget is not None else 2**64 - 1
         c.emu_stop = ctypes.cast(_ucmod.uclib.uc_emu_stop, ctypes.c_void_p).value
         self._counter = c
         self._budget = budget
+        self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
+        self.uc.hook_add(
+            unicorn.UC_HOOK_MEM_READ_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_UNMAPPED
+            | unicorn.UC_HOOK_MEM_FETCH_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_PROT
+            | unicorn.UC_HOOK_MEM_FETCH_PROT,
+            self._on_bad_memory,
+        )
+        if budget is None:
+            return
         handle = uc_hook_h()
         status = _ucmod.uclib.uc_hook_add(
             self.uc._uch, ctypes.byref(handle), unicorn.UC_HOOK_BLOCK,
@@ -251,13 +263,6 @@ class Guest:
         )
         if status != unicorn.UC_ERR_OK:
             raise GuestFault(f"cannot install the block counter: {unicorn.UcError(status)}")
-        self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
-        self.uc.hook_add(
-            unicorn.UC_HOOK_MEM_READ_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_UNMAPPED
-            | unicorn.UC_HOOK_MEM_FETCH_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_PROT
-            | unicorn.UC_HOOK_MEM_FETCH_PROT,
-            self._on_bad_memory,
-        )
 
     # ---- running ----
 
@@ -273,17 +278,19 @@ class Guest:
             self.uc.emu_start(self.pc, SENTINEL)
         except unicorn.UcError as exc:
             self._wall += time.perf_counter() - t0
-            raise self._fault_error(str(exc)) from None
+            raise self._fault_error(self._fault or str(exc)) from None
         self._wall += time.perf_counter() - t0
         self.pc = self.uc.reg_read(self.isa.pc)
         if self._fault:
             raise self._fault_error(self._fault)
         if self._counter.stopped:
-            raise BudgetExhausted(
+            error = BudgetExhausted(
                 f"guest on {self.isa.name} ({self.machine.name}) exceeded its budget of "
                 f"{self._budget:,} instructions at {self.where(self.pc)}: it probably never ends "
                 f"(raise the budget with --budget if it is just long)"
             )
+            error.output = self.stdout.decode("utf-8", errors="replace")
+            raise error
         if self._paused:
             return None
         if self.exit_code is None and self.pc == SENTINEL:
@@ -373,7 +380,9 @@ class Guest:
 
     def _fault_error(self, what: str) -> GuestFault:
         pc = self.uc.reg_read(self.isa.pc)
-        return GuestFault(f"guest fault on {self.isa.name} ({self.machine.name}): {what} at {self.where(pc)}")
+        error = GuestFault(f"guest fault on {self.isa.name} ({self.machine.name}): {what} at {self.where(pc)}")
+        error.output = self.stdout.decode("utf-8", errors="replace")
+        return error
 
     def _on_interrupt(self, uc: unicorn.Uc, intno: int, _user: object) -> None:
         if intno != self.isa.hypercall_intno:

@@ -1,0 +1,76 @@
+"""Run one guest program to completion on one target: the service behind ``testbed exec``.
+
+A target is ``host`` (the native reference build), an ISA (its default machine) or a
+machine profile name. The program is a registered guest program or a path to a C file.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from testbed.build import build_program
+from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.emu.machines import Machine, resolve
+from testbed.emu.machines import names as machine_names
+from testbed.errors import ConfigError, GuestFault
+from testbed.programs import PROGRAMS, program
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A program source plus the argv it runs with."""
+
+    name: str
+    sources: tuple[Path, ...]
+    argv: tuple[str, ...]
+    size: str
+
+    @classmethod
+    def resolve(cls, name: str, size: str | int | None = None) -> Workload:
+        """A registered program with a size, or a C file (``size`` then is argv[1] if given)."""
+        if name.endswith(".c"):
+            path = Path(name)
+            if not path.is_file():
+                raise ConfigError(f"C file {name} does not exist")
+            argv = (path.stem,) + ((str(size),) if size is not None else ())
+            return cls(path.stem, (path.resolve(),), argv, str(size) if size is not None else "")
+        if name not in PROGRAMS:
+            raise ConfigError(
+                f"unknown program {name!r}; valid programs: {', '.join(sorted(PROGRAMS))} "
+                f"(or a path to a .c file)"
+            )
+        p = program(name)
+        size = "small" if size is None else size
+        return cls(p.name, (p.source,), tuple(p.argv(size)), str(size))
+
+
+def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET) -> dict[str, Any]:
+    """Build and run; returns the record that ``testbed exec --json`` prints."""
+    record: dict[str, Any] = {"program": workload.name, "size": workload.size}
+    if target == "host":
+        build = build_program(workload.name, list(workload.sources), "host")
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(build.path), *workload.argv[1:]], capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if proc.returncode < 0 or proc.returncode == 134:
+            raise GuestFault(f"host build of {workload.name} crashed (status {proc.returncode}): {proc.stderr.strip()}")
+        record.update(arch="host", machine="host", output=proc.stdout, exit_code=proc.returncode,
+                      instructions=None, cycles=None, seconds=None, wall_s=wall)
+        return record
+    if target not in machine_names():
+        raise ConfigError(f"unknown target {target!r}; valid: host, {', '.join(machine_names())}")
+    machine: Machine = resolve(target)
+    build = build_program(workload.name, list(workload.sources), machine.isa.name)
+    guest = Guest(build.path, machine, list(workload.argv), budget=budget)
+    result = guest.run()
+    assert result is not None  # plain programs never pause
+    record.update(
+        arch=machine.isa.name, machine=machine.name, output=result.stdout, exit_code=result.exit_code,
+        instructions=result.instructions, cycles=result.cycles, seconds=result.seconds,
+        wall_s=result.wall_s, by_class=result.tally.as_dict(),
+    )
+    return record
