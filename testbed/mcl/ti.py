@@ -1,0 +1,355 @@
+"""Type-Information (TI) table generator: the machine-independent description of every type
+a migrated block or variable can have, emitted as C for the migration runtime (mig.h).
+
+The portable part of each type (kind, primitive, pointee or element type, count, field
+types in declaration order, primitive leaves) is decided here, once, from the program
+text; it is therefore identical on every ISA and is what the fingerprint hashes. The
+machine-dependent part (sizes, field offsets) is left to each ISA's compiler through
+``sizeof`` and ``offsetof`` in the generated code, so a struct is laid out exactly as the
+program's own code on that machine lays it out.
+
+Type ids: the ten primitives first, in ``enum mig_prim`` order, so that ``MIG_T_int`` is
+the same id in every program; then every other type in order of first appearance while
+walking the program in source order (a type before its components, depth first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pycparser import c_ast
+
+from testbed.errors import ConfigError
+from testbed.mcl.cparse import (
+    PRIM_ORDER,
+    Array,
+    CType,
+    Pointer,
+    Prim,
+    Struct,
+    TypeResolver,
+    TypeUse,
+    VarArray,
+    Void,
+    c_spelling,
+    canonical_name,
+    find_unsupported,
+    flat_prim,
+    has_pointers,
+    iter_type_uses,
+    leaves,
+    parse_program,
+)
+
+KIND_MACRO = {"prim": "MIG_KIND_PRIM", "ptr": "MIG_KIND_PTR", "struct": "MIG_KIND_STRUCT",
+              "array": "MIG_KIND_ARRAY"}
+# C type of each primitive's encoder argument (mig_put_<p> / mig_get_<p>).
+PRIM_CTYPE = {"I8": "int8_t", "U8": "uint8_t", "I16": "int16_t", "U16": "uint16_t",
+              "I32": "int32_t", "U32": "uint32_t", "I64": "int64_t", "U64": "uint64_t",
+              "F32": "float", "F64": "double"}
+
+
+@dataclass(frozen=True)
+class FieldEntry:
+    """One struct field: its type id and the ordinal of its first leaf in the struct."""
+
+    name: str
+    type: int
+    leaf_start: int
+
+
+@dataclass
+class TypeEntry:
+    """One row of the TI table (one ``struct mig_type``)."""
+
+    id: int
+    name: str            # canonical identifier: MIG_T_<name>
+    c_name: str          # a C type name valid at the end of the translation unit
+    display: str         # readable C spelling (mig_types[].name)
+    kind: str            # prim | ptr | struct | array
+    ctype: CType
+    prim: str | None = None  # kind prim: I8 ... F64
+    target: int = -1     # ptr: pointee id or -1 (void *); array: element id
+    count: int = 0       # array: element count
+    leaves: int = 1      # primitive leaves per object; a pointer is one leaf
+    has_pointers: bool = False
+    fields: list[FieldEntry] = field(default_factory=list)
+    flat_prim: str | None = None  # set when the layout is one primitive repeated
+
+
+@dataclass
+class TI:
+    """A program's Type-Information table and the C text implementing it."""
+
+    types: list[TypeEntry]
+    type_ids: dict[str, int]      # canonical name -> id
+    header: str                   # #define MIG_T_<name> <id>, to put before the program
+    code: str                     # save/restore functions and mig_types[], to append after it
+    fingerprint: int              # 32-bit hash of the portable description + program key
+    unsupported: list[TypeUse] = field(default_factory=list)  # skipped, with the reason
+
+    def id_of(self, t: CType | str) -> int:
+        """The id of a type given as a model type or a canonical name."""
+        name = t if isinstance(t, str) else canonical_name(t)
+        if name not in self.type_ids:
+            raise ConfigError(f"type {name} is not in the Type-Information table")
+        return self.type_ids[name]
+
+
+def generate_ti(
+    ast_or_source: c_ast.FileAST | Path | str,
+    extra_types: Iterable[CType | str] = (),
+    program_key: str = "",
+) -> TI:
+    """Build the TI table of a program (its AST, or the path of its C source).
+
+    ``extra_types`` adds types the program text does not show (model types or C type
+    names such as ``"struct node *"``); ``program_key`` enters the fingerprint, so that
+    the caller can tie it to the program and its migration points."""
+    ast = ast_or_source if isinstance(ast_or_source, c_ast.FileAST) else parse_program(Path(ast_or_source))
+    resolver = TypeResolver(ast)
+    table = _Table()
+    for prim in PRIM_ORDER:
+        table.add(Prim.of(prim))
+    unsupported: list[TypeUse] = []
+    for use in iter_type_uses(ast, resolver):
+        t = use.ctype
+        if isinstance(t, Void):
+            continue
+        if find_unsupported(t) is not None:
+            unsupported.append(use)
+            continue
+        table.add(t.elem if isinstance(t, VarArray) else t)
+    for extra in extra_types:
+        t = resolver.parse_type_name(extra) if isinstance(extra, str) else extra
+        bad = find_unsupported(t)
+        if bad is not None or isinstance(t, Void | VarArray):
+            reason = bad.what if bad is not None else "not an object type"
+            raise ConfigError(f"extra type {extra!r} cannot be described: {reason}")
+        table.add(t)
+    entries = table.entries
+    fingerprint = fnv1a32(_portable_text(entries, program_key).encode())
+    return TI(
+        types=entries,
+        type_ids=dict(table.ids),
+        header=_render_header(entries, fingerprint),
+        code=_render_code(entries, fingerprint),
+        fingerprint=fingerprint,
+        unsupported=unsupported,
+    )
+
+
+class _Table:
+    """Assigns ids in first-appearance order and builds the entries."""
+
+    def __init__(self) -> None:
+        self.entries: list[TypeEntry] = []
+        self.ids: dict[str, int] = {}
+
+    def add(self, t: CType) -> int:
+        name = canonical_name(t)
+        if name in self.ids:
+            existing = self.entries[self.ids[name]].ctype
+            if isinstance(t, Struct) and t is not existing:
+                raise ConfigError(
+                    f"{t.coord}: {t.display} and the type at {getattr(existing, 'coord', '?')} "
+                    f"both map to the type name {name}; rename one of them")
+            return self.ids[name]
+        entry = TypeEntry(
+            id=len(self.entries), name=name, c_name=c_spelling(t),
+            display=c_spelling(t, display=True), kind="prim", ctype=t,
+            leaves=leaves(t), has_pointers=has_pointers(t), flat_prim=flat_prim(t),
+        )
+        self.ids[name] = entry.id
+        self.entries.append(entry)
+        if isinstance(t, Prim):
+            entry.prim = t.prim
+        elif isinstance(t, Pointer):
+            entry.kind = "ptr"
+            entry.target = -1 if isinstance(t.target, Void) else self.add(t.target)
+        elif isinstance(t, Array):
+            entry.kind = "array"
+            entry.count = t.count
+            entry.target = self.add(t.elem)
+        elif isinstance(t, Struct):
+            entry.kind = "struct"
+            start = 0
+            for fname, ftype in t.fields:
+                entry.fields.append(FieldEntry(fname, self.add(ftype), start))
+                start += leaves(ftype)
+        else:
+            raise ConfigError(f"internal: cannot describe {t!r}")
+        return entry.id
+
+
+# ---------------------------------------------------------------------------------------
+# Fingerprint
+# ---------------------------------------------------------------------------------------
+
+
+def fnv1a32(data: bytes) -> int:
+    """32-bit FNV-1a: tiny, and trivially reproducible in C if the runtime ever needs to."""
+    h = 0x811C9DC5
+    for byte in data:
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def _portable_text(entries: list[TypeEntry], program_key: str) -> str:
+    """The canonical description the fingerprint covers: everything a stream's reader
+    must agree on, nothing machine-dependent (no size, no offset)."""
+    lines = []
+    for e in entries:
+        fields = ",".join(f"{f.name}:{f.type}:{f.leaf_start}" for f in e.fields)
+        lines.append(f"{e.id} {e.name} {e.kind} {e.prim or '-'} {e.target} {e.count} "
+                     f"{e.leaves} {int(e.has_pointers)} [{fields}]")
+    lines.append(f"program {program_key}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------
+# C rendering
+# ---------------------------------------------------------------------------------------
+
+
+def _render_header(entries: list[TypeEntry], fingerprint: int) -> str:
+    lines = [
+        "/* Type ids of this program's Type-Information table (generated by testbed/mcl/ti.py). */",
+        "#ifndef MIG_TI_IDS_H",
+        "#define MIG_TI_IDS_H",
+    ]
+    lines += [f"#define MIG_T_{e.name} {e.id}" for e in entries]
+    lines += [f"#define MIG_TI_NTYPES {len(entries)}",
+              f"#define MIG_TI_FINGERPRINT 0x{fingerprint:08x}u",
+              "#endif", ""]
+    return "\n".join(lines)
+
+
+def _c_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _innermost(entries: list[TypeEntry], e: TypeEntry) -> tuple[TypeEntry, int]:
+    """The first non-array element type of an array type and the total element count."""
+    count = 1
+    while e.kind == "array":
+        count *= e.count
+        e = entries[e.target]
+    return e, count
+
+
+def _save_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
+    if e.flat_prim is not None:
+        n = "n" if e.leaves == 1 else f"n * {e.leaves}u"
+        return [f"    mig_put_array(p, MIG_{e.flat_prim}, {n});"]
+    if e.kind == "ptr":
+        return ["    void *const *q = (void *const *)p;",
+                "    for (; n; n--, q++)",
+                f"        mig_save_ptr(*q, {e.target});"]
+    if e.kind == "array":
+        inner, count = _innermost(entries, e)
+        return [f"    mig_save_{inner.id}(p, n * {count}u);"]
+    lines = [f"    const {e.c_name} *o = (const {e.c_name} *)p;",
+             "    for (; n; n--, o++) {"]
+    for f in e.fields:
+        ft = entries[f.type]
+        ref = f"o->{f.name}"
+        if ft.kind == "prim":
+            lines.append(f"        mig_put_{ft.prim.lower()}({ref});")
+        elif ft.kind == "ptr":
+            lines.append(f"        mig_save_ptr((const void *){ref}, {ft.target});")
+        elif ft.flat_prim is not None:
+            lines.append(f"        mig_put_array((const void *){ref}, MIG_{ft.flat_prim}, {ft.leaves}u);")
+        elif ft.kind == "array":
+            inner, count = _innermost(entries, ft)
+            lines.append(f"        mig_save_{inner.id}((const void *){ref}, {count}u);")
+        else:
+            lines.append(f"        mig_save_{ft.id}(&{ref}, 1);")
+    lines.append("    }")
+    return lines
+
+
+def _restore_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
+    if e.flat_prim is not None:
+        n = "n" if e.leaves == 1 else f"n * {e.leaves}u"
+        return [f"    mig_get_array(p, MIG_{e.flat_prim}, {n});"]
+    if e.kind == "ptr":
+        return ["    void **q = (void **)p;",
+                "    for (; n; n--, q++)",
+                f"        *q = mig_restore_ptr({e.target});"]
+    if e.kind == "array":
+        inner, count = _innermost(entries, e)
+        return [f"    mig_restore_{inner.id}(p, n * {count}u);"]
+    assert isinstance(e.ctype, Struct)
+    const_fields = e.ctype.const_fields
+    lines = [f"    {e.c_name} *o = ({e.c_name} *)p;",
+             "    for (; n; n--, o++) {"]
+    for f in e.fields:
+        ft = entries[f.type]
+        ref = f"o->{f.name}"
+        if ft.kind == "prim":
+            get = f"mig_get_{ft.prim.lower()}()"
+            if f.name in const_fields:
+                lines.append(f"        *({PRIM_CTYPE[ft.prim]} *)&{ref} = {get};")
+            else:
+                lines.append(f"        {ref} = {get};")
+        elif ft.kind == "ptr":
+            if f.name in const_fields:
+                lines.append(f"        *(void **)&{ref} = mig_restore_ptr({ft.target});")
+            else:
+                lines.append(f"        {ref} = (__typeof__({ref}))mig_restore_ptr({ft.target});")
+        elif ft.flat_prim is not None:
+            lines.append(f"        mig_get_array((void *){ref}, MIG_{ft.flat_prim}, {ft.leaves}u);")
+        elif ft.kind == "array":
+            inner, count = _innermost(entries, ft)
+            lines.append(f"        mig_restore_{inner.id}((void *){ref}, {count}u);")
+        else:
+            lines.append(f"        mig_restore_{ft.id}((void *)&{ref}, 1);")
+    lines.append("    }")
+    return lines
+
+
+def _render_code(entries: list[TypeEntry], fingerprint: int) -> str:
+    out = [
+        "/* ---- Type-Information table: generated by testbed/mcl/ti.py, do not edit. ----",
+        " * Appended to the program's translation unit so that its struct definitions are in",
+        " * scope: sizes and offsets come from this machine's compiler, everything else is",
+        " * portable. */",
+        '#include "mig.h"',
+        "",
+    ]
+    for e in entries:
+        out.append(f"static MIG_TEXT void mig_save_{e.id}(const void *p, uint32_t n);")
+        out.append(f"static MIG_TEXT void mig_restore_{e.id}(void *p, uint32_t n);")
+    out.append("")
+    for e in entries:
+        out.append(f"/* {e.id}: {e.display} */")
+        out.append(f"static MIG_TEXT void mig_save_{e.id}(const void *p, uint32_t n)")
+        out += ["{", *_save_body(entries, e), "}"]
+        out.append(f"static MIG_TEXT void mig_restore_{e.id}(void *p, uint32_t n)")
+        out += ["{", *_restore_body(entries, e), "}"]
+        out.append("")
+    for e in entries:
+        if e.kind == "struct" and e.fields:
+            out.append(f"static const struct mig_field mig_fields_{e.id}[] = {{")
+            for f in e.fields:
+                out.append(f"    {{ offsetof({e.c_name}, {f.name}), {f.type}, {f.leaf_start}u }},")
+            out.append("};")
+    out.append("")
+    out.append("const struct mig_type mig_types[] = {")
+    for e in entries:
+        fields = f"mig_fields_{e.id}" if e.kind == "struct" and e.fields else "NULL"
+        prim = f"MIG_{e.prim}" if e.prim else "0"
+        out.append(
+            f"    {{ .name = {_c_string(e.display)}, .kind = {KIND_MACRO[e.kind]}, .prim = {prim}, "
+            f".has_pointers = {int(e.has_pointers)}, .size = sizeof({e.c_name}), "
+            f".target = {e.target}, .count = {e.count}u, .leaves = {e.leaves}u, "
+            f".nfields = {len(e.fields)}u, .fields = {fields}, "
+            f".save = mig_save_{e.id}, .restore = mig_restore_{e.id} }},")
+    out.append("};")
+    out.append(f"const uint32_t mig_ntypes = {len(entries)}u;")
+    out.append(f"const uint32_t mig_fingerprint = 0x{fingerprint:08x}u;")
+    out.append("")
+    return "\n".join(out)
