@@ -113,14 +113,12 @@ void mig_save_ptr(const void *p, int32_t type)
     ti_push(&p, sizeof p);
 }
 
-void *mig_restore_ptr(int32_t type)
+void mig_restore_ptr_at(void **slot, int32_t type)
 {
     char token[32];
-    void *p;
     snprintf(token, sizeof token, "P%d", (int)type);
     ti_note(token);
-    ti_pop(&p, sizeof p);
-    return p;
+    ti_pop(slot, sizeof *slot);
 }
 
 static double ti_src[512], ti_dst[512], ti_dst2[512];   /* 4 KiB each, 8-aligned */

@@ -115,11 +115,13 @@ void rt_free_typed(void *pointer)
 
 void *malloc(size_t size) { return rt_alloc_typed(-1, size, 1); }
 
-void *calloc(size_t count, size_t size)
+void *rt_zalloc_typed(int type_id, size_t count, size_t element_size)
 {
-    void *p = rt_alloc_typed(-1, count, size);
-    memset(p, 0, count * size);
+    void *p = rt_alloc_typed(type_id, count, element_size);
+    memset(p, 0, count * element_size);
     return p;
 }
+
+void *calloc(size_t count, size_t size) { return rt_zalloc_typed(-1, count, size); }
 
 void free(void *pointer) { rt_free_typed(pointer); }

@@ -13,6 +13,7 @@ from testbed.errors import TestbedError
 # Modules with a ``register(subparsers)`` function, in the order --help lists them.
 COMMAND_MODULES = (
     "testbed.cli.guest",
+    "testbed.cli.run",
     "testbed.cli.bench",
     "testbed.cli.net",
 )

@@ -36,7 +36,7 @@ from unicorn.unicorn_py3.arch.types import uc_hook_h
 from testbed.build import BUILD_DIR
 from testbed.emu.costmodel import BlockClassifier, Tally
 from testbed.emu.machines import Machine
-from testbed.errors import BudgetExhausted, GuestFault, ToolchainError
+from testbed.errors import BudgetExhausted, GuestFault, TestbedError, ToolchainError
 
 PAGE = 0x1000
 SENTINEL = 0x0000_1000
@@ -150,6 +150,7 @@ class Guest:
         }
         self.heap_size = heap_size if heap_size is not None else int(self.profile.get("memory.size", "B"))
         self._fault: str | None = None
+        self._error: TestbedError | None = None  # raised by a hypercall handler
         self._paused = False
         self._finished = False
         self._started = False
@@ -281,6 +282,10 @@ class Guest:
             raise self._fault_error(self._fault or str(exc)) from None
         self._wall += time.perf_counter() - t0
         self.pc = self.uc.reg_read(self.isa.pc)
+        if self._error is not None:
+            error, self._error = self._error, None
+            self._finished = True
+            raise error
         if self._fault:
             raise self._fault_error(self._fault)
         if self._counter.stopped:
@@ -302,6 +307,10 @@ class Guest:
         """Called from a hypercall handler: stop after this trap; run() resumes."""
         self._paused = True
         self.uc.emu_stop()
+
+    def set_return(self, value: int) -> None:
+        """Change the result of the hypercall the guest is paused in, before resuming."""
+        self.isa.hypercall_return(self.uc, value)
 
     def result(self) -> RunResult:
         tally = self.tally()
@@ -399,6 +408,10 @@ class Guest:
             value = handler(self, a0, a1, a2)
         except GuestFault as exc:
             self._fault = str(exc)
+            uc.emu_stop()
+            return
+        except TestbedError as exc:  # e.g. a refused stream: reported as it is
+            self._error = exc
             uc.emu_stop()
             return
         self.isa.hypercall_return(uc, value or 0)

@@ -278,7 +278,7 @@ def _restore_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
     if e.kind == "ptr":
         return ["    void **q = (void **)p;",
                 "    for (; n; n--, q++)",
-                f"        *q = mig_restore_ptr({e.target});"]
+                f"        mig_restore_ptr_at(q, {e.target});"]
     if e.kind == "array":
         inner, count = _innermost(entries, e)
         return [f"    mig_restore_{inner.id}(p, n * {count}u);"]
@@ -296,10 +296,9 @@ def _restore_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
             else:
                 lines.append(f"        {ref} = {get};")
         elif ft.kind == "ptr":
-            if f.name in const_fields:
-                lines.append(f"        *(void **)&{ref} = mig_restore_ptr({ft.target});")
-            else:
-                lines.append(f"        {ref} = (__typeof__({ref}))mig_restore_ptr({ft.target});")
+            # the runtime is told where the pointer lives: a pointer into a frame that is
+            # not re-entered yet gets fixed up there later (guests/runtime/mig.c)
+            lines.append(f"        mig_restore_ptr_at((void **)&{ref}, {ft.target});")
         elif ft.flat_prim is not None:
             lines.append(f"        mig_get_array((void *){ref}, MIG_{ft.flat_prim}, {ft.leaves}u);")
         elif ft.kind == "array":

@@ -17,6 +17,7 @@ long rt_hypercall(long number, long a0, long a1, long a2);
 /* Allocation that records what is allocated: the element type (an index into the
  * program's Type-Information table, or -1 when unknown) and the element count. */
 void *rt_alloc_typed(int type_id, size_t count, size_t element_size);
+void *rt_zalloc_typed(int type_id, size_t count, size_t element_size); /* zeroed, as calloc */
 void rt_free_typed(void *pointer);
 /* Called by the allocator for every allocation and release; the migration runtime
  * overrides these weak hooks to register heap blocks in its lookup table. */

@@ -1,0 +1,104 @@
+"""Guest build: cross-compile a guest program plus the guest runtime for an ISA or the host.
+
+Builds are content-addressed: the output name carries a hash of every source, header,
+flag and the compiler's version, so a build is redone exactly when one of them changes,
+and concurrent processes (a sweep's pool) never overwrite each other's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from testbed import GUESTS_DIR, PROJECT_DIR
+from testbed.build.toolchain import (
+    ISAS,
+    TARGETS,
+    Target,
+    compiler_identity,
+    compiler_include_dir,
+    target,
+)
+from testbed.errors import ToolchainError
+
+RUNTIME_DIR = GUESTS_DIR / "runtime"
+INCLUDE_DIR = RUNTIME_DIR / "include"
+BUILD_DIR = Path(os.environ.get("TESTBED_BUILD_DIR", PROJECT_DIR / "build"))
+
+__all__ = ["Build", "build_program", "BUILD_DIR", "ISAS", "TARGETS", "target"]
+
+
+@dataclass(frozen=True)
+class Build:
+    """A built executable and what it was built from."""
+
+    target: str
+    name: str
+    path: Path
+    key: str  # content hash of the inputs
+
+
+def _hash_inputs(t: Target, sources: list[Path], extra_flags: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    h.update(compiler_identity(t).encode())
+    h.update("\0".join(t.cflags + t.ldflags + extra_flags).encode())
+    headers = sorted(INCLUDE_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.h"))
+    for path in [*sources, *headers]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_program(
+    name: str,
+    sources: list[Path],
+    target_name: str,
+    *,
+    extra_flags: tuple[str, ...] = (),
+    runtime_sources: tuple[str, ...] | None = None,
+) -> Build:
+    """Compile ``sources`` with the runtime for ``target_name``; reuse an identical build."""
+    t = target(target_name)
+    runtime = runtime_sources if runtime_sources is not None else t.runtime_sources
+    all_sources = [*(Path(s).resolve() for s in sources), *(RUNTIME_DIR / s for s in runtime)]
+    for src in all_sources:
+        if not src.is_file():
+            raise ToolchainError(f"guest source {src} does not exist")
+    key = _hash_inputs(t, all_sources, extra_flags)
+    out_dir = BUILD_DIR / t.name
+    out = out_dir / f"{name}-{key}{'.elf' if t.emulated else ''}"
+    if out.is_file():
+        return Build(t.name, name, out, key)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    compiler = t.require()
+    cmd = [
+        compiler, *t.cflags, *extra_flags, "-nostdinc", "-I", str(INCLUDE_DIR), "-I", str(RUNTIME_DIR),
+        "-isystem", compiler_include_dir(t),
+        *map(str, all_sources), *t.ldflags,
+    ]
+    # Write to a temporary name, then rename: concurrent builds of the same key are safe.
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}-") as work:
+        tmp = Path(work) / out.name
+        if t.emulated:
+            _run(name, t, [*cmd, "-lgcc", "-o", str(tmp)])
+        else:
+            # The host build compiles the guest code freestanding exactly as the guests do,
+            # then links it with rt_host.c and the system C library for start-up and I/O.
+            host_rt = str(RUNTIME_DIR / "rt_host.c")
+            _run(name, t, [c for c in cmd if c != host_rt] + ["-c"], cwd=work)
+            objects = sorted(str(p) for p in Path(work).glob("*.o"))
+            _run(name, t, [compiler, "-O2", host_rt, *objects, "-o", str(tmp)])
+        tmp.replace(out)
+    return Build(t.name, name, out, key)
+
+
+def _run(name: str, t: Target, cmd: list[str], cwd: str | None = None) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    if proc.returncode != 0:
+        raise ToolchainError(
+            f"building {name} for {t.name} failed:\n{proc.stderr.strip()}\ncommand: {' '.join(cmd)}"
+        )

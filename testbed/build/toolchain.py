@@ -1,0 +1,108 @@
+"""Compilers and flags for each build target: the two emulated ISAs and the host.
+
+The flags are those DESIGN.md verified for unicorn 2.1.4 with Debian 12's gcc 12 cross
+compilers; every target builds the same freestanding C with the same runtime, so output
+is byte-identical between them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+
+from testbed.errors import ToolchainError, unknown_name
+
+TEXT_BASE = 0x0040_0000  # first loadable segment of both guests (-Ttext-segment: --section-start=.text collides with .MIPS.abiflags)
+
+# Flags shared by every target: no C library, no builtin rewrites (printf -> puts), no
+# fused multiply-add contraction, so floating point is bit-identical across machines.
+COMMON_CFLAGS = (
+    "-std=gnu99", "-O2", "-ffreestanding", "-fno-builtin", "-ffp-contract=off",
+    "-fno-strict-aliasing", "-fno-stack-protector", "-Wall", "-Wno-unused-function",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One build target: its compiler, flags and the Debian packages that provide it."""
+
+    name: str
+    compiler: str
+    cflags: tuple[str, ...]
+    ldflags: tuple[str, ...]
+    packages: tuple[str, ...]
+    emulated: bool
+    big_endian: bool = False
+
+    def require(self) -> str:
+        """The compiler's full path, or a ToolchainError saying how to install it."""
+        path = shutil.which(self.compiler)
+        if path is None:
+            raise ToolchainError(
+                f"the {self.name} compiler {self.compiler!r} is not installed; install it with "
+                f"`apt-get install {' '.join(self.packages)}` (or run `make setup`)"
+            )
+        return path
+
+    @property
+    def runtime_sources(self) -> tuple[str, ...]:
+        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c")
+        return common + (("rt_guest.c", "rt_int64.c") if self.emulated else ("rt_host.c",))
+
+
+TARGETS: dict[str, Target] = {
+    "mipsel": Target(
+        name="mipsel",
+        compiler="mipsel-linux-gnu-gcc",
+        cflags=COMMON_CFLAGS + ("-march=mips1", "-mfp32", "-mno-abicalls", "-fno-pic", "-G0"),
+        ldflags=("-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-mipsel-linux-gnu",),
+        emulated=True,
+    ),
+    "sparc": Target(
+        name="sparc",
+        compiler="sparc64-linux-gnu-gcc",
+        cflags=COMMON_CFLAGS + ("-m32", "-mcpu=v8", "-mflat", "-fno-pic", "-fno-pie"),
+        ldflags=("-m32", "-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-sparc64-linux-gnu", "gcc-12-multilib-sparc64-linux-gnu"),
+        emulated=True,
+        big_endian=True,
+    ),
+    "host": Target(
+        name="host",
+        compiler="gcc",
+        cflags=COMMON_CFLAGS,
+        ldflags=(),
+        packages=("gcc",),
+        emulated=False,
+    ),
+}
+
+ISAS = ("mipsel", "sparc")
+
+
+def target(name: str) -> Target:
+    if name not in TARGETS:
+        raise unknown_name("build target", name, list(TARGETS))
+    return TARGETS[name]
+
+
+@cache
+def compiler_identity(t: Target) -> str:
+    """The compiler's version line: part of every build's cache key."""
+    try:
+        out = subprocess.run([t.require(), "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ToolchainError(f"cannot run the {t.name} compiler {t.compiler!r}: {exc}") from None
+    return out.stdout.splitlines()[0] if out.stdout else t.compiler
+
+
+@cache
+def compiler_include_dir(t: Target) -> str:
+    """The compiler's own freestanding headers (stdarg.h), used with -nostdinc."""
+    args = [t.require(), *(("-m32",) if t.name == "sparc" else ()), "-print-file-name=include"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()

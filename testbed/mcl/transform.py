@@ -1,0 +1,139 @@
+"""Source-to-source rewrites shared by the migration build: typed allocation and the
+registration of globals, on the pycparser AST of a program.
+
+Typed allocation: ``malloc(sizeof(T))``, ``malloc(n * sizeof(T))``, ``malloc(sizeof(T) * n)``
+and ``calloc(n, sizeof(T))`` become ``rt_alloc_typed(MIG_T_<T>, n, sizeof(T))`` (or
+``rt_zalloc_typed``), so that every heap block enters the MSR lookup table with its element
+type and count. An allocation whose element type cannot be read off its size expression is
+migration-unsafe: it is refused with file:line, since its contents could not be converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pycparser import c_ast, c_generator
+
+from testbed.errors import ConfigError
+from testbed.mcl.cparse import Array, CType, TypeResolver, canonical_name, is_runtime_file, where
+
+ALLOCATORS = {"malloc": "rt_alloc_typed", "calloc": "rt_zalloc_typed"}
+
+
+def program_nodes(ast: c_ast.FileAST) -> Iterator[c_ast.Node]:
+    """The top-level nodes written in the program itself (not in runtime headers)."""
+    for ext in ast.ext:
+        if not is_runtime_file(getattr(ext.coord, "file", None)):
+            yield ext
+
+
+def _children_replace(parent: c_ast.Node, old: c_ast.Node, new: c_ast.Node) -> None:
+    for name, child in parent.children():
+        if child is not old:
+            continue
+        if "[" in name:
+            attr, index = name[:-1].split("[")
+            getattr(parent, attr)[int(index)] = new
+        else:
+            setattr(parent, name, new)
+        return
+    raise AssertionError("child not found")
+
+
+def _walk_with_parent(node: c_ast.Node, parent: c_ast.Node | None = None) -> Iterator[tuple[c_ast.Node, c_ast.Node | None]]:
+    yield node, parent
+    for _, child in node.children():
+        yield from _walk_with_parent(child, node)
+
+
+def _sizeof_type(expr: c_ast.Node) -> c_ast.Typename | None:
+    if isinstance(expr, c_ast.UnaryOp) and expr.op == "sizeof" and isinstance(expr.expr, c_ast.Typename):
+        return expr.expr
+    return None
+
+
+def _split_size(expr: c_ast.Node) -> tuple[c_ast.Node, c_ast.Typename] | None:
+    """(count, element type) of ``sizeof(T)``, ``n * sizeof(T)`` or ``sizeof(T) * n``."""
+    t = _sizeof_type(expr)
+    if t is not None:
+        return c_ast.Constant("int", "1"), t
+    if isinstance(expr, c_ast.BinaryOp) and expr.op == "*":
+        t = _sizeof_type(expr.right)
+        if t is not None:
+            return expr.left, t
+        t = _sizeof_type(expr.left)
+        if t is not None:
+            return expr.right, t
+    return None
+
+
+def rewrite_allocations(ast: c_ast.FileAST, resolver: TypeResolver) -> list[CType]:
+    """Rewrite every malloc/calloc of the program into typed allocation, in place.
+    Returns the element types allocated (they must be in the Type-Information table)."""
+    types: list[CType] = []
+    for top in program_nodes(ast):
+        for node, parent in list(_walk_with_parent(top)):
+            if not (isinstance(node, c_ast.FuncCall) and isinstance(node.name, c_ast.ID)
+                    and node.name.name in ALLOCATORS):
+                continue
+            args = node.args.exprs if node.args else []
+            if node.name.name == "malloc" and len(args) == 1:
+                split = _split_size(args[0])
+            elif node.name.name == "calloc" and len(args) == 2 and _sizeof_type(args[1]) is not None:
+                split = (args[0], _sizeof_type(args[1]))
+            else:
+                split = None
+            if split is None:
+                raise ConfigError(
+                    f"{where(node)}: untyped allocation: {node.name.name}("
+                    f"{', '.join(c_generator.CGenerator().visit(a) for a in args)}) does not say what it "
+                    "holds; write malloc(n * sizeof(T)) or malloc(sizeof(T)) so its blocks can migrate"
+                )
+            count, typename = split
+            ctype = resolver.resolve(typename)
+            types.append(ctype)
+            size = c_ast.UnaryOp("sizeof", typename)
+            typed = c_ast.FuncCall(
+                c_ast.ID(ALLOCATORS[node.name.name]),
+                c_ast.ExprList([c_ast.ID(f"MIG_T_{canonical_name(ctype)}"), count, size]),
+                node.coord,
+            )
+            assert parent is not None
+            _children_replace(parent, node, typed)
+    return types
+
+
+def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[list[str], list[CType]]:
+    """C statements registering every writable global of the program in the MSRLT, in
+    declaration order, and the types they need."""
+    lines: list[str] = []
+    types: list[CType] = []
+    for node in program_nodes(ast):
+        if not isinstance(node, c_ast.Decl) or not node.name:
+            continue
+        if isinstance(node.type, c_ast.FuncDecl) or {"extern", "typedef"} & set(node.storage):
+            continue
+        if "const" in node.quals:
+            continue  # read-only data is part of the program image on both machines
+        ctype = resolver.resolve_variable(node)
+        if isinstance(ctype, Array):
+            lines.append(f"    mig_register_global({node.name}, MIG_T_{canonical_name(ctype.elem)}, {ctype.count}u);")
+            types.append(ctype.elem)
+        else:
+            lines.append(f"    mig_register_global(&{node.name}, MIG_T_{canonical_name(ctype)}, 1u);")
+            types.append(ctype)
+    return lines, types
+
+
+def emit_program(ast: c_ast.FileAST) -> str:
+    """The program's own top-level nodes as C, each preceded by a #line directive so that
+    compiler messages point at the original source."""
+    gen = c_generator.CGenerator()
+    parts: list[str] = []
+    for node in program_nodes(ast):
+        coord = node.coord
+        if coord is not None and coord.file:
+            parts.append(f'#line {coord.line} "{coord.file}"')
+        text = gen.visit(node)
+        parts.append(text if isinstance(node, c_ast.FuncDef) else text + ";")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,134 @@
+"""The host side of the migration runtime's hypercalls (guests/runtime/mig.c).
+
+A ``MigrationPort`` attaches to one Guest. The runtime reports phase boundaries
+(unwinding, collection, restoration) as events; the port snapshots the block counters
+there, so Scan and Restore are priced from exactly the instructions the guest executed
+between them. When collection finishes the guest pauses with its stream handed over;
+the orchestrator decides whether it exits (migrated) or resumes from the stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from testbed.emu.costmodel import Tally
+from testbed.emu.guest import Guest, Snapshot
+from testbed.errors import GuestFault, StreamError
+
+HC_MIG_START, HC_MIG_READ, HC_MIG_STREAM, HC_MIG_ERROR, HC_MIG_EVENT = 16, 17, 18, 19, 20
+
+EV_UNWIND_BEGIN = 1
+EV_COLLECT_BEGIN = 2
+EV_COLLECT_END = 3
+EV_RESTORE_BEGIN = 4
+EV_DECODE_END = 5
+EV_RESTORE_END = 6
+
+NEVER = 0xFFFF_FFFF  # mig_target value that no poll-point passage reaches
+
+STREAM_ERRORS = {
+    1: "bad magic", 2: "unsupported version", 3: "fingerprint mismatch", 4: "truncated",
+    5: "CRC mismatch", 6: "block id out of range", 7: "element offset out of range",
+    8: "type mismatch", 9: "malformed", 10: "collection failed",
+}
+
+
+@dataclass
+class Phase:
+    """One measured phase: the snapshots that delimit it."""
+
+    begin: Snapshot
+    end: Snapshot | None = None
+
+
+@dataclass
+class MigrationPort:
+    """Migration hypercalls of one guest, and what they reported."""
+
+    guest: Guest
+    streams: list[bytes] = field(default_factory=list)  # streams this guest collected
+    events: list[tuple[int, Snapshot]] = field(default_factory=list)
+    restore_from: bytes | None = None  # set by deliver(): the stream to restore from
+    waiting: str | None = None  # "start" or "stream" while paused in that hypercall
+    on_event: dict[int, Callable[[MigrationPort], None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        h = self.guest.handlers
+        h[HC_MIG_START] = self._start
+        h[HC_MIG_READ] = self._read
+        h[HC_MIG_STREAM] = self._stream
+        h[HC_MIG_ERROR] = self._error
+        h[HC_MIG_EVENT] = self._event
+
+    # ---- scheduler side ----
+
+    def request_at(self, passage: int) -> None:
+        """Migrate at the given dynamic poll-point passage (1-based)."""
+        self.guest.write_word(self.guest.symbol("mig_target"), passage)
+
+    def request_next_poll(self) -> None:
+        count = self.guest.read_word(self.guest.symbol("mig_count"))
+        self.guest.write_word(self.guest.symbol("mig_target"), count + 1)
+
+    def cancel_request(self) -> None:
+        self.guest.write_word(self.guest.symbol("mig_target"), NEVER)
+
+    def passages(self) -> int:
+        return self.guest.read_word(self.guest.symbol("mig_count"))
+
+    # ---- measurement ----
+
+    def tally(self, begin_event: int, end_event: int, occurrence: int = 0) -> Tally:
+        begins = [s for e, s in self.events if e == begin_event]
+        ends = [s for e, s in self.events if e == end_event]
+        if len(begins) <= occurrence or len(ends) <= occurrence:
+            raise GuestFault(f"the guest did not report migration phase events {begin_event}..{end_event}")
+        return self.guest.tally(begins[occurrence], ends[occurrence])
+
+    # ---- handlers ----
+
+    def deliver(self, stream: bytes) -> None:
+        """Hand a waiting (pre-initialised) destination its stream; run() then restores."""
+        if self.waiting != "start":
+            raise GuestFault("the destination is not waiting for a stream")
+        self.restore_from = stream
+        self.guest.set_return(len(stream))
+        self.waiting = None
+
+    def decide(self, resume: bool) -> None:
+        """After collection: resume from the stream (1) or exit as migrated (0)."""
+        if self.waiting != "stream":
+            raise GuestFault("the guest is not waiting after a collection")
+        self.guest.set_return(1 if resume else 0)
+        self.waiting = None
+
+    def _start(self, guest: Guest, *_: int) -> int:
+        # Every migratable program asks at start-up whether it restores; it waits for the
+        # orchestrator's answer (a normal start, or a stream to restore from).
+        self.waiting = "start"
+        guest.pause()
+        return 0
+
+    def _read(self, guest: Guest, buffer: int, length: int, _a2: int) -> int:
+        if self.restore_from is None or length != len(self.restore_from):
+            raise GuestFault("the guest asked for a stream it was not given")
+        guest.write(buffer, self.restore_from)
+        return length
+
+    def _stream(self, guest: Guest, buffer: int, length: int, _a2: int) -> int:
+        self.streams.append(guest.read(buffer, length))
+        self.waiting = "stream"
+        guest.pause()
+        return 0
+
+    def _error(self, guest: Guest, message: int, length: int, code: int) -> int:
+        text = guest.read(message, min(length, 400)).decode("utf-8", errors="replace")
+        raise StreamError(f"{text} [{STREAM_ERRORS.get(code, code)}]")
+
+    def _event(self, guest: Guest, event: int, _a1: int, _a2: int) -> int:
+        self.events.append((event, guest.snapshot()))
+        action = self.on_event.get(event)
+        if action is not None:
+            action(self)
+        return 0

@@ -1,0 +1,162 @@
+"""One heterogeneous migration, end to end: the service behind ``testbed run``.
+
+1. The destination guest is started first and waits in its start-up hypercall
+   (pre-initialised: loaded and waiting before the request, so process start-up is not
+   migration time).
+2. The source runs until the K-th dynamic poll-point passage, where the scheduler's
+   request is honoured: the frames unwind, main collects; the stream is handed over.
+3. The transfer model prices Tx. If the link fails, the source resumes from its own
+   stream and runs to completion: nothing is lost.
+4. The destination restores inside the guest and, for the round-trip check, collects
+   again at once: the stream must equal the one received. It resumes and finishes.
+5. Source output + destination output must equal the unmigrated reference run's.
+
+Scan is priced from the instructions the source executed between the start of unwinding
+and the end of collection; Restore from those the destination executed between the
+start of decoding and the innermost frame's resumption.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from testbed.build import build_program
+from testbed.build.migratable import build_migratable
+from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.emu.machines import Machine, resolve
+from testbed.errors import ConfigError, GuestFault, StreamError
+from testbed.migration.host import (
+    EV_COLLECT_END,
+    EV_RESTORE_BEGIN,
+    EV_RESTORE_END,
+    EV_UNWIND_BEGIN,
+    MigrationPort,
+)
+from testbed.migration.stream import canonical_body, read_header
+from testbed.migration.transfer import Transfer, transfer
+from testbed.programs import program
+
+
+@dataclass(frozen=True)
+class MigrationSpec:
+    """Everything that determines one migration run."""
+
+    program: str
+    size: str = "small"
+    src: str = "mipsel"
+    dst: str = "sparc"
+    at: int = 1  # the dynamic poll-point passage where the request is honoured
+    network: str = "10mbps"
+    mode: str = "network"
+    roundtrip: bool = True
+    budget: int = DEFAULT_BUDGET
+
+
+@cache
+def reference_output(name: str, size: str) -> str:
+    """Output of the plain (unannotated) program built natively: what every run must print."""
+    p = program(name)
+    build = build_program(p.name, [p.source], "host")
+    proc = subprocess.run([str(build.path), *p.argv(size)[1:]], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise GuestFault(f"the reference run of {name} (host) failed with status {proc.returncode}")
+    return proc.stdout
+
+
+def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]:
+    build = build_migratable(spec.program, machine.isa.name)
+    guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=spec.budget)
+    port = MigrationPort(guest)
+    if guest.run() is not None or port.waiting != "start":
+        raise GuestFault(f"{spec.program} on {machine.name} did not ask for a stream at start-up: "
+                         "is it built with the migration runtime?")
+    return guest, port
+
+
+def migrate(spec: MigrationSpec) -> dict[str, Any]:
+    """Run one migration; returns the tidy record ``testbed run --json`` prints."""
+    src_m, dst_m = resolve(spec.src), resolve(spec.dst)
+    if spec.at < 1:
+        raise ConfigError(f"--at must be a poll-point passage count of at least 1, not {spec.at}")
+    expected = reference_output(spec.program, spec.size)
+
+    dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
+    src, src_port = _guest(spec, src_m)
+    src_port.request_at(spec.at)
+    src.set_return(0)  # a normal start
+    src_port.waiting = None
+    finished = src.run()
+    if finished is not None:
+        raise ConfigError(
+            f"{spec.program} ({spec.size}) finished after {src_port.passages()} poll-point passages, "
+            f"before passage {spec.at}: choose a smaller --at"
+        )
+    stream = src_port.streams[-1]
+    header = read_header(stream)
+    scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
+
+    moved: Transfer = transfer(len(stream), src_m.name, dst_m.name, spec.network, spec.mode)
+    record: dict[str, Any] = {
+        "program": spec.program, "size": spec.size, "src": src_m.isa.name, "dst": dst_m.isa.name,
+        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": spec.at,
+        "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
+        "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
+        "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
+        "tx_s": moved.seconds,
+    }
+    if moved.failed:
+        return _source_continues(record, src, src_port, expected, f"transfer failed: {moved.reason}")
+
+    # The source stays paused until the destination has accepted the stream: a refused
+    # stream leaves it able to continue.
+    dst_port.deliver(stream)
+    if spec.roundtrip:
+        dst_port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+    try:
+        outcome = dst.run()
+        roundtrip_identical = None
+        if spec.roundtrip:
+            if outcome is not None or dst_port.waiting != "stream":
+                raise GuestFault("the destination did not collect again for the round-trip check")
+            del dst_port.on_event[EV_RESTORE_END]
+            roundtrip_identical = canonical_body(dst_port.streams[-1]) == canonical_body(stream)
+            dst_port.cancel_request()
+            dst_port.decide(resume=True)
+            outcome = dst.run()
+    except StreamError as exc:
+        return _source_continues(record, src, src_port, expected,
+                                 f"the destination ({dst_m.name}) refused the stream: {exc}")
+    if outcome is None:
+        raise GuestFault(f"the destination ({dst_m.name}) paused unexpectedly instead of finishing")
+
+    src_port.decide(resume=False)
+    src_result = src.run()
+    if src_result is None or src_result.exit_code != 0:
+        raise GuestFault("the source did not exit cleanly after migrating")
+    restore = dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END)
+    output = src.stdout.decode() + dst.stdout.decode()
+    record.update(
+        failed=False, failure=None,
+        restore_instructions=restore.instructions, restore_s=restore.seconds(dst_m.profile),
+        migrate_s=record["scan_s"] + record["tx_s"] + restore.seconds(dst_m.profile),
+        verified=output == expected and outcome.exit_code == 0,
+        roundtrip_identical=roundtrip_identical, completed_on="destination",
+        src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
+    )
+    return record
+
+
+def _source_continues(record: dict[str, Any], src: Guest, port: MigrationPort, expected: str,
+                      reason: str) -> dict[str, Any]:
+    """Nothing is lost: the source restores itself from its own stream and finishes."""
+    port.decide(resume=True)
+    result = src.run()
+    if result is None:
+        raise GuestFault("the source paused again instead of finishing")
+    record.update(failed=True, failure=reason, restore_instructions=None, restore_s=None,
+                  migrate_s=None, verified=result.stdout == expected and result.exit_code == 0,
+                  roundtrip_identical=None, completed_on="source")
+    return record
