@@ -269,24 +269,29 @@ MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
 static unsigned char *out;
 static uint32_t out_len, out_cap;
 
-static MIG_TEXT void out_reserve(uint32_t n)
+static MIG_TEXT __attribute__((noinline)) void out_grow(uint32_t n)
 {
-    if (out_len + n > out_cap) {
-        uint32_t cap = out_cap ? out_cap : 4096;
-        while (cap < out_len + n)
-            cap *= 2;
-        out = mig_grow(out, out_len, cap);
-        out_cap = cap;
-    }
+    uint32_t cap = out_cap ? out_cap : 4096;
+    while (cap < out_len + n)
+        cap *= 2;
+    out = mig_grow(out, out_len, cap);
+    out_cap = cap;
 }
 
-static MIG_TEXT void put_byte(uint32_t v)
+/* The check inline, the growth out of line: every encoded item passes here. */
+static inline MIG_TEXT void out_reserve(uint32_t n)
+{
+    if (out_len + n > out_cap)
+        out_grow(n);
+}
+
+static inline MIG_TEXT void put_byte(uint32_t v)
 {
     out_reserve(1);
     out[out_len++] = (unsigned char)v;
 }
 
-static MIG_TEXT void put_varint(uint32_t v)
+static inline MIG_TEXT void put_varint(uint32_t v)
 {
     out_reserve(5);
     while (v >= 0x80) {
@@ -296,7 +301,7 @@ static MIG_TEXT void put_varint(uint32_t v)
     out[out_len++] = (unsigned char)v;
 }
 
-static MIG_TEXT void put_be32(uint32_t v)
+static inline MIG_TEXT void put_be32(uint32_t v)
 {
     out_reserve(4);
     out[out_len] = (unsigned char)(v >> 24);
@@ -385,19 +390,33 @@ MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
 static const unsigned char *in;
 static uint32_t in_pos, in_end;
 
-static MIG_TEXT void need(uint32_t n)
+static MIG_TEXT __attribute__((noinline)) void truncated(void)
 {
-    if (in_end - in_pos < n)
-        mig_fail(ERR_TRUNCATED, "stream refused: it ends in the middle of an item (truncated)");
+    mig_fail(ERR_TRUNCATED, "stream refused: it ends in the middle of an item (truncated)");
 }
 
-static MIG_TEXT uint32_t get_byte(void)
+static inline MIG_TEXT void need(uint32_t n)
+{
+    if (in_end - in_pos < n)
+        truncated();
+}
+
+static inline MIG_TEXT uint32_t get_byte(void)
 {
     need(1);
     return in[in_pos++];
 }
 
-static MIG_TEXT uint32_t get_varint(void)
+static MIG_TEXT __attribute__((noinline)) uint32_t get_long_varint(void);
+
+static inline MIG_TEXT uint32_t get_varint(void)
+{
+    if (in_pos < in_end && in[in_pos] < 0x80) /* most ids, counts and ordinals: one byte */
+        return in[in_pos++];
+    return get_long_varint();
+}
+
+static MIG_TEXT __attribute__((noinline)) uint32_t get_long_varint(void)
 {
     uint32_t v = 0, shift = 0, b;
     do {
@@ -410,7 +429,7 @@ static MIG_TEXT uint32_t get_varint(void)
     return v;
 }
 
-static MIG_TEXT uint32_t get_be32(void)
+static inline MIG_TEXT uint32_t get_be32(void)
 {
     uint32_t v;
     need(4);
@@ -544,9 +563,13 @@ static MIG_TEXT uint32_t offset_of_leaf(int32_t type, uint32_t leaf)
 static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
 {
     uint32_t off = (uint32_t)(p - blocks[b].addr);
-    uint32_t es = type_size(blocks[b].type);
-    uint32_t elem = off / es;
-    int32_t inner = leaf_within(blocks[b].type, off - elem * es);
+    uint32_t es, elem;
+    int32_t inner;
+    if (off == 0) /* most pointers point at a block's start: no division */
+        return 0;
+    es = type_size(blocks[b].type);
+    elem = off / es;
+    inner = leaf_within(blocks[b].type, off - elem * es);
     if (inner < 0)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points into the middle of a primitive value");
     return elem * type_leaves(blocks[b].type) + (uint32_t)inner;
@@ -590,10 +613,15 @@ static MIG_TEXT void sort_blocks(void)
     sorted_epoch = epoch;
 }
 
+static uint32_t last_interior; /* interior pointers tend to come in runs into one array */
+
 static MIG_TEXT uint32_t block_containing(const char *p)
 {
     uint32_t lo = 0, hi, i = block_at_start(p);
     if (i)
+        return i;
+    i = last_interior;
+    if (i && blocks[i].live && p > blocks[i].addr && p < blocks[i].addr + blocks[i].size)
         return i;
     if (!sorted || sorted_epoch != epoch)
         sort_blocks();
@@ -608,7 +636,10 @@ static MIG_TEXT uint32_t block_containing(const char *p)
     if (lo == 0)
         return 0;
     i = sorted[lo - 1];
-    return p < blocks[i].addr + blocks[i].size ? i : 0;
+    if (p >= blocks[i].addr + blocks[i].size)
+        return 0;
+    last_interior = i;
+    return i;
 }
 
 /* ------------------------------------------------------------------ collection */

@@ -16,6 +16,7 @@ ISA's compiler computes its own sizes and offsets from sizeof/offsetof.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program
@@ -29,7 +30,8 @@ PRELUDE_HEADERS = ("stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "m
 
 def _inputs_key(text: str) -> str:
     h = hashlib.sha256(text.encode())
-    for path in [*sorted(INCLUDE_DIR.glob("*.h")), RUNTIME_DIR / "mig.h", *sorted(Path(__file__).parent.parent.joinpath("mcl").glob("*.py"))]:
+    mcl = Path(__file__).resolve().parent.parent / "mcl"
+    for path in [*sorted(INCLUDE_DIR.glob("*.h")), RUNTIME_DIR / "mig.h", Path(__file__), *sorted(mcl.glob("*.py"))]:
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -64,10 +66,21 @@ def migratable_source(name: str) -> Path:
         ti.code,
     ])
     out.parent.mkdir(parents=True, exist_ok=True)
+    portable = [
+        {"id": e.id, "name": e.name, "kind": e.kind, "prim": e.prim, "target": e.target, "count": e.count,
+         "leaves": e.leaves, "fields": [f.type for f in e.fields]}
+        for e in ti.types
+    ]
+    out.with_suffix(".ti.json").write_text(json.dumps({"fingerprint": ti.fingerprint, "types": portable}))
     tmp = out.with_suffix(".tmp")
     tmp.write_text(unit)
     tmp.replace(out)
     return out
+
+
+def type_table(name: str) -> list[dict]:
+    """The portable description of the program's types (what the stream walker needs)."""
+    return json.loads(migratable_source(name).with_suffix(".ti.json").read_text())["types"]
 
 
 def build_migratable(name: str, target: str) -> Build:

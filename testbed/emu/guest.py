@@ -352,6 +352,18 @@ class Guest:
             blocks.append((key[0], key[1], n - (since.overflow.get(key, 0) if since else 0)))
         return self.classifier.tally(blocks, outside)
 
+    def function_profile(self, since: Snapshot | None = None, until: Snapshot | None = None) -> dict[str, int]:
+        """Instructions executed per function between two snapshots, largest first."""
+        end = until or self.snapshot()
+        counts = end.counts - since.counts if since else end.counts
+        out: dict[str, int] = {}
+        for slot in np.flatnonzero(counts):
+            address = self.text_lo + 4 * int(slot)
+            i = bisect.bisect_right(self._sym_addrs, address) - 1
+            name = self._syms[i][2] if i >= 0 else "?"
+            out[name] = out.get(name, 0) + int(counts[slot]) * (int(self._sizes[slot]) >> 2)
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
     # ---- memory helpers for hypercall handlers ----
 
     def read(self, address: int, size: int) -> bytes:

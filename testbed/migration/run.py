@@ -19,7 +19,8 @@ start of decoding and the innermost frame's resumption.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -53,6 +54,8 @@ class MigrationSpec:
     mode: str = "network"
     roundtrip: bool = True
     budget: int = DEFAULT_BUDGET
+    # Fault injection: what the link does to the stream in transit (None: nothing).
+    tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
 
 
 @cache
@@ -112,7 +115,8 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
 
     # The source stays paused until the destination has accepted the stream: a refused
     # stream leaves it able to continue.
-    dst_port.deliver(stream)
+    delivered = spec.tamper(stream) if spec.tamper else stream
+    dst_port.deliver(delivered)
     if spec.roundtrip:
         dst_port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
     try:
@@ -122,7 +126,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
             if outcome is not None or dst_port.waiting != "stream":
                 raise GuestFault("the destination did not collect again for the round-trip check")
             del dst_port.on_event[EV_RESTORE_END]
-            roundtrip_identical = canonical_body(dst_port.streams[-1]) == canonical_body(stream)
+            roundtrip_identical = canonical_body(dst_port.streams[-1]) == canonical_body(delivered)
             dst_port.cancel_request()
             dst_port.decide(resume=True)
             outcome = dst.run()
@@ -152,6 +156,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
 def _source_continues(record: dict[str, Any], src: Guest, port: MigrationPort, expected: str,
                       reason: str) -> dict[str, Any]:
     """Nothing is lost: the source restores itself from its own stream and finishes."""
+    port.cancel_request()
     port.decide(resume=True)
     result = src.run()
     if result is None:

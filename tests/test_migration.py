@@ -1,0 +1,148 @@
+"""Data collection and restoration across machines: the MSR runtime, the stream, and its
+validation. Programs migrate at their hand-placed point in main (small sizes)."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from testbed.build.migratable import type_table
+from testbed.migration.decode import encode_varint, replace_span, walk
+from testbed.migration.run import MigrationSpec, migrate
+from testbed.migration.stream import read_header, reseal, with_source_isa
+
+DIRECTIONS = [("mipsel", "sparc"), ("sparc", "mipsel"), ("mipsel", "mipsel"), ("sparc", "sparc")]
+
+
+def captured(spec: MigrationSpec) -> tuple[dict, bytes]:
+    """Migrate and keep the stream that travelled."""
+    seen: list[bytes] = []
+
+    def keep(stream: bytes) -> bytes:
+        seen.append(stream)
+        return stream
+
+    record = migrate(MigrationSpec(**{**spec.__dict__, "tamper": keep}))
+    return record, seen[0]
+
+
+@pytest.mark.parametrize("src,dst", DIRECTIONS)
+@pytest.mark.parametrize("name,at", [("test_pointer", 2), ("bitonic", 1), ("linpack", 1)])
+def test_migration_verified_and_round_trip_identical(name: str, at: int, src: str, dst: str) -> None:
+    record = migrate(MigrationSpec(name, "small", src, dst, at=at))
+    assert record["verified"] is True
+    assert record["roundtrip_identical"] is True
+    assert record["failed"] is False and record["completed_on"] == "destination"
+    assert record["scan_instructions"] > 0 and record["restore_instructions"] > 0
+    assert record["migrate_s"] == pytest.approx(record["scan_s"] + record["tx_s"] + record["restore_s"])
+
+
+def test_every_pointer_kind_travels_and_arrives_right() -> None:
+    """test_pointer's stream holds every pointer kind, and after restoring on the other
+    ISA the program's own per-kind checks (ring = cycle, parents = back pointers, shared
+    writes, cells = interior pointers into a heap array, pointers = null/global/stack/heap
+    entries of the pointer array) all find nothing wrong."""
+    record, stream = captured(MigrationSpec("test_pointer", "small", "mipsel", "sparc", at=2))
+    assert record["verified"]
+    m = walk(stream, type_table("test_pointer"))
+    segments = m.segments()
+    assert segments["global"] == 2  # global_table and rng_state
+    assert segments["stack"] == 3  # local_table, ts and tally of main
+    assert segments["heap"] > 200
+    assert m.count("null") > 0  # (*pptr)[7], leaf children, parent of the root
+    refs = [p for p in m.pointers if p.tag == "ref"]
+    assert refs, "shared references must travel as references"
+    assert any(p.ordinal and p.ordinal > 0 for p in m.pointers if p.tag in ("ref", "new")), "interior"
+    assert m.ancestors_referenced > 0, "a cycle: a block referring to one still being written"
+    blocks = {b.id: b for b in m.blocks}
+    targets = {blocks[p.block].segment for p in m.pointers if p.block is not None and p.parent is not None}
+    assert {"global", "stack", "heap"} <= targets  # heap data pointing at all three
+    # Every block is written exactly once.
+    assert len({p.block for p in m.pointers if p.tag == "new"}) == len(m.blocks) == read_header(stream).blocks
+
+
+def test_linpack_stream_is_compact() -> None:
+    record, stream = captured(MigrationSpec("linpack", "small", "sparc", "mipsel"))
+    n = 24
+    raw = 8 * n * (n + 1) + 8 * n + 4 * n
+    assert record["tx_bytes"] == len(stream)
+    assert (len(stream) - raw) / raw < 0.02  # small n; the overhead is a fixed ~75 bytes
+    assert len(stream) - raw < 100
+
+
+def _refused(spec: MigrationSpec, tamper, expected: str) -> dict:
+    record = migrate(MigrationSpec(**{**spec.__dict__, "tamper": tamper}))
+    assert record["failed"] is True
+    assert expected in record["failure"], record["failure"]
+    assert "\n" not in record["failure"]
+    # the source resumed from its own stream and finished with the right answer
+    assert record["completed_on"] == "source" and record["verified"] is True
+    return record
+
+
+SPEC = MigrationSpec("test_pointer", "small", "mipsel", "sparc", at=2)
+
+
+def test_bad_magic_is_refused() -> None:
+    _refused(SPEC, lambda s: b"XXXX" + s[4:], "bad magic")
+
+
+def test_unsupported_version_is_refused() -> None:
+    _refused(SPEC, lambda s: s[:4] + struct.pack(">H", 9) + s[6:], "unsupported stream format version")
+
+
+def test_stream_of_another_program_is_refused() -> None:
+    _, other = captured(MigrationSpec("bitonic", "small", "mipsel", "sparc"))
+    _refused(SPEC, lambda s: other, "different program or build")
+
+
+def test_truncated_stream_is_refused() -> None:
+    _refused(SPEC, lambda s: s[: len(s) // 2], "truncated")
+
+
+def test_damaged_stream_fails_its_crc() -> None:
+    _refused(SPEC, lambda s: s[:200] + bytes([s[200] ^ 0x40]) + s[201:], "CRC-32 mismatch")
+
+
+def _first(stream: bytes, name: str, predicate):
+    m = walk(stream, type_table(name))
+    return next(p for p in m.pointers if predicate(p))
+
+
+def test_block_id_out_of_range_is_refused() -> None:
+    def forge(s: bytes) -> bytes:
+        ref = _first(s, "test_pointer", lambda p: p.tag == "ref")
+        return replace_span(s, ref.id_span, encode_varint(999_999))
+
+    _refused(SPEC, forge, "block id that does not exist")
+
+
+def test_element_offset_out_of_range_is_refused() -> None:
+    def forge(s: bytes) -> bytes:
+        new = _first(s, "test_pointer", lambda p: p.tag == "new")
+        return replace_span(s, new.ordinal_span, encode_varint(10_000_000))
+
+    _refused(SPEC, forge, "element offset lies outside its block")
+
+
+def test_type_mismatch_is_refused() -> None:
+    def forge(s: bytes) -> bytes:
+        m = walk(s, type_table("test_pointer"))
+        glob = next(p for p in m.pointers if p.tag == "new" and m.blocks[p.block].segment == "global")
+        wrong = m.blocks[glob.block].type + 2  # another type id of this program
+        return replace_span(s, glob.type_span, encode_varint(wrong + 1))
+
+    _refused(SPEC, forge, "type or size does not match")
+
+
+def test_stream_from_another_isa_is_accepted() -> None:
+    """The source ISA is informational: the same stream stamped as coming from another
+    machine restores the same way (the encoding is machine-independent)."""
+    record = migrate(MigrationSpec(**{**SPEC.__dict__, "tamper": lambda s: with_source_isa(s, 2)}))
+    assert record["verified"] and record["roundtrip_identical"]
+
+
+def test_reseal_keeps_a_stream_valid() -> None:
+    _, stream = captured(SPEC)
+    assert reseal(stream[:-4]) == stream
