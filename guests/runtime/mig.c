@@ -214,6 +214,21 @@ static MIG_TEXT void block_delete(uint32_t i)
     live_blocks--;
 }
 
+/* Make room for `more` blocks at once (a restore knows how many are coming): no growth
+ * copies and no rehashing while decoding. */
+static MIG_TEXT void blocks_reserve(uint32_t more)
+{
+    uint32_t need = (nblocks_used ? nblocks_used : 1) + more, want = nbuckets ? nbuckets : 1024;
+    if (need > nblocks_cap) {
+        blocks = mig_grow(blocks, nblocks_cap * sizeof(struct block), need * sizeof(struct block));
+        nblocks_cap = need;
+    }
+    while (want < live_blocks + more)
+        want *= 2;
+    if (want != nbuckets)
+        rehash(want);
+}
+
 static MIG_TEXT uint32_t block_at_start(const void *p)
 {
     uint32_t i;
@@ -1111,13 +1126,23 @@ static MIG_TEXT void validate_object(int32_t type, uint32_t n)
         return;
     }
     for (i = 0; i < n; i++) {
-        if (t->kind == MIG_KIND_PTR)
+        if (t->kind == MIG_KIND_PTR) {
             validate_ptr(t->target);
-        else if (t->kind == MIG_KIND_ARRAY)
+        } else if (t->kind == MIG_KIND_ARRAY) {
             validate_object(t->target, t->count);
-        else
-            for (f = 0; f < t->nfields; f++)
-                validate_object(t->fields[f].type, 1);
+        } else {
+            for (f = 0; f < t->nfields; f++) {
+                const struct mig_type *ft = &mig_types[t->fields[f].type];
+                if (!ft->has_pointers) { /* skip flat fields without a call */
+                    need(flat_bytes[t->fields[f].type]);
+                    in_pos += flat_bytes[t->fields[f].type];
+                } else if (ft->kind == MIG_KIND_PTR) {
+                    validate_ptr(ft->target);
+                } else {
+                    validate_object(t->fields[f].type, 1);
+                }
+            }
+        }
     }
 }
 
@@ -1216,6 +1241,15 @@ static MIG_TEXT void validate_stream(uint32_t length)
     }
     in_end = length - 4;
     nvblocks = 0;
+    {
+        uint32_t declared = ((uint32_t)in[24] << 24) | ((uint32_t)in[25] << 16) | ((uint32_t)in[26] << 8) | in[27];
+        if (declared > length) /* every block takes at least one byte */
+            mig_fail(ERR_FORMAT, "stream refused: its header declares more blocks than it can hold");
+        if (declared > vblocks_cap) {
+            vblocks = mig_grow(vblocks, 0, declared * sizeof(struct vblock));
+            vblocks_cap = declared;
+        }
+    }
     for (f = 0; f < nf; f++) {
         uint32_t n;
         get_varint();
@@ -1244,6 +1278,8 @@ static MIG_TEXT void validate_stream(uint32_t length)
         validate_ptr(-1);
     if (get_byte() != END_MARKER || in_pos != in_end)
         mig_fail(ERR_FORMAT, "stream refused: no end marker where the stream should end");
+    if (nvblocks != (((uint32_t)in[24] << 24) | ((uint32_t)in[25] << 16) | ((uint32_t)in[26] << 8) | in[27]))
+        mig_fail(ERR_FORMAT, "stream refused: its header's block count does not match its blocks");
 }
 
 /* ---- decoding ---- */
@@ -1286,6 +1322,14 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     in_end = length - 4;
     in_pos = 20; /* the frame count's place in the header */
     nf = get_be32();
+    {
+        uint32_t nb = get_be32();
+        blocks_reserve(nb);
+        if (nb > ids_cap) {
+            id_to_block = mig_grow(id_to_block, 0, nb * sizeof(uint32_t));
+            ids_cap = nb;
+        }
+    }
     in_pos = HEADER_SIZE;
     epoch++;
     nids = 0;
