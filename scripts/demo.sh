@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/testbed exec linpack --arch mipsel --size paper1 "$@"
+exec .venv/bin/testbed run linpack --src mipsel --dst sparc "$@"

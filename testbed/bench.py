@@ -12,7 +12,7 @@ from testbed.emu.machines import resolve
 from testbed.programs import program
 
 BENCH_PROGRAM = "linpack"
-BENCH_SIZE = 100
+BENCH_SIZE = 200
 
 
 def bench_guest(isa: str, size: int = BENCH_SIZE, repeats: int = 3) -> dict[str, Any]:
@@ -41,3 +41,26 @@ def bench_guest(isa: str, size: int = BENCH_SIZE, repeats: int = 3) -> dict[str,
         "unpriced_s": best_raw, "priced_s": best_priced,
         "unpriced_ips": raw_ips, "priced_ips": priced_ips, "ratio": priced_ips / raw_ips,
     }
+
+
+COLLECTION_KEYS = (2048, 4096, 8192, 16384, 32768, 65536)
+
+
+def bench_collection(keys: tuple[int, ...] = COLLECTION_KEYS, src: str = "mipsel", dst: str = "sparc") -> dict[str, Any]:
+    """Collection and restoration cost per block for bitonic from 2,048 to 65,536 keys: a
+    linear-time runtime keeps scan instructions per block flat (within +-15%)."""
+    from testbed.migration.run import MigrationSpec, migrate
+
+    rows = []
+    for n in keys:
+        r = migrate(MigrationSpec("bitonic", str(n), src, dst, roundtrip=False))
+        rows.append({
+            "keys": n, "blocks": r["blocks"], "tx_bytes": r["tx_bytes"],
+            "scan_instructions": r["scan_instructions"], "restore_instructions": r["restore_instructions"],
+            "scan_per_block": r["scan_instructions"] / r["blocks"],
+            "restore_per_block": r["restore_instructions"] / r["blocks"],
+            "bytes_per_key": r["tx_bytes"] / n, "verified": r["verified"],
+        })
+    per_block = [row["scan_per_block"] for row in rows]
+    mean = sum(per_block) / len(per_block)
+    return {"rows": rows, "scan_per_block_spread": max(abs(x - mean) / mean for x in per_block)}

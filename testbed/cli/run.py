@@ -23,8 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"source ISA or machine ({', '.join(machine_names())}; default mipsel)")
     p.add_argument("--dst", default="sparc", metavar="MACHINE",
                    help="destination ISA or machine (default sparc)")
-    p.add_argument("--size", default="small",
-                   help=f"problem size: {', '.join(SIZE_NAMES)} or a positive integer (default small)")
+    p.add_argument("--size", default="paper1",
+                   help=f"problem size: {', '.join(SIZE_NAMES)} or a positive integer (default paper1)")
     p.add_argument("--at", type=int, default=1, metavar="K",
                    help="migrate at the K-th dynamic poll-point passage (default 1)")
     p.add_argument("--network", default="10mbps", help="10mbps or 100mbps (default 10mbps)")
