@@ -146,3 +146,18 @@ def test_stream_from_another_isa_is_accepted() -> None:
 def test_reseal_keeps_a_stream_valid() -> None:
     _, stream = captured(SPEC)
     assert reseal(stream[:-4]) == stream
+
+
+def test_file_mode_phases_add_up() -> None:
+    r = migrate(MigrationSpec("bitonic", "small", "mipsel", "sparc", mode="file"))
+    assert r["verified"] and r["tx_model"] == "simpy"
+    assert r["scan_write_s"] > r["scan_s"] and r["read_restore_s"] > r["restore_s"]
+    assert r["migrate_s"] == pytest.approx(r["scan_write_s"] + r["rcp_s"] + r["read_restore_s"])
+    network = migrate(MigrationSpec("bitonic", "small", "mipsel", "sparc"))
+    assert network["migrate_s"] < r["migrate_s"]  # rcp's session set-up alone is seconds
+
+
+def test_failed_link_leaves_the_source_running_to_completion() -> None:
+    r = migrate(MigrationSpec("test_pointer", "small", "mipsel", "sparc", at=2, fail_at=0.001))
+    assert r["failed"] is True and "transfer failed" in r["failure"]
+    assert r["completed_on"] == "source" and r["verified"] is True

@@ -30,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--network", default="10mbps", help="10mbps or 100mbps (default 10mbps)")
     p.add_argument("--mode", default="network", choices=("network", "file"),
                    help="network: TCP into the waiting process; file: disk, rcp, disk")
+    p.add_argument("--loss", type=float, default=0.0, metavar="P", help="frame loss probability (default 0)")
+    p.add_argument("--fail-at", type=float, default=None, metavar="T",
+                   help="cut the link at simulated second T of the transfer: the source must carry on")
+    p.add_argument("--background", type=float, default=0.0, metavar="LOAD",
+                   help="offered load of other hosts on the shared 10 Mb/s medium (0..1)")
     p.add_argument("--no-roundtrip", dest="roundtrip", action="store_false",
                    help="skip the round-trip check (collect again right after restoring)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
@@ -40,7 +45,8 @@ def run_migration(args: argparse.Namespace) -> int:
     from testbed.migration.run import MigrationSpec, migrate
 
     spec = MigrationSpec(program=args.program, size=args.size, src=args.src, dst=args.dst, at=args.at,
-                         network=args.network, mode=args.mode, roundtrip=args.roundtrip)
+                         network=args.network, mode=args.mode, roundtrip=args.roundtrip,
+                         loss=args.loss, fail_at=args.fail_at, background=args.background)
     record = migrate(spec)
     if args.json:
         print(json.dumps(record))
@@ -59,12 +65,18 @@ def format_record(r: dict) -> str:
         lines.append(f"MIGRATION FAILED: {r['failure']}; the source continued and "
                      f"{'finished correctly' if r['verified'] else 'did NOT finish correctly'}")
         return "\n".join(lines)
+    if r["mode"] == "file":
+        phases = [("scan+write", r["scan_write_s"], f"{r['scan_instructions']:,}"),
+                  ("rcp", r["rcp_s"], ""),
+                  ("read+restore", r["read_restore_s"], f"{r['restore_instructions']:,}")]
+    else:
+        phases = [("scan", r["scan_s"], f"{r['scan_instructions']:,}"),
+                  ("tx", r["tx_s"], f"({r['network']} TCP)"),
+                  ("restore", r["restore_s"], f"{r['restore_instructions']:,}")]
+    lines += [f"  {'phase':12} {'seconds':>10} {'instructions':>14}"]
+    lines += [f"  {name:12} {sec:>10.4f} {extra:>14}" for name, sec, extra in phases]
     lines += [
-        f"  {'phase':8} {'seconds':>10} {'instructions':>14}",
-        f"  {'scan':8} {r['scan_s']:>10.4f} {r['scan_instructions']:>14,}",
-        f"  {'tx':8} {r['tx_s']:>10.4f} {'(' + r['tx_model'] + ')':>14}",
-        f"  {'restore':8} {r['restore_s']:>10.4f} {r['restore_instructions']:>14,}",
-        f"  {'migrate':8} {r['migrate_s']:>10.4f}",
+        f"  {'migrate':12} {r['migrate_s']:>10.4f}",
         f"output bit-identical to an unmigrated run: {'yes' if r['verified'] else 'NO'}; "
         f"round trip identical: {r['roundtrip_identical']}",
     ]

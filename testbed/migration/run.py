@@ -54,6 +54,9 @@ class MigrationSpec:
     mode: str = "network"
     roundtrip: bool = True
     budget: int = DEFAULT_BUDGET
+    loss: float = 0.0  # frame loss probability on the link
+    fail_at: float | None = None  # simulated second at which the link is cut
+    background: float = 0.0  # offered load of other hosts on a shared medium
     # Fault injection: what the link does to the stream in transit (None: nothing).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
 
@@ -101,7 +104,8 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     header = read_header(stream)
     scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
 
-    moved: Transfer = transfer(len(stream), src_m.name, dst_m.name, spec.network, spec.mode)
+    moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode,
+                               loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
     record: dict[str, Any] = {
         "program": spec.program, "size": spec.size, "src": src_m.isa.name, "dst": dst_m.isa.name,
         "src_machine": src_m.name, "dst_machine": dst_m.name, "at": spec.at,
@@ -141,11 +145,17 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     if src_result is None or src_result.exit_code != 0:
         raise GuestFault("the source did not exit cleanly after migrating")
     restore = dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END)
+    restore_s = restore.seconds(dst_m.profile)
     output = src.stdout.decode() + dst.stdout.decode()
+    if spec.mode == "file":
+        record.update(scan_write_s=record["scan_s"] + moved.write_s, rcp_s=moved.rcp_s,
+                      read_restore_s=moved.read_s + restore_s)
+        migrate_s = record["scan_write_s"] + record["rcp_s"] + record["read_restore_s"]
+    else:
+        migrate_s = record["scan_s"] + record["tx_s"] + restore_s
     record.update(
         failed=False, failure=None,
-        restore_instructions=restore.instructions, restore_s=restore.seconds(dst_m.profile),
-        migrate_s=record["scan_s"] + record["tx_s"] + restore.seconds(dst_m.profile),
+        restore_instructions=restore.instructions, restore_s=restore_s, migrate_s=migrate_s,
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,

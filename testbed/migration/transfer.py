@@ -1,24 +1,45 @@
-"""Tx: how long moving the stream takes. Until the SimPy network model is wired in, the
-estimate is the stream's bytes over the nominal bandwidth, labelled as such."""
+"""Tx: moving the stream from the source to the destination, priced by the SimPy network
+and file-transfer model (testbed/net).
+
+In file mode the guest also pays for its write() and read() calls: the source writes the
+stream in one buffered write (the modern runtime), the destination reads it in one read;
+each is priced from the machine profile's [os] table (a system call plus a copy per
+byte). The disk, the file system below the call and rcp are the network model's.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from testbed.errors import unknown_name
-
-NOMINAL_BPS = {"10mbps": 10e6, "100mbps": 100e6}
+from testbed.emu.machines import Machine
+from testbed.net import simulate_transfer
 
 
 @dataclass(frozen=True)
 class Transfer:
-    seconds: float
+    seconds: float  # network: the TCP transfer; file: write + rcp + read
     model: str
     failed: bool = False
     reason: str | None = None
+    write_s: float | None = None  # file mode: the source's write() and its disk
+    rcp_s: float | None = None
+    read_s: float | None = None  # file mode: the destination's read() and its disk
+    frames: int = 0
 
 
-def transfer(nbytes: int, src: str, dst: str, network: str, mode: str) -> Transfer:
-    if network not in NOMINAL_BPS:
-        raise unknown_name("network", network, list(NOMINAL_BPS))
-    return Transfer(nbytes * 8 / NOMINAL_BPS[network], "bandwidth-only")
+def syscall_seconds(machine: Machine, nbytes: int, calls: int = 1) -> float:
+    """CPU time of ``calls`` read()/write() system calls moving ``nbytes`` in all."""
+    p = machine.profile
+    return calls * p.get("os.syscall", "s") + nbytes * p.get("os.copy_per_byte", "s/B")
+
+
+def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str,
+             loss: float = 0.0, fail_at: float | None = None, background: float = 0.0) -> Transfer:
+    r = simulate_transfer(nbytes, src.name, dst.name, network=network, mode=mode,
+                          background=background, loss=loss, fail_at=fail_at)
+    if mode == "file":
+        write_s = (r.write_s or 0.0) + syscall_seconds(src, nbytes)
+        read_s = (r.read_s or 0.0) + syscall_seconds(dst, nbytes)
+        return Transfer(write_s + (r.rcp_s or 0.0) + read_s, "simpy", r.failed, r.reason,
+                        write_s, r.rcp_s, read_s, r.frames)
+    return Transfer(r.tx_s, "simpy", r.failed, r.reason, frames=r.frames)
