@@ -147,15 +147,10 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     restore = dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END)
     restore_s = restore.seconds(dst_m.profile)
     output = src.stdout.decode() + dst.stdout.decode()
-    if spec.mode == "file":
-        record.update(scan_write_s=record["scan_s"] + moved.write_s, rcp_s=moved.rcp_s,
-                      read_restore_s=moved.read_s + restore_s)
-        migrate_s = record["scan_write_s"] + record["rcp_s"] + record["read_restore_s"]
-    else:
-        migrate_s = record["scan_s"] + record["tx_s"] + restore_s
+    record.update(_phases(record["scan_s"], restore_s, moved, spec.mode))
     record.update(
         failed=False, failure=None,
-        restore_instructions=restore.instructions, restore_s=restore_s, migrate_s=migrate_s,
+        restore_instructions=restore.instructions, restore_s=restore_s,
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
@@ -175,3 +170,29 @@ def _source_continues(record: dict[str, Any], src: Guest, port: MigrationPort, e
                   migrate_s=None, verified=result.stdout == expected and result.exit_code == 0,
                   roundtrip_identical=None, completed_on="source")
     return record
+
+
+def _phases(scan_s: float, restore_s: float, moved: Transfer, mode: str) -> dict[str, Any]:
+    """Tx and the phase totals of one mode, from the CPU phases and the transfer."""
+    out: dict[str, Any] = {"tx_s": moved.seconds, "tx_model": moved.model}
+    if mode == "file":
+        out.update(scan_write_s=scan_s + moved.write_s, rcp_s=moved.rcp_s, read_restore_s=moved.read_s + restore_s)
+        out["migrate_s"] = out["scan_write_s"] + out["rcp_s"] + out["read_restore_s"]
+    else:
+        out["migrate_s"] = scan_s + moved.seconds + restore_s
+    return out
+
+
+def reprice(record: dict[str, Any], network: str, mode: str) -> dict[str, Any]:
+    """The same emulated migration moved over another network or by another mode: Scan,
+    Restore, the stream and the verification are the transfer's inputs, not its outputs,
+    so one emulation serves every (network, mode) pair (a sweep's reuse)."""
+    if record["failed"]:
+        raise ConfigError("a migration whose transfer failed cannot be re-priced")
+    moved = transfer(record["tx_bytes"], resolve(record["src_machine"]), resolve(record["dst_machine"]),
+                     network, mode)
+    out = {k: v for k, v in record.items() if k not in ("scan_write_s", "rcp_s", "read_restore_s")}
+    out.update(network=network, mode=mode, **_phases(record["scan_s"], record["restore_s"], moved, mode))
+    if moved.failed:
+        out.update(failed=True, failure=f"transfer failed: {moved.reason}", migrate_s=None)
+    return out
