@@ -28,8 +28,8 @@ def captured(spec: MigrationSpec) -> tuple[dict, bytes]:
 
 
 @pytest.mark.parametrize("src,dst", DIRECTIONS)
-@pytest.mark.parametrize("name,at", [("test_pointer", 2), ("bitonic", 1), ("linpack", 1)])
-def test_migration_verified_and_round_trip_identical(name: str, at: int, src: str, dst: str) -> None:
+@pytest.mark.parametrize("name,at", [("test_pointer", "90%"), ("bitonic", "50%"), ("linpack", "50%"), ("matmul", "50%")])
+def test_migration_verified_and_round_trip_identical(name: str, at: str, src: str, dst: str) -> None:
     record = migrate(MigrationSpec(name, "small", src, dst, at=at))
     assert record["verified"] is True
     assert record["roundtrip_identical"] is True
@@ -43,12 +43,12 @@ def test_every_pointer_kind_travels_and_arrives_right() -> None:
     ISA the program's own per-kind checks (ring = cycle, parents = back pointers, shared
     writes, cells = interior pointers into a heap array, pointers = null/global/stack/heap
     entries of the pointer array) all find nothing wrong."""
-    record, stream = captured(MigrationSpec("test_pointer", "small", "mipsel", "sparc", at=2))
+    record, stream = captured(MigrationSpec("test_pointer", "small", "mipsel", "sparc", at="90%"))
     assert record["verified"]
     m = walk(stream, type_table("test_pointer"))
     segments = m.segments()
     assert segments["global"] == 2  # global_table and rng_state
-    assert segments["stack"] == 3  # local_table, ts and tally of main
+    assert segments["stack"] >= 4  # main: local_table, ts, tally, lattice_hash (address-taken)
     assert segments["heap"] > 200
     assert m.count("null") > 0  # (*pptr)[7], leaf children, parent of the root
     refs = [p for p in m.pointers if p.tag == "ref"]
@@ -63,12 +63,12 @@ def test_every_pointer_kind_travels_and_arrives_right() -> None:
 
 
 def test_linpack_stream_is_compact() -> None:
-    record, stream = captured(MigrationSpec("linpack", "small", "sparc", "mipsel"))
-    n = 24
-    raw = 8 * n * (n + 1) + 8 * n + 4 * n
-    assert record["tx_bytes"] == len(stream)
-    assert (len(stream) - raw) / raw < 0.02  # small n; the overhead is a fixed ~75 bytes
-    assert len(stream) - raw < 100
+    """The issue's bound: the stream exceeds linpack's raw data by at most 0.5%."""
+    n = 100
+    record, stream = captured(MigrationSpec("linpack", str(n), "sparc", "mipsel"))
+    raw = 8 * n * (n + 1) + 8 * n + 4 * n  # a, b, ipvt
+    assert record["tx_bytes"] == len(stream) and record["verified"]
+    assert 0 < (len(stream) - raw) / raw < 0.005
 
 
 def _refused(spec: MigrationSpec, tamper, expected: str) -> dict:
@@ -81,7 +81,7 @@ def _refused(spec: MigrationSpec, tamper, expected: str) -> dict:
     return record
 
 
-SPEC = MigrationSpec("test_pointer", "small", "mipsel", "sparc", at=2)
+SPEC = MigrationSpec("test_pointer", "small", "mipsel", "sparc", at="90%")
 
 
 def test_bad_magic_is_refused() -> None:

@@ -205,14 +205,6 @@ int main(int argc, char **argv)
     int n, spr_val, ok, valid;
     unsigned key_sum;
 
-#ifdef MIGRATABLE
-    /* Hand-placed migration point (until the MCL precompiler places them): register the
-     * address-taken local, and restore from a stream if this process is a destination. */
-    mig_register_globals();
-    mig_register_stack(&w, MIG_T_struct_walk, 1);
-    if (mig_start())
-        goto mig_restore;
-#endif
     n = argc == 2 ? atoi(argv[1]) : 0;
     valid = is_power_of_two(n);
     if (!valid || n > MAX_KEYS) {
@@ -239,39 +231,10 @@ int main(int argc, char **argv)
     walk_sequence("forward", root, spr_val, FORWARD, &w);
     ok = w.disorder == 0 && w.sum == key_sum && w.count == n;
 
-#ifdef MIGRATABLE
-mig_point_1: /* between the two sorts: live are root, w, n, spr_val, ok, key_sum */
-    if (MIG_POLL()) {
-        mig_unwind_begin();
-        mig_frame_push(0, 1);
-        mig_rec_ptr(&w, MIG_T_struct_walk);
-        mig_rec_ptr(root, MIG_T_struct_node);
-        mig_rec_i32(n);
-        mig_rec_i32(spr_val);
-        mig_rec_i32(ok);
-        mig_rec_u32(key_sum);
-        if (!mig_collect())
-            return 0; /* migrated: the destination carries on */
-        goto mig_restore;
-    }
-#endif
     spr_val = bisort(root, spr_val, BACKWARD);
     walk_sequence("backward", root, spr_val, BACKWARD, &w);
     ok = ok && w.disorder == 0 && w.sum == key_sum && w.count == n;
 
     printf("self-check: %s (both sorts ordered, same %d keys)\n", ok ? "PASS" : "FAIL", n);
     return ok ? 0 : 1;
-#ifdef MIGRATABLE
-mig_restore:
-    if (mig_frame_pop(0) != 1)
-        return 3;
-    (void)mig_ld_ptr(); /* &w: its contents were restored in place */
-    root = (struct node *)mig_ld_ptr();
-    n = mig_ld_i32();
-    spr_val = mig_ld_i32();
-    ok = mig_ld_i32();
-    key_sum = mig_ld_u32();
-    mig_rewind_done();
-    goto mig_point_1;
-#endif
 }

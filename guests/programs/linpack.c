@@ -250,17 +250,6 @@ int main(int argc, char **argv)
     double residn, normx, sum, maxerr;
     int i, info, ok;
 
-#ifdef MIGRATABLE
-    /* Hand-placed migration point (until the MCL precompiler places them). It must come
-     * after the variable-length arrays: C forbids jumping into their scope. */
-    mig_register_globals();
-    mig_register_stack(a, MIG_T_double, (unsigned)(lda * n));
-    mig_register_stack(b, MIG_T_double, (unsigned)n);
-    mig_register_stack(ipvt, MIG_T_int, (unsigned)n);
-    mig_register_stack(&normx, MIG_T_double, 1);
-    if (mig_start())
-        goto mig_restore;
-#endif
     if (!valid) {
         printf("linpack: usage: linpack N with the matrix order N in 1..%d\n", MAX_N);
         return 2;
@@ -274,21 +263,6 @@ int main(int argc, char **argv)
         printf("self-check: FAIL\n");
         return 1;
     }
-#ifdef MIGRATABLE
-mig_point_1: /* between factorisation and solve: live are a, b, ipvt, n, lda */
-    if (MIG_POLL()) {
-        mig_unwind_begin();
-        mig_frame_push(0, 1);
-        mig_rec_ptr(a, MIG_T_double);
-        mig_rec_ptr(b, MIG_T_double);
-        mig_rec_ptr(ipvt, MIG_T_int);
-        mig_rec_i32(n);
-        mig_rec_i32(lda);
-        if (!mig_collect())
-            return 0; /* migrated: the destination carries on */
-        goto mig_restore;
-    }
-#endif
 #ifdef INJECT_FAULT
     /* test hook (tests/test_programs.py): corrupt one factor so the residual check fails */
     a[lda * (n - 1)] += 1.0;
@@ -313,16 +287,4 @@ mig_point_1: /* between factorisation and solve: live are a, b, ipvt, n, lda */
     printf("self-check: %s (normalised residual %s %g)\n", ok ? "PASS" : "FAIL",
            ok ? "<" : ">=", RESIDN_LIMIT);
     return ok ? 0 : 1;
-#ifdef MIGRATABLE
-mig_restore:
-    if (mig_frame_pop(0) != 1)
-        return 3;
-    (void)mig_ld_ptr(); /* a, b and ipvt were restored in place */
-    (void)mig_ld_ptr();
-    (void)mig_ld_ptr();
-    n = mig_ld_i32();
-    lda = mig_ld_i32();
-    mig_rewind_done();
-    goto mig_point_1;
-#endif
 }

@@ -300,16 +300,6 @@ int main(int argc, char **argv)
     int bad_ring, bad_parents, bad_distinct, bad_shared, bad_cells, bad_pointers, bad_paths;
     long bytes;
 
-#ifdef MIGRATABLE
-    /* Hand-placed migration point (until the MCL precompiler places them): register the
-     * address-taken locals, and restore from a stream if this process is a destination. */
-    mig_register_globals();
-    mig_register_stack(local_table, MIG_T_int, NPTR);
-    mig_register_stack(&ts, MIG_T_struct_thread_state, 1);
-    mig_register_stack(&tally, MIG_T_struct_lattice_tally, 1);
-    if (mig_start())
-        goto mig_restore;
-#endif
     n = argc == 2 ? atoi(argv[1]) : 0;
     if (n < MIN_NODES || n > MAX_NODES) {
         printf("test_pointer: usage: test_pointer N with N tree nodes in %d..%d\n",
@@ -388,36 +378,6 @@ int main(int argc, char **argv)
     if (ts.count != n)
         bad_ring++;
     for (round = 0; round < ROUNDS; round++) {
-#ifdef MIGRATABLE
-    mig_point_1: /* at the start of each round */
-        if (MIG_POLL()) {
-            mig_unwind_begin();
-            mig_frame_push(0, 1);
-            mig_rec_ptr(local_table, MIG_T_int);
-            mig_rec_ptr(&ts, MIG_T_struct_thread_state);
-            mig_rec_ptr(&tally, MIG_T_struct_lattice_tally);
-            mig_rec_ptr(pint, MIG_T_int);
-            mig_rec_ptr(parr, MIG_T_int);
-            mig_rec_ptr(pptr, MIG_T_ptr_int);
-            mig_rec_ptr(cells, MIG_T_int);
-            mig_rec_ptr(root, MIG_T_struct_tnode);
-            mig_rec_ptr(apex, MIG_T_struct_dnode);
-            mig_rec_u32(expect_paths);
-            mig_rec_i32(n);
-            mig_rec_i32(nodes_lattice);
-            mig_rec_i32(round);
-            mig_rec_i32(bad_ring);
-            mig_rec_i32(bad_parents);
-            mig_rec_i32(bad_paths);
-            mig_rec_i32(bad_distinct);
-            mig_rec_i32(bad_shared);
-            mig_rec_i32(bad_cells);
-            mig_rec_i32(bad_pointers);
-            if (!mig_collect())
-                return 0; /* migrated: the destination carries on */
-            goto mig_restore;
-        }
-#endif
         /* tree: subtree sums against a walk round the ring, then new keys along the ring */
         root_sum = subtree_sums(root);
         ring_sum = 0;
@@ -497,31 +457,4 @@ int main(int argc, char **argv)
     printf("self-check: %s (every structure intact after %d rounds)\n", ok ? "PASS" : "FAIL",
            ROUNDS);
     return ok ? 0 : 1;
-#ifdef MIGRATABLE
-mig_restore:
-    if (mig_frame_pop(0) != 1)
-        return 3;
-    (void)mig_ld_ptr(); /* the registered locals were restored in place */
-    (void)mig_ld_ptr();
-    (void)mig_ld_ptr();
-    pint = (int *)mig_ld_ptr();
-    parr = (int (*)[NPTR])mig_ld_ptr();
-    pptr = (int *(*)[NPTR])mig_ld_ptr();
-    cells = (int *)mig_ld_ptr();
-    root = (struct tnode *)mig_ld_ptr();
-    apex = (struct dnode *)mig_ld_ptr();
-    expect_paths = mig_ld_u32();
-    n = mig_ld_i32();
-    nodes_lattice = mig_ld_i32();
-    round = mig_ld_i32();
-    bad_ring = mig_ld_i32();
-    bad_parents = mig_ld_i32();
-    bad_paths = mig_ld_i32();
-    bad_distinct = mig_ld_i32();
-    bad_shared = mig_ld_i32();
-    bad_cells = mig_ld_i32();
-    bad_pointers = mig_ld_i32();
-    mig_rewind_done();
-    goto mig_point_1;
-#endif
 }

@@ -62,8 +62,7 @@
 #define ERR_FORMAT 9
 #define ERR_COLLECT 10
 
-volatile uint32_t mig_count;
-volatile uint32_t mig_target = 0xffffffffu;
+volatile int32_t mig_countdown = 0x7fffffff;
 int mig_mode;
 
 /* ------------------------------------------------------------------ memory */

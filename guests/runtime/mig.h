@@ -108,10 +108,11 @@ void mig_release_stack(uint32_t nblocks);
 
 /* ---- execution state ---- */
 
-/* Poll check: the host sets mig_target; a poll-point passage migrates when the passage
- * count reaches it. One load, add, store, compare and branch: no trap per poll. */
-extern volatile uint32_t mig_count, mig_target;
-#define MIG_POLL() (++mig_count >= mig_target)
+/* Poll check: the host sets mig_countdown to K to migrate at the K-th poll-point passage
+ * from then on. A load, a decrement, a store and a branch: no trap, no call per poll.
+ * Left alone it starts at 2^31 - 1 passages: never, for any run the testbed makes. */
+extern volatile int32_t mig_countdown;
+#define MIG_POLL() (--mig_countdown == 0)
 
 #define MIG_NORMAL 0
 #define MIG_UNWINDING 1 /* frames are recording themselves and returning to main */

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program
 from testbed.mcl.cparse import TypeResolver, c_spelling, parse_program
+from testbed.mcl.precompiler import DEFAULT_MAX_COST, precompile
 from testbed.mcl.ti import generate_ti
 from testbed.mcl.transform import emit_program, global_registrations, rewrite_allocations
 from testbed.programs import program
@@ -44,9 +45,10 @@ def migratable_source(name: str) -> Path:
     out = BUILD_DIR / "generated" / f"{name}-mig-{key}.c"
     if out.is_file():
         return out
-    ast = parse_program(p.source, {"MIGRATABLE": "1"})
+    ast = parse_program(p.source)
     resolver = TypeResolver(ast)
     allocated = rewrite_allocations(ast, resolver)
+    plan = precompile(ast, resolver, max_cost=DEFAULT_MAX_COST)
     registrations, global_types = global_registrations(ast, resolver)
     # as C spellings: generate_ti resolves them with its own resolver (struct identity)
     extra = [c_spelling(t) for t in [*allocated, *global_types]]
@@ -72,10 +74,19 @@ def migratable_source(name: str) -> Path:
         for e in ti.types
     ]
     out.with_suffix(".ti.json").write_text(json.dumps({"fingerprint": ti.fingerprint, "types": portable}))
+    sites = {f"{fn.fid}:{site.id}": {"function": fn.name, "kind": site.kind, "where": site.coord,
+                                      "reason": site.reason, "live": site.live}
+             for fn in plan.functions.values() for site in fn.sites}
+    out.with_suffix(".sites.json").write_text(json.dumps(sites, indent=1))
     tmp = out.with_suffix(".tmp")
     tmp.write_text(unit)
     tmp.replace(out)
     return out
+
+
+def site_table(name: str) -> dict[str, dict]:
+    """Every migration site of the program: "function id:site id" -> where, kind, live variables."""
+    return json.loads(migratable_source(name).with_suffix(".sites.json").read_text())
 
 
 def type_table(name: str) -> list[dict]:

@@ -25,8 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="destination ISA or machine (default sparc)")
     p.add_argument("--size", default="paper1",
                    help=f"problem size: {', '.join(SIZE_NAMES)} or a positive integer (default paper1)")
-    p.add_argument("--at", type=int, default=1, metavar="K",
-                   help="migrate at the K-th dynamic poll-point passage (default 1)")
+    p.add_argument("--at", default="50%", metavar="K|P%",
+                   help="migrate at the K-th dynamic poll-point passage, or at P%% of the passages of an "
+                        "unmigrated run (default 50%%)")
     p.add_argument("--network", default="10mbps", help="10mbps or 100mbps (default 10mbps)")
     p.add_argument("--mode", default="network", choices=("network", "file"),
                    help="network: TCP into the waiting process; file: disk, rcp, disk")

@@ -128,7 +128,9 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
 def emit_program(ast: c_ast.FileAST) -> str:
     """The program's own top-level nodes as C, each preceded by a #line directive so that
     compiler messages point at the original source."""
-    gen = c_generator.CGenerator()
+    from testbed.mcl.precompiler import Generator  # knows the generated-code nodes
+
+    gen = Generator()
     parts: list[str] = []
     for node in program_nodes(ast):
         coord = node.coord

@@ -25,7 +25,7 @@ EV_RESTORE_BEGIN = 4
 EV_DECODE_END = 5
 EV_RESTORE_END = 6
 
-NEVER = 0xFFFF_FFFF  # mig_target value that no poll-point passage reaches
+NEVER = 0x7FFF_FFFF  # mig_countdown value no run reaches: 2^31 - 1 passages
 
 STREAM_ERRORS = {
     1: "bad magic", 2: "unsupported version", 3: "fingerprint mismatch", 4: "truncated",
@@ -52,6 +52,7 @@ class MigrationPort:
     restore_from: bytes | None = None  # set by deliver(): the stream to restore from
     waiting: str | None = None  # "start" or "stream" while paused in that hypercall
     on_event: dict[int, Callable[[MigrationPort], None]] = field(default_factory=dict)
+    _armed: int = NEVER
 
     def __post_init__(self) -> None:
         h = self.guest.handlers
@@ -64,18 +65,21 @@ class MigrationPort:
     # ---- scheduler side ----
 
     def request_at(self, passage: int) -> None:
-        """Migrate at the given dynamic poll-point passage (1-based)."""
-        self.guest.write_word(self.guest.symbol("mig_target"), passage)
+        """Migrate at the given dynamic poll-point passage from now (1 = the next one)."""
+        self.guest.write_word(self.guest.symbol("mig_countdown"), passage)
+        self._armed = passage
 
     def request_next_poll(self) -> None:
-        count = self.guest.read_word(self.guest.symbol("mig_count"))
-        self.guest.write_word(self.guest.symbol("mig_target"), count + 1)
+        self.request_at(1)
 
     def cancel_request(self) -> None:
-        self.guest.write_word(self.guest.symbol("mig_target"), NEVER)
+        self.request_at(NEVER)
 
     def passages(self) -> int:
-        return self.guest.read_word(self.guest.symbol("mig_count"))
+        """Poll-point passages since the last request (or since start-up)."""
+        left = self.guest.read_word(self.guest.symbol("mig_countdown"))
+        left = left - (1 << 32) if left & 0x8000_0000 else left
+        return self._armed - left
 
     # ---- measurement ----
 

@@ -18,6 +18,9 @@ start of decoding and the innermost frame's resumption.
 
 from __future__ import annotations
 
+import math
+import os
+import resource
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,7 +52,7 @@ class MigrationSpec:
     size: str = "small"
     src: str = "mipsel"
     dst: str = "sparc"
-    at: int = 1  # the dynamic poll-point passage where the request is honoured
+    at: int | str = 1  # the K-th dynamic poll-point passage, or "P%" of the unmigrated run's
     network: str = "10mbps"
     mode: str = "network"
     roundtrip: bool = True
@@ -62,11 +65,52 @@ class MigrationSpec:
 
 
 @cache
+def passages(name: str, size: str) -> int:
+    """Poll-point passages of an unmigrated run (a native build of the migratable program:
+    same control flow as on the guests, far faster)."""
+    p = program(name)
+    build = build_migratable(name, "host")
+    proc = subprocess.run([str(build.path), *p.argv(size)[1:]], capture_output=True, text=True,
+                          env={**os.environ, "TESTBED_REPORT_PASSAGES": "1"}, preexec_fn=_big_stack)
+    for line in proc.stderr.splitlines():
+        if line.startswith("mcl-passages "):
+            return int(line.split()[1])
+    raise GuestFault(f"the native run of {name} ({size}) did not report its poll-point passages "
+                     f"(status {proc.returncode}): {proc.stderr.strip()[:200]}")
+
+
+def resolve_at(spec: MigrationSpec) -> int:
+    """The passage count K the request is for."""
+    at = spec.at
+    if isinstance(at, str) and at.endswith("%"):
+        try:
+            share = float(at[:-1])
+        except ValueError:
+            raise ConfigError(f"--at {at!r}: expected K or P% (e.g. 50%)") from None
+        if not 0 < share <= 100:
+            raise ConfigError(f"--at {at}: the share must be in (0, 100]")
+        return max(1, math.ceil(share / 100 * passages(spec.program, spec.size)))
+    try:
+        k = int(at)
+    except ValueError:
+        raise ConfigError(f"--at {at!r}: expected a passage count K or a share P% (e.g. 50%)") from None
+    if k < 1:
+        raise ConfigError(f"--at must be a poll-point passage count of at least 1, not {k}")
+    return k
+
+
+def _big_stack() -> None:
+    """Native runs keep linpack's matrix on the stack (8 MB at n = 1000)."""
+    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+@cache
 def reference_output(name: str, size: str) -> str:
     """Output of the plain (unannotated) program built natively: what every run must print."""
     p = program(name)
     build = build_program(p.name, [p.source], "host")
-    proc = subprocess.run([str(build.path), *p.argv(size)[1:]], capture_output=True, text=True)
+    proc = subprocess.run([str(build.path), *p.argv(size)[1:]], capture_output=True, text=True,
+                          preexec_fn=_big_stack)
     if proc.returncode != 0:
         raise GuestFault(f"the reference run of {name} (host) failed with status {proc.returncode}")
     return proc.stdout
@@ -85,20 +129,19 @@ def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]
 def migrate(spec: MigrationSpec) -> dict[str, Any]:
     """Run one migration; returns the tidy record ``testbed run --json`` prints."""
     src_m, dst_m = resolve(spec.src), resolve(spec.dst)
-    if spec.at < 1:
-        raise ConfigError(f"--at must be a poll-point passage count of at least 1, not {spec.at}")
+    at = resolve_at(spec)
     expected = reference_output(spec.program, spec.size)
 
     dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
     src, src_port = _guest(spec, src_m)
-    src_port.request_at(spec.at)
+    src_port.request_at(at)
     src.set_return(0)  # a normal start
     src_port.waiting = None
     finished = src.run()
     if finished is not None:
         raise ConfigError(
             f"{spec.program} ({spec.size}) finished after {src_port.passages()} poll-point passages, "
-            f"before passage {spec.at}: choose a smaller --at"
+            f"before passage {at}: choose a smaller --at"
         )
     stream = src_port.streams[-1]
     header = read_header(stream)
@@ -108,7 +151,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
     record: dict[str, Any] = {
         "program": spec.program, "size": spec.size, "src": src_m.isa.name, "dst": dst_m.isa.name,
-        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": spec.at,
+        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": str(spec.at),
         "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
         "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
         "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
