@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--at", default="50%", metavar="K|P%",
                    help="migrate at the K-th dynamic poll-point passage, or at P%% of the passages of an "
                         "unmigrated run (default 50%%)")
+    p.add_argument("--at-time", type=float, default=None, metavar="T",
+                   help="migrate at the first poll-point passage after simulated second T on the source")
     p.add_argument("--network", default="10mbps", help="10mbps or 100mbps (default 10mbps)")
     p.add_argument("--mode", default="network", choices=("network", "file"),
                    help="network: TCP into the waiting process; file: disk, rcp, disk")
@@ -46,6 +48,7 @@ def run_migration(args: argparse.Namespace) -> int:
     from testbed.migration.run import MigrationSpec, migrate
 
     spec = MigrationSpec(program=args.program, size=args.size, src=args.src, dst=args.dst, at=args.at,
+                         at_time=args.at_time,
                          network=args.network, mode=args.mode, roundtrip=args.roundtrip,
                          loss=args.loss, fail_at=args.fail_at, background=args.background)
     record = migrate(spec)
@@ -59,8 +62,9 @@ def run_migration(args: argparse.Namespace) -> int:
 def format_record(r: dict) -> str:
     lines = [
         f"{r['program']} ({r['size']}): {r['src_machine']} ({r['src']}) -> {r['dst_machine']} ({r['dst']}), "
-        f"migrated at poll-point passage {r['at']}",
-        f"stream: {r['tx_bytes']:,} bytes, {r['blocks']:,} blocks, {r['frames']} frame(s)",
+        f"migrated at poll-point passage {r['at']} ({r['poll_point']} in {r['poll_function']})",
+        f"stream: {r['tx_bytes']:,} bytes, {r['blocks']:,} blocks, {r['frames']} frame(s), "
+        f"{r['live_bytes']:,} bytes of live variables",
     ]
     if r["failed"]:
         lines.append(f"MIGRATION FAILED: {r['failure']}; the source continued and "

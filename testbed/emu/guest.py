@@ -267,13 +267,19 @@ class Guest:
 
     # ---- running ----
 
-    def run(self) -> RunResult | None:
-        """Run until the guest exits (returns the result) or a handler pauses it (None).
+    def run(self, pause_at: int | None = None) -> RunResult | None:
+        """Run until the guest exits (returns the result) or pauses (None): a handler
+        paused it, or it reached ``pause_at`` executed instructions (``limit_reached``).
 
         Raises GuestFault / BudgetExhausted with one readable line on a crash."""
         if self._finished:
             raise GuestFault("the guest has already finished")
         self._paused = False
+        self.limit_reached = False
+        hard = self._budget if self._budget is not None else 2**64 - 1
+        limit = hard if pause_at is None else min(hard, pause_at)
+        self._counter.budget = limit
+        self._counter.stopped = 0
         t0 = time.perf_counter()
         try:
             self.uc.emu_start(self.pc, SENTINEL)
@@ -288,6 +294,9 @@ class Guest:
             raise error
         if self._fault:
             raise self._fault_error(self._fault)
+        if self._counter.stopped and limit < hard:
+            self.limit_reached = True  # a pause the caller asked for, at a block boundary
+            return None
         if self._counter.stopped:
             error = BudgetExhausted(
                 f"guest on {self.isa.name} ({self.machine.name}) exceeded its budget of "

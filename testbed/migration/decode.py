@@ -48,6 +48,8 @@ class StreamMap:
     blocks: list[Block] = field(default_factory=list)
     pointers: list[Pointer] = field(default_factory=list)
     ancestors_referenced: int = 0  # references to a block still being written: cycles
+    frames_bytes: int = 0  # the frame records, with the blocks first reached from them
+    live_bytes: int = 0  # the frame records alone: live variables, pointers as references
 
     def count(self, tag: str) -> int:
         return sum(1 for p in self.pointers if p.tag == tag)
@@ -67,6 +69,8 @@ class _Reader:
         self.types = types
         self.map = StreamMap()
         self.open: list[int] = []  # blocks being written (depth-first)
+        self._flat: dict[int, int | None] = {}
+        self.outer_block_bytes = 0
 
     def byte(self) -> int:
         if self.pos >= self.end:
@@ -89,9 +93,31 @@ class _Reader:
             raise StreamError("stream ends in the middle of a value")
         self.pos += n
 
+    def flat_size(self, type_id: int) -> int | None:
+        """Encoded bytes of one object of a pointer-free type (None if it holds pointers)."""
+        if type_id in self._flat:
+            return self._flat[type_id]
+        t = self.types[type_id]
+        if t["kind"] == "prim":
+            size = PRIM_SIZE[t["prim"]]
+        elif t["kind"] == "ptr":
+            size = None
+        elif t["kind"] == "array":
+            inner = self.flat_size(t["target"])
+            size = None if inner is None else inner * t["count"]
+        else:
+            sizes = [self.flat_size(f) for f in t["fields"]]
+            size = None if None in sizes else sum(sizes)
+        self._flat[type_id] = size
+        return size
+
     def obj(self, type_id: int, n: int) -> None:
         if type_id < 0:
             self.skip(n)
+            return
+        flat = self.flat_size(type_id)
+        if flat is not None:  # a flat block is skipped in one step
+            self.skip(flat * n)
             return
         t = self.types[type_id]
         for _ in range(n):
@@ -132,8 +158,11 @@ class _Reader:
         self.map.pointers.append(Pointer("new", at, block.id, ordinal, ord_span, type_span=type_span,
                                          declared=declared, parent=parent))
         self.open.append(block.id)
+        start = self.pos
         self.obj(block.type, count)
         self.open.pop()
+        if not self.open:
+            self.outer_block_bytes += self.pos - start
 
 
 def walk(stream: bytes, types: list[dict], nglobals: int | None = None) -> StreamMap:
@@ -158,6 +187,8 @@ def walk(stream: bytes, types: list[dict], nglobals: int | None = None) -> Strea
                 r.obj(type_plus - 1, count)
             else:
                 raise StreamError(f"unknown value kind {kind} at byte {r.pos - 1}")
+    r.map.frames_bytes = r.pos - HEADER.size
+    r.map.live_bytes = r.map.frames_bytes - r.outer_block_bytes
     roots = 0
     while r.pos < r.end and r.data[r.pos] != 0xEE and (nglobals is None or roots < nglobals):
         r.pointer()

@@ -28,10 +28,11 @@ from functools import cache
 from typing import Any
 
 from testbed.build import build_program
-from testbed.build.migratable import build_migratable
+from testbed.build.migratable import build_migratable, site_table, type_table
 from testbed.emu.guest import DEFAULT_BUDGET, Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
+from testbed.migration.decode import walk
 from testbed.migration.host import (
     EV_COLLECT_END,
     EV_RESTORE_BEGIN,
@@ -53,6 +54,7 @@ class MigrationSpec:
     src: str = "mipsel"
     dst: str = "sparc"
     at: int | str = 1  # the K-th dynamic poll-point passage, or "P%" of the unmigrated run's
+    at_time: float | None = None  # or: the first passage after this simulated second
     network: str = "10mbps"
     mode: str = "network"
     roundtrip: bool = True
@@ -134,9 +136,12 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
 
     dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
     src, src_port = _guest(spec, src_m)
-    src_port.request_at(at)
     src.set_return(0)  # a normal start
     src_port.waiting = None
+    if spec.at_time is not None:
+        at = _run_until_time(spec, src, src_port)
+    else:
+        src_port.request_at(at)
     finished = src.run()
     if finished is not None:
         raise ConfigError(
@@ -145,6 +150,9 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
         )
     stream = src_port.streams[-1]
     header = read_header(stream)
+    layout = walk(stream, type_table(spec.program))
+    function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
+    where = site_table(spec.program).get(f"{function}:{site}", {})
     scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
 
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode,
@@ -154,6 +162,8 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
         "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": str(spec.at),
         "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
         "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
+        "poll_point": where.get("where", "?").rsplit("/", 1)[-1], "poll_function": where.get("function"),
+        "live_bytes": layout.live_bytes,
         "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
         "tx_s": moved.seconds,
     }
@@ -239,3 +249,27 @@ def reprice(record: dict[str, Any], network: str, mode: str) -> dict[str, Any]:
     if moved.failed:
         out.update(failed=True, failure=f"transfer failed: {moved.reason}", migrate_s=None)
     return out
+
+
+def _run_until_time(spec: MigrationSpec, guest: Guest, port: MigrationPort) -> int:
+    """Run the source until its simulated time reaches ``spec.at_time``, then request a
+    migration at the next poll-point passage; returns that passage's number."""
+    clock = guest.machine.clock_hz
+    target = float(spec.at_time or 0.0)
+    if target < 0:
+        raise ConfigError(f"--at-time must be a simulated time in seconds >= 0, not {target}")
+    while True:
+        elapsed = guest.tally().seconds(guest.profile)
+        if elapsed >= target:
+            break
+        executed = max(guest.instructions, 1)
+        cycles_per_instruction = (guest.tally().cycles(guest.profile) / executed) if guest.instructions else 1.0
+        step = max(10_000, int((target - elapsed) * clock / max(cycles_per_instruction, 0.1)))
+        if guest.run(pause_at=guest.instructions + step) is not None:
+            raise ConfigError(f"{spec.program} ({spec.size}) finished at {guest.tally().seconds(guest.profile):.4f} "
+                              f"simulated seconds, before --at-time {target}")
+        if not guest.limit_reached:
+            raise GuestFault("the source paused unexpectedly before its migration time")
+    passed = port.passages()
+    port.request_next_poll()
+    return passed + 1
