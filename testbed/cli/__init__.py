@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "testbed.cli.run",
     "testbed.cli.bench",
     "testbed.cli.net",
+    "testbed.cli.sweep",
+    "testbed.cli.reproduce",
 )
 
 
