@@ -63,6 +63,7 @@
 #define ERR_COLLECT 10
 
 volatile int32_t mig_countdown = 0x7fffffff;
+static int32_t saved_countdown;
 int mig_mode;
 
 /* ------------------------------------------------------------------ memory */
@@ -170,7 +171,8 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
         if (nblocks_used == 0)
             nblocks_used = 1;
         if (nblocks_used >= nblocks_cap) {
-            uint32_t cap = nblocks_cap ? nblocks_cap * 2 : 256;
+            /* start big enough that most programs never copy the table */
+            uint32_t cap = nblocks_cap ? nblocks_cap * 2 : 4096;
             blocks = mig_grow(blocks, nblocks_cap * sizeof(struct block), cap * sizeof(struct block));
             nblocks_cap = cap;
         }
@@ -188,7 +190,7 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
     blocks[i].live = 1;
     live_blocks++;
     if (live_blocks > nbuckets)
-        rehash(nbuckets ? nbuckets * 2 : 1024); /* also links entry i */
+        rehash(nbuckets ? nbuckets * 2 : 4096); /* also links entry i */
     else {
         h = hash_addr(addr);
         blocks[i].next = buckets[h];
@@ -1348,6 +1350,10 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     }
     frame_pos = 0;
     mig_mode = MIG_REWINDING;
+    /* Functions whose entry is a poll-point dispatch from there: hold the countdown at 1
+     * so that every such poll fires while rewinding; mig_rewind_done puts it back. */
+    saved_countdown = mig_countdown;
+    mig_countdown = 1;
     rt_hypercall(HC_MIG_EVENT, EV_DECODE_END, 0, 0);
     return 1;
 }
@@ -1452,6 +1458,7 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
 MIG_TEXT void mig_rewind_done(void)
 {
     mig_mode = MIG_NORMAL;
+    mig_countdown = saved_countdown;
     reset_records();
     rt_hypercall(HC_MIG_EVENT, EV_RESTORE_END, 0, 0);
 }

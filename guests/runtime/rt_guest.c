@@ -34,7 +34,12 @@ long rt_hypercall(long number, long a0, long a1, long a2)
 void _start(int argc, char **argv) __attribute__((noreturn, section(".text.start")));
 void _start(int argc, char **argv)
 {
-    int status = main(argc, argv);
+    int status;
+#if defined(__mips__)
+    /* small data (-G 8) is addressed relative to $gp, which the linker's _gp anchors */
+    __asm__ __volatile__(".set noat\n\tlui $gp, %%hi(_gp)\n\taddiu $gp, $gp, %%lo(_gp)\n\t.set at" ::: "memory");
+#endif
+    status = main(argc, argv);
     rt_flush();
     rt_hypercall(RT_HC_EXIT, status, 0, 0);
     for (;;) {

@@ -56,7 +56,9 @@ TARGETS: dict[str, Target] = {
     "mipsel": Target(
         name="mipsel",
         compiler="mipsel-linux-gnu-gcc",
-        cflags=COMMON_CFLAGS + ("-march=mips1", "-mfp32", "-mno-abicalls", "-fno-pic", "-G0"),
+        # -G 8: small globals are $gp-relative (one load), as on the DECstation's
+        # compilers; _start sets $gp (rt_guest.c).
+        cflags=COMMON_CFLAGS + ("-march=mips1", "-mfp32", "-mno-abicalls", "-fno-pic", "-G8"),
         ldflags=("-nostdlib", "-static", "-Wl,-e,_start",
                  f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
         packages=("gcc-mipsel-linux-gnu",),

@@ -4,7 +4,8 @@
    start of the body of every loop whose estimated cost (body cost x ``trips``
    iterations) exceeds ``max_cost`` and that has no poll-point inside already
    (innermost loops first, so outer loops are covered by inner ones); and at the
-   entry of recursive functions (their call depth is unbounded). A function is
+   entry of a recursive function whose own work per call, over ``trips`` calls,
+   exceeds ``max_cost`` (recursion is treated like a loop of unknown length). A function is
    *migratable* if it has a poll-point or calls a migratable function; every call of a
    migratable function inside one is a *call site*, so the call chain can be rebuilt.
 2. **Live variables.** Per function, a statement-level control-flow graph gives, at each
@@ -49,7 +50,9 @@ from testbed.mcl.cparse import (
     where,
 )
 
-DEFAULT_MAX_COST = 20_000  # estimated instructions between two poll-points
+# Estimated instructions between two poll-points: about 10 ms on a 20 MHz DECstation, a
+# migration latency a scheduler can live with; --max-cost overrides it.
+DEFAULT_MAX_COST = 200_000
 DEFAULT_TRIPS = 100  # assumed iterations of a loop whose trip count is unknown
 CALL_COST = 6
 
@@ -113,6 +116,8 @@ class Site:
     coord: str
     reason: str  # loop, pragma, recursion; or the callee's name
     live: list[str] = field(default_factory=list)
+    zero: list[str] = field(default_factory=list)  # call sites: argument-only variables, zeroed on rewind
+    stmt_id: int = 0
 
 
 @dataclass
@@ -236,13 +241,17 @@ class _Costs:
         self.total: dict[str, int] = {}
         self.migratable: set[str] = set()
         self.polled_loops: set[int] = set()  # id() of loops that got a poll-point
+        self.computing: set[str] = set()
 
     def function(self, name: str) -> int:
         if name in self.migratable:
             return CALL_COST
+        if name in self.computing:  # a recursive call: its work is counted per call
+            return 0
         if name not in self.total:
-            self.total[name] = 0  # recursion: its cost is bounded by its own poll-points
+            self.computing.add(name)
             self.total[name] = self.of(self.functions[name].body)
+            self.computing.discard(name)
         return self.total[name]
 
     def of(self, node: c_ast.Node | None) -> int:
@@ -260,14 +269,17 @@ class _Costs:
             return cost
         if isinstance(node, SiteMark | Raw):
             return 0
-        return 1 + sum(self.of(child) for _, child in node.children())
+        # identifiers and constants are register or immediate operands: operators cost
+        own = 0 if isinstance(node, c_ast.ID | c_ast.Constant | c_ast.Compound | c_ast.Decl | c_ast.TypeDecl
+                              | c_ast.IdentifierType | c_ast.PtrDecl | c_ast.ExprList) else 1
+        return own + sum(self.of(child) for _, child in node.children())
 
 
 # --------------------------------------------------------------------------- liveness
 
 
 class _Node:
-    __slots__ = ("uses", "defs", "succ", "pred", "live_in", "assigned_in", "site")
+    __slots__ = ("uses", "defs", "succ", "pred", "live_in", "assigned_in", "site", "arg_uses")
 
     def __init__(self, uses: set[str] = frozenset(), defs: set[str] = frozenset(), site: Site | None = None) -> None:
         self.uses = set(uses)
@@ -277,6 +289,7 @@ class _Node:
         self.live_in: set[str] = set()
         self.assigned_in: set[str] = set()
         self.site = site
+        self.arg_uses: set[str] = set()  # call sites: variables only the call's arguments read
 
 
 class _Liveness:
@@ -447,6 +460,8 @@ class Precompiler:
         self.site_at: dict[int, Site] = {}  # poll-point anchors: loops and pragmas
         self.call_at: dict[int, tuple[Site, c_ast.FuncCall, str]] = {}
         self.release_at: set[int] = set()  # returns that must release stack blocks
+        self.tail_calls: set[int] = set()
+        self.entry_poll: dict[str, Site] = {}  # functions whose first poll-point also dispatches
 
     # ---- placement ----
 
@@ -492,9 +507,6 @@ class Precompiler:
 
     def place(self) -> None:
         recursive = self._recursive()
-        for name in recursive:
-            if not self._variadic(name):
-                self.polls[name].append((None, "recursion"))
         for name, f in self.defs.items():
             for node in _walk(f.body):
                 if isinstance(node, c_ast.Pragma) and node.string.split()[:2] == ["mcl", "poll"]:
@@ -506,7 +518,11 @@ class Precompiler:
         costs.migratable = {n for n, p in self.polls.items() if p}
         for name in self._bottom_up():
             if not self._variadic(name):
-                self._place_loops(name, self.defs[name].body, costs)
+                polled = self._place_loops(name, self.defs[name].body, costs)
+                if name in recursive and not polled:
+                    # recursive calls cost nothing here: the per-call work, times trips
+                    if costs.of(self.defs[name].body) * self.trips > self.max_cost:
+                        self.polls[name].append((None, "recursion"))
             if self.polls[name] or self.calls[name] & costs.migratable:
                 costs.migratable.add(name)
         changed = True
@@ -645,8 +661,11 @@ class Precompiler:
         entry_site = None
         if any(a is None for a, _ in self.polls[fn.name]):
             entry_site = self._new_site(fn, "poll", fn.node, "recursion")
+            if fn.name != "main":
+                self.entry_poll[fn.name] = entry_site
         call_sites: dict[int, Site] = {}
         temps: list[str] = []
+        self.tail_calls = self._self_tail_calls(fn) if not fn.blocks else set()
         body.block_items = self._rewrite_items(fn, body.block_items or [], call_sites, temps)
         # leading declarations stay first: the prologue (registration, dispatch) follows them
         items = body.block_items
@@ -671,10 +690,24 @@ class Precompiler:
         params = {p.name for p in (fn.node.decl.type.args.params if fn.node.decl.type.args else [])
                   if getattr(p, "name", None)}
         live.solve(entry, params)
+        skip = {"argc", "argv"} if fn.name == "main" else set()
         for n in live.nodes:
-            if n.site is not None:
-                keep = (n.live_in & n.assigned_in) - ({"argc", "argv"} if fn.name == "main" else set())
-                n.site.live = sorted(keep, key=lambda v: fn.vars[v].order)
+            if n.site is None:
+                continue
+            if n.site.kind == "call":
+                # After the call returns, only what is live after it matters; the arguments
+                # are re-evaluated on rewind, and the callee restores its own parameters
+                # from its record. Arguments that read memory through a variable keep it.
+                out: set[str] = set()
+                for m in n.succ:
+                    out |= m.live_in
+                call = self.call_at[n.site.stmt_id][1]
+                needed = (out - n.defs) | self._dereferenced(call, live)
+                n.site.zero = sorted((n.uses - needed) & live.tracked, key=lambda v: fn.vars[v].order)
+                keep = needed & n.assigned_in
+            else:
+                keep = n.live_in & n.assigned_in
+            n.site.live = sorted(keep - skip, key=lambda v: fn.vars[v].order)
         # 3. code
         self._emit_sites(fn, body)
         prologue = self._prologue(fn)
@@ -726,8 +759,11 @@ class Precompiler:
             s.stmts = self._rewrite_items(fn, s.stmts or [], call_sites, temps)
             return [s]
         call, form = self._statement_call(s)
+        if call is not None and id(s) in self.tail_calls:
+            return [s]  # a self tail call needs no site: see _self_tail_calls
         if call is not None:
             site = self._new_site(fn, "call", s, call.name.name)
+            site.stmt_id = id(s)
             call_sites[id(s)] = site
             self.call_at[id(s)] = (site, call, form)
             if form in ("assign", "return", "decl"):
@@ -739,6 +775,55 @@ class Precompiler:
         if isinstance(s, c_ast.Return) and fn.name != "main" and fn.blocks:
             self.release_at.add(id(s))
         return [s]
+
+    def _self_tail_calls(self, fn: Function) -> set[int]:
+        """Statements that call ``fn`` itself in tail position (nothing but ``return`` of
+        the result follows). Such a caller frame adds nothing to the state: on the
+        destination the outer call re-enters ``fn``, which restores the innermost record and
+        returns the same result. Leaving them unchecked keeps gcc's tail-call elimination
+        (bimerge's second recursion becomes a loop again). Only for functions without
+        stack blocks, whose frames register nothing."""
+        void = _is_void(fn.node.decl.type.type)
+        found: set[int] = set()
+
+        def block(items: list, after: tuple | None) -> tuple | None:
+            cont = after
+            for item in reversed(items):
+                cont = stmt(item, cont)
+            return cont
+
+        def stmt(s: c_ast.Node, after: tuple | None) -> tuple | None:
+            """The continuation before ``s``: ("ret", var) when exactly `return var` follows."""
+            if isinstance(s, c_ast.Compound):
+                return block(s.block_items or [], after)
+            if isinstance(s, c_ast.If):
+                stmt(s.iftrue, after)
+                if s.iffalse is not None:
+                    stmt(s.iffalse, after)
+                return None
+            if isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile | c_ast.Switch):
+                inner = s.stmt
+                if inner is not None:
+                    stmt(inner, None)
+                return None
+            if isinstance(s, c_ast.Case | c_ast.Default):
+                block(s.stmts or [], None)
+                return None
+            if isinstance(s, c_ast.Return):
+                if s.expr is None:
+                    return ("ret", None)
+                if _call_name(s.expr) == fn.name:
+                    found.add(id(s))
+                return ("ret", s.expr.name) if isinstance(s.expr, c_ast.ID) else None
+            if _call_name(s) == fn.name and after == ("ret", None):
+                found.add(id(s))
+            if (isinstance(s, c_ast.Assignment) and s.op == "=" and isinstance(s.lvalue, c_ast.ID)
+                    and _call_name(s.rvalue) == fn.name and after == ("ret", s.lvalue.name)):
+                found.add(id(s))
+            return None
+
+        block(fn.node.body.block_items or [], ("ret", None) if void else None)
+        return found
 
     def _statement_call(self, s: c_ast.Node) -> tuple[c_ast.FuncCall | None, str]:
         """A call of a migratable function in one of the accepted statement forms."""
@@ -757,6 +842,19 @@ class Precompiler:
         if isinstance(s, c_ast.Decl) and s.init is not None and ok(s.init):
             return s.init, "decl"
         return None, ""
+
+    @staticmethod
+    def _dereferenced(call: c_ast.FuncCall, live: _Liveness) -> set[str]:
+        """Variables an argument reads memory through (p->f, *p, a[i], calls): evaluating
+        the argument on rewind must not touch garbage, so these must be restored."""
+        out: set[str] = set()
+        for arg in (call.args.exprs if call.args else []):
+            for n in _walk(arg):
+                if isinstance(n, c_ast.StructRef | c_ast.ArrayRef | c_ast.FuncCall) or (
+                        isinstance(n, c_ast.UnaryOp) and n.op == "*"):
+                    out |= live.ud(arg)[0]
+                    break
+        return out & live.tracked
 
     def _no_migratable_call(self, node: c_ast.Node | None) -> None:
         if node is None:
@@ -844,8 +942,14 @@ class Precompiler:
         record = "\n        ".join(self._record(fn, site.live))
         return (f"/* MCL poll-point {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
                 f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}\n        mig_rewind_done();\n    }}\n"
-                f"    if (MIG_POLL()) {{\n        mig_unwind_begin();\n        mig_frame_push({fn.fid}, {site.id});\n"
+                f"    if (__builtin_expect(MIG_POLL(), 0)) {{\n{self._entry_dispatch(fn, site)}        mig_unwind_begin();\n        mig_frame_push({fn.fid}, {site.id});\n"
                 f"        {record}\n        {self._leave(fn)}\n    }}")
+
+    def _entry_dispatch(self, fn: Function, site: Site) -> str:
+        if self.entry_poll.get(fn.name) is not site:
+            return ""
+        return (f"        if (mig_mode == MIG_REWINDING) {{\n            mig_countdown = 1;\n"
+                f"            {self._dispatch(fn)}\n        }}\n")
 
     def _call_code(self, fn: Function, stmt: c_ast.Node, site: Site, call: c_ast.FuncCall, form: str) -> str:
         restore = "\n        ".join(self._restore(fn, site.live))
@@ -869,10 +973,11 @@ class Precompiler:
             d = copy.deepcopy(stmt)
             d.init = None
             decl = _gen(d) + ";\n    "
+        zero = "".join(f"\n        {v} = 0;" for v in site.zero)  # read only by the arguments
         return (f"{decl}/* MCL call site {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
-                f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}\n    }}\n"
+                f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}{zero}\n    }}\n"
                 f"    {invoke}\n"
-                f"    if (mig_mode == MIG_UNWINDING) {{\n        mig_frame_push({fn.fid}, {site.id});\n"
+                f"    if (__builtin_expect(mig_mode == MIG_UNWINDING, 0)) {{\n        mig_frame_push({fn.fid}, {site.id});\n"
                 f"        {record}\n        {self._leave(fn)}\n    }}{after}")
 
     def _return_code(self, fn: Function, ret: c_ast.Return) -> str:
@@ -889,14 +994,19 @@ class Precompiler:
         for v in fn.blocks:
             address = v.name if isinstance(v.ctype, Array | VarArray) else f"&{v.name}"
             lines.append(f"mig_register_stack({address}, {_type_id(v.elem)}, {v.count});")
-        cases = " ".join(f"case {s.id}: goto __mcl_r{s.id};" for s in fn.sites)
-        dispatch = (f"switch (mig_frame_pop({fn.fid})) {{ {cases} default: "
-                    f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")
+        dispatch = self._dispatch(fn)
         if fn.name == "main":
             lines.append(f"if (mig_start()) {{\n    __mcl_dispatch:\n        {dispatch}\n    }}")
-        else:
-            lines.append(f"if (mig_mode == MIG_REWINDING) {{\n        {dispatch}\n    }}")
+        elif self.entry_poll.get(fn.name) is None:
+            lines.append(f"if (__builtin_expect(mig_mode == MIG_REWINDING, 0)) {{\n        {dispatch}\n    }}")
+        # else: the entry poll-point dispatches (the runtime holds the countdown at 1
+        # while rewinding), which saves a check on every call of a recursive function
         return [Raw("/* MCL prologue */\n    " + "\n    ".join(lines))]
+
+    def _dispatch(self, fn: Function) -> str:
+        cases = " ".join(f"case {s.id}: goto __mcl_r{s.id};" for s in fn.sites)
+        return (f"switch (mig_frame_pop({fn.fid})) {{ {cases} default: "
+                f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")
 
 
 def precompile(ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
