@@ -494,6 +494,16 @@ def test_findings_fail_honestly() -> None:
     assert rp.findings(hetero.iloc[0:0], scaling.iloc[0:0])[1].passed is False
 
 
+def test_network_finding_names_unmeasured_problems() -> None:
+    hetero = synthetic_hetero()
+    hetero.loc[(hetero.program == "linpack") & (hetero["size_value"] == 1000), "verified"] = False
+    found = rp.finding_network_faster(hetero)
+    assert found.passed and "not measured (a run failed to verify): linpack n=1000" in found.detail
+    only = hetero[hetero.program != "bitonic"].copy()
+    only.loc[only.program == "test_pointer", "failed"] = True
+    assert not rp.finding_network_faster(only).passed  # test_pointer could not be checked
+
+
 def test_report_files(tmp_path: Path) -> None:
     report = rp.build_report(synthetic_hetero(), synthetic_scaling().iloc[0:0],
                              synthetic_scaling(), out=tmp_path, revision="abc1234")
