@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testbed import GUESTS_DIR
-from testbed.errors import ConfigError, unknown_name
+from testbed.errors import ConfigError
 
 PROGRAM_DIR = GUESTS_DIR / "programs"
 SIZE_NAMES = ("small", "paper1", "paper2")
@@ -23,10 +23,11 @@ class Program:
     description: str
     size_meaning: str  # what the integer size counts
     sizes: dict[str, int] = field(default_factory=dict)
+    path: Path | None = None  # a C file outside the registry
 
     @property
     def source(self) -> Path:
-        return PROGRAM_DIR / f"{self.name}.c"
+        return self.path if self.path is not None else PROGRAM_DIR / f"{self.name}.c"
 
     def size_value(self, size: str | int) -> int:
         """The integer problem size for a size name or an integer (given as int or text)."""
@@ -43,7 +44,8 @@ class Program:
         return self.sizes[size]
 
     def argv(self, size: str | int) -> list[str]:
-        return [self.name, str(self.size_value(size))]
+        n = self.size_value(size)
+        return [self.name] + ([str(n)] if n else [])  # 0: a C file run without an argument
 
 
 PROGRAMS: dict[str, Program] = {
@@ -68,6 +70,14 @@ PROGRAMS: dict[str, Program] = {
 
 
 def program(name: str) -> Program:
+    """A registered program, or any C file given by its path (its size is argv[1])."""
+    if name.endswith(".c"):
+        path = Path(name).resolve()
+        if not path.is_file():
+            raise ConfigError(f"C file {name} does not exist")
+        return Program(path.stem, f"C file {path}", "argv[1] (none for named sizes)",
+                       {size: 0 for size in SIZE_NAMES}, path)
     if name not in PROGRAMS:
-        raise unknown_name("program", name, list(PROGRAMS))
+        raise ConfigError(f"unknown program {name!r}; valid programs: {', '.join(sorted(PROGRAMS))} "
+                          "(or a path to a .c file)")
     return PROGRAMS[name]

@@ -895,6 +895,10 @@ static MIG_TEXT void put_value(const struct value *v)
     }
 }
 
+/* Where collection is, for error reports: the frame's function and site and the index of
+ * the value being encoded (the host maps them to file:line and a variable name). */
+volatile int32_t mig_err_function = -1, mig_err_site = -1, mig_err_value = -1;
+
 static unsigned char *own_stream; /* the last stream collected, to resume from if asked */
 static uint32_t own_len;
 static int mig_restore_from(const unsigned char *stream, uint32_t length);
@@ -914,9 +918,14 @@ MIG_TEXT int mig_collect(void)
         put_varint((uint32_t)frames[f].function);
         put_varint((uint32_t)frames[f].site);
         put_varint(frames[f].n);
-        for (i = 0; i < frames[f].n; i++)
+        mig_err_function = frames[f].function;
+        mig_err_site = frames[f].site;
+        for (i = 0; i < frames[f].n; i++) {
+            mig_err_value = (int32_t)i;
             put_value(&values[frames[f].first + i]);
+        }
     }
+    mig_err_function = mig_err_site = mig_err_value = -1;
     for (i = 0; i < nglobals; i++)
         mig_save_ptr(blocks[globals[i]].addr, blocks[globals[i]].type);
     put_byte(END_MARKER);

@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the guest, move the stream, restore it inside the pre-initialised destination guest, "
         "finish there, and check the output is bit-identical to an unmigrated run.",
     )
-    p.add_argument("program", metavar="PROGRAM", choices=sorted(PROGRAMS),
-                   help=f"one of {', '.join(sorted(PROGRAMS))}")
+    p.add_argument("program", metavar="PROGRAM",
+                   help=f"one of {', '.join(sorted(PROGRAMS))}, or a path to a plain C program")
     p.add_argument("--src", default="mipsel", metavar="MACHINE",
                    help=f"source ISA or machine ({', '.join(machine_names())}; default mipsel)")
     p.add_argument("--dst", default="sparc", metavar="MACHINE",

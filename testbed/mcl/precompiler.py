@@ -1,8 +1,8 @@
 """The MCL precompiler: makes a plain C program migratable at poll-points.
 
 1. **Placement.** Poll-points go where the user writes ``#pragma mcl poll``; at the
-   start of the body of every loop whose estimated cost (body cost x ``trips``
-   iterations) exceeds ``max_cost`` and that has no poll-point inside already
+   start of the body of every loop whose estimated cost (body cost x iterations: the
+   literal trip count of ``for (i = A; i < B; i++)``, else ``trips``) exceeds ``max_cost`` and that has no poll-point inside already
    (innermost loops first, so outer loops are covered by inner ones); and at the
    entry of a recursive function whose own work per call, over ``trips`` calls,
    exceeds ``max_cost`` (recursion is treated like a loop of unknown length). A function is
@@ -232,6 +232,15 @@ def _union_with_pointer(t: CType) -> Unsupported | None:
 # --------------------------------------------------------------------------- cost model
 
 
+def _literal(node: c_ast.Node | None) -> int | None:
+    if isinstance(node, c_ast.Constant) and node.type in ("int", "long int", "unsigned int"):
+        try:
+            return int(node.value.rstrip("uUlL"), 0)
+        except ValueError:
+            return None
+    return None
+
+
 class _Costs:
     """Static cost estimates (instructions, roughly), with loops at ``trips`` iterations."""
 
@@ -254,13 +263,36 @@ class _Costs:
             self.computing.discard(name)
         return self.total[name]
 
+    def trip_count(self, loop: c_ast.Node) -> int:
+        """Iterations of ``for (i = A; i < B; i++)`` with literal A and B (after the
+        preprocessor); ``trips`` for any other loop."""
+        if not isinstance(loop, c_ast.For):
+            return self.trips
+        init, cond, step = loop.init, loop.cond, loop.next
+        if isinstance(init, c_ast.DeclList) and len(init.decls) == 1:
+            var, start = init.decls[0].name, init.decls[0].init
+        elif isinstance(init, c_ast.Assignment) and init.op == "=" and isinstance(init.lvalue, c_ast.ID):
+            var, start = init.lvalue.name, init.rvalue
+        else:
+            return self.trips
+        if not (isinstance(cond, c_ast.BinaryOp) and cond.op in ("<", "<=") and isinstance(cond.left, c_ast.ID)
+                and cond.left.name == var):
+            return self.trips
+        unit_step = (isinstance(step, c_ast.UnaryOp) and step.op in ("++", "p++") and isinstance(step.expr, c_ast.ID)
+                     and step.expr.name == var)
+        a, b = _literal(start), _literal(cond.right)
+        if not unit_step or a is None or b is None:
+            return self.trips
+        return max(0, b - a + (1 if cond.op == "<=" else 0))
+
     def of(self, node: c_ast.Node | None) -> int:
         if node is None:
             return 0
         if isinstance(node, c_ast.For | c_ast.While | c_ast.DoWhile):
             parts = [getattr(node, "cond", None), getattr(node, "next", None)]
             body = self.of(node.stmt) + sum(self.of(p) for p in parts)
-            return self.of(getattr(node, "init", None)) + (body if id(node) in self.polled_loops else body * self.trips)
+            trips = self.trip_count(node)
+            return self.of(getattr(node, "init", None)) + (body if id(node) in self.polled_loops else body * trips)
         if isinstance(node, c_ast.FuncCall):
             name = _call_name(node)
             cost = CALL_COST + self.of(node.args)
@@ -568,7 +600,7 @@ class Precompiler:
             polled = True
         if isinstance(node, c_ast.For | c_ast.While | c_ast.DoWhile) and not polled:
             body = costs.of(node.stmt) + costs.of(node.cond) + costs.of(getattr(node, "next", None))
-            if body * self.trips > self.max_cost:
+            if body * costs.trip_count(node) > self.max_cost:
                 costs.polled_loops.add(id(node))
                 self.polls[name].append((node, "loop"))
                 polled = True

@@ -52,6 +52,8 @@ class MigrationPort:
     restore_from: bytes | None = None  # set by deliver(): the stream to restore from
     waiting: str | None = None  # "start" or "stream" while paused in that hypercall
     on_event: dict[int, Callable[[MigrationPort], None]] = field(default_factory=dict)
+    # "function id:site id" -> {"where", "function", "live", ...} (the precompiler's site table)
+    sites: dict[str, dict] = field(default_factory=dict)
     _armed: int = NEVER
 
     def __post_init__(self) -> None:
@@ -128,7 +130,26 @@ class MigrationPort:
 
     def _error(self, guest: Guest, message: int, length: int, code: int) -> int:
         text = guest.read(message, min(length, 400)).decode("utf-8", errors="replace")
-        raise StreamError(f"{text} [{STREAM_ERRORS.get(code, code)}]")
+        raise StreamError(f"{text}{self._collection_place() if code == 10 else ''} [{STREAM_ERRORS.get(code, code)}]")
+
+    def _collection_place(self) -> str:
+        """' in variable p at bitonic.c:85 (bimerge)' for a failed collection, when known."""
+        def signed(name: str) -> int:
+            v = self.guest.read_word(self.guest.symbol(name))
+            return v - (1 << 32) if v & 0x8000_0000 else v
+
+        try:
+            function, site, value = (signed(n) for n in ("mig_err_function", "mig_err_site", "mig_err_value"))
+        except GuestFault:
+            return ""
+        info = self.sites.get(f"{function}:{site}")
+        if function < 0 or info is None:
+            return " (while encoding the globals)" if function < 0 else ""
+        nblocks = info.get("blocks", 0)
+        live = info.get("live", [])
+        var = (f"stack block {value + 1} of {nblocks}" if value < nblocks
+               else f"variable {live[value - nblocks]}" if value - nblocks < len(live) else f"value {value}")
+        return f" in {var} at {info['where'].rsplit('/', 1)[-1]} ({info['function']})"
 
     def _event(self, guest: Guest, event: int, _a1: int, _a2: int) -> int:
         self.events.append((event, guest.snapshot()))

@@ -121,7 +121,7 @@ def reference_output(name: str, size: str) -> str:
 def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]:
     build = build_migratable(spec.program, machine.isa.name)
     guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=spec.budget)
-    port = MigrationPort(guest)
+    port = MigrationPort(guest, sites=site_table(spec.program))
     if guest.run() is not None or port.waiting != "start":
         raise GuestFault(f"{spec.program} on {machine.name} did not ask for a stream at start-up: "
                          "is it built with the migration runtime?")
@@ -159,7 +159,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
     record: dict[str, Any] = {
         "program": spec.program, "size": spec.size, "src": src_m.isa.name, "dst": dst_m.isa.name,
-        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": str(spec.at),
+        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
         "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
         "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
         "poll_point": where.get("where", "?").rsplit("/", 1)[-1], "poll_function": where.get("function"),

@@ -1,0 +1,83 @@
+"""``testbed check`` and ``testbed overhead``: regression checks of migration, and the cost
+of being migratable."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from testbed.programs import PROGRAMS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check",
+        help="migrate every program in every direction at a spread of poll-points; non-zero on any mismatch",
+        description="Regression check: every program (small size), mipsel->sparc, sparc->mipsel and within "
+        "each ISA, at a spread of K (20 per direction; 3 with --quick). Each migration must verify and its "
+        "round trip must be identical.",
+    )
+    p.add_argument("--quick", action="store_true", help="3 migration points per direction instead of 20")
+    p.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
+    p.set_defaults(func=run_check)
+
+    o = sub.add_parser(
+        "overhead",
+        help="instructions of each migratable program (no migration) over the plain one",
+        description="The cost of being migratable: poll-points, call-site checks and MSR bookkeeping, as the "
+        "ratio of executed instructions with and without the precompiler's transformation.",
+    )
+    o.add_argument("--size", default="paper1", help="problem size (default paper1)")
+    o.add_argument("--isa", default="mipsel", choices=("mipsel", "sparc"))
+    o.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
+    o.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
+    o.set_defaults(func=run_overhead)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from testbed.migration.check import check
+
+    interactive = sys.stderr.isatty() and not args.json
+
+    def progress(row: dict) -> None:
+        if interactive:
+            mark = "." if row["ok"] else "F"
+            print(mark, end="", file=sys.stderr, flush=True)
+
+    rows = check(args.quick, args.jobs, args.program, progress)
+    if interactive:
+        print(file=sys.stderr)
+    failed = [r for r in rows if not r["ok"]]
+    if args.json:
+        print(json.dumps({"cases": len(rows), "failed": failed}))
+    else:
+        programs = sorted({r["program"] for r in rows})
+        for name in programs:
+            mine = [r for r in rows if r["program"] == name]
+            ks = len({r["at"] for r in mine})
+            frames = max((r["frames"] or 0) for r in mine)
+            print(f"{name:13} {len(mine):4} migrations, {ks:3} distinct K, up to {frames} frames: "
+                  f"{'all verified' if all(r['ok'] for r in mine) else 'FAILURES'}")
+        if failed:
+            print(f"\n{len(failed)} of {len(rows)} migrations failed:")
+            print(f"  {'program':13} {'src':7} {'dst':7} {'K':>7}  error")
+            for r in failed:
+                print(f"  {r['program']:13} {r['src']:7} {r['dst']:7} {r['at']:>7}  {r['error']}")
+    return 1 if failed else 0
+
+
+def run_overhead(args: argparse.Namespace) -> int:
+    from testbed.migration.check import overhead
+
+    rows = [overhead(name, args.size, args.isa) for name in (args.program or sorted(PROGRAMS))]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'program':13} {'plain':>13} {'migratable':>13} {'overhead':>9} {'poll passages':>14}")
+    for r in rows:
+        print(f"{r['program']:13} {r['plain_instructions']:>13,} {r['migratable_instructions']:>13,} "
+              f"{100 * r['overhead']:>8.2f}% {r['passages']:>14,}")
+    return 0
