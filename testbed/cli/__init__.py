@@ -14,6 +14,8 @@ from testbed.errors import TestbedError
 COMMAND_MODULES = (
     "testbed.cli.guest",
     "testbed.cli.run",
+    "testbed.cli.mcl",
+    "testbed.cli.check",
     "testbed.cli.bench",
     "testbed.cli.net",
     "testbed.cli.sweep",
