@@ -112,32 +112,57 @@ class _Reader:
         return size
 
     def obj(self, type_id: int, n: int) -> None:
-        if type_id < 0:
-            self.skip(n)
-            return
-        flat = self.flat_size(type_id)
-        if flat is not None:  # a flat block is skipped in one step
-            self.skip(flat * n)
-            return
-        t = self.types[type_id]
-        for _ in range(n):
-            if t["kind"] == "prim":
-                self.skip(PRIM_SIZE[t["prim"]])
-            elif t["kind"] == "ptr":
-                self.pointer(t["target"])
-            elif t["kind"] == "array":
-                self.obj(t["target"], t["count"])
-            else:
-                for f in t["fields"]:
-                    self.obj(f, 1)
+        """Walk ``n`` objects of a type, and every block first reached from them. Explicit
+        work stack, not recursion: a linked list of a million nodes is a million deep."""
+        work: list[tuple] = [("obj", type_id, n)]
+        while work:
+            task = work.pop()
+            if task[0] == "obj":
+                _, t_id, count = task
+                if t_id < 0:
+                    self.skip(count)
+                    continue
+                flat = self.flat_size(t_id)
+                if flat is not None:  # a flat block is skipped in one step
+                    self.skip(flat * count)
+                    continue
+                if count > 1:
+                    work.append(("obj", t_id, count - 1))
+                t = self.types[t_id]
+                if t["kind"] == "ptr":
+                    work.append(("ptr", t["target"]))
+                elif t["kind"] == "array":
+                    work.append(("obj", t["target"], t["count"]))
+                else:
+                    work.extend(("obj", f, 1) for f in reversed(t["fields"]))
+            elif task[0] == "ptr":
+                block = self._pointer_head(task[1])
+                if block is not None:
+                    work.append(("close", block.id, self.pos))
+                    work.append(("obj", block.type, block.count))
+            else:  # close a block: all its contents are read
+                self.open.pop()
+                if not self.open:
+                    self.outer_block_bytes += self.pos - task[2]
 
     def pointer(self, declared: int = -1) -> None:
+        block = self._pointer_head(declared)
+        if block is not None:
+            start = self.pos
+            self.obj(block.type, block.count)
+            self.open.pop()
+            if not self.open:
+                self.outer_block_bytes += self.pos - start
+
+    def _pointer_head(self, declared: int) -> Block | None:
+        """Read one pointer; for a block seen the first time, its header (the block is then
+        open, and its contents come next). Returns that block, or None."""
         at = self.pos
         tag = self.byte()
         parent = self.open[-1] if self.open else None
         if tag == 0:
             self.map.pointers.append(Pointer("null", at, declared=declared, parent=parent))
-            return
+            return None
         if tag == 1:
             block, id_span = self.varint()
             ordinal, ord_span = self.varint()
@@ -145,7 +170,7 @@ class _Reader:
                 self.map.ancestors_referenced += 1
             self.map.pointers.append(Pointer("ref", at, block, ordinal, ord_span, id_span, declared=declared,
                                              parent=parent))
-            return
+            return None
         if tag != 2:
             raise StreamError(f"unknown pointer tag {tag} at byte {at}")
         seg, _ = self.varint()
@@ -158,11 +183,7 @@ class _Reader:
         self.map.pointers.append(Pointer("new", at, block.id, ordinal, ord_span, type_span=type_span,
                                          declared=declared, parent=parent))
         self.open.append(block.id)
-        start = self.pos
-        self.obj(block.type, count)
-        self.open.pop()
-        if not self.open:
-            self.outer_block_bytes += self.pos - start
+        return block
 
 
 def walk(stream: bytes, types: list[dict], nglobals: int | None = None) -> StreamMap:
