@@ -2,10 +2,13 @@
  * data, and the records of unwound frames. See mig.h for the interface and
  * docs/stream-format.md for the bytes.
  *
- * Lookup. Most pointers point at the start of a block, so the MSRLT is a hash table keyed
- * by start address: O(1) per pointer and collection stays linear in the number of blocks.
- * Only a pointer into the middle of a block falls back to a sorted index, built once per
- * collection (O(n log n), and only when such a pointer exists).
+ * Lookup. Heap blocks carry their type and count in the allocator's header (rt.h), with a
+ * check word keyed by their address, so a pointer to a heap block's start is recognised in
+ * O(1) and registering a block at allocation costs a few stores. Their MSRLT entries are
+ * made lazily, when a collection or restore first touches them. Globals and stack blocks
+ * are few and sit in a hash table keyed by start address. A pointer into the middle of a
+ * block is found by binary search: for the heap in an index built by one walk over the
+ * heap's headers (linear, in address order), for the rest in a sorted copy of the table.
  *
  * Stack blocks of frames that have already returned during unwinding are copied aside
  * before their memory is reused, and keep their MSRLT entry under their original address.
@@ -62,29 +65,22 @@
 #define ERR_FORMAT 9
 #define ERR_COLLECT 10
 
+volatile int32_t mig_flag;
 volatile int32_t mig_countdown = 0x7fffffff;
-static int32_t saved_countdown;
+static int32_t saved_countdown, saved_flag;
 int mig_mode;
 
 /* ------------------------------------------------------------------ memory */
 
-/* The runtime's own allocations must not become program blocks in the MSRLT. */
-static int mig_internal;
-
+/* The runtime's own allocations are typed RT_TYPE_INTERNAL: never program blocks. */
 static MIG_TEXT void *mig_alloc(size_t size)
 {
-    void *p;
-    mig_internal = 1;
-    p = rt_alloc_typed(-1, size ? size : 1, 1);
-    mig_internal = 0;
-    return p;
+    return rt_alloc_typed(RT_TYPE_INTERNAL, size ? size : 1, 1);
 }
 
 static MIG_TEXT void mig_free(void *p)
 {
-    mig_internal = 1;
     rt_free_typed(p);
-    mig_internal = 0;
 }
 
 static MIG_TEXT void *mig_grow(void *old, size_t old_size, size_t new_size)
@@ -120,12 +116,19 @@ struct block {
     uint32_t live;
 };
 
-static struct block *blocks; /* entry 0 unused so that 0 can end a chain */
+static struct block *blocks; /* globals and stack blocks; entry 0 unused (0 ends a chain) */
 static uint32_t nblocks_cap, nblocks_used, free_list;
 static uint32_t *buckets;
 static uint32_t nbuckets; /* power of two */
 static uint32_t live_blocks;
-static uint32_t epoch;
+static uint32_t epoch = 1; /* headers start at epoch 0: no entry yet */
+
+/* Heap blocks' entries, made on first touch in the current epoch; an index with this bit
+ * set names one of them. */
+#define HEAP_ENTRY 0x80000000u
+static struct block *heap_entries;
+static uint32_t nheap, heap_cap;
+#define B(i) ((i) & HEAP_ENTRY ? &heap_entries[(i) & ~HEAP_ENTRY] : &blocks[i])
 
 static uint32_t *globals; /* entry index of each registered global, in registration order */
 static uint32_t nglobals, globals_cap;
@@ -153,9 +156,9 @@ static MIG_TEXT void rehash(uint32_t new_buckets)
     buckets = mig_alloc(nbuckets * sizeof(uint32_t));
     memset(buckets, 0, nbuckets * sizeof(uint32_t));
     for (i = 1; i < nblocks_used; i++) {
-        if (blocks[i].live) {
-            uint32_t h = hash_addr(blocks[i].addr);
-            blocks[i].next = buckets[h];
+        if (B(i)->live) {
+            uint32_t h = hash_addr(B(i)->addr);
+            B(i)->next = buckets[h];
             buckets[h] = i;
         }
     }
@@ -166,7 +169,7 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
     uint32_t i, h;
     if (free_list) {
         i = free_list;
-        free_list = blocks[i].next;
+        free_list = B(i)->next;
     } else {
         if (nblocks_used == 0)
             nblocks_used = 1;
@@ -178,22 +181,22 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
         }
         i = nblocks_used++;
     }
-    blocks[i].addr = addr;
-    blocks[i].data = addr;
-    blocks[i].size = size;
-    blocks[i].type = type;
-    blocks[i].count = count;
-    blocks[i].seg = seg;
-    blocks[i].locator = 0;
-    blocks[i].epoch = 0;
-    blocks[i].id = 0;
-    blocks[i].live = 1;
+    B(i)->addr = addr;
+    B(i)->data = addr;
+    B(i)->size = size;
+    B(i)->type = type;
+    B(i)->count = count;
+    B(i)->seg = seg;
+    B(i)->locator = 0;
+    B(i)->epoch = 0;
+    B(i)->id = 0;
+    B(i)->live = 1;
     live_blocks++;
     if (live_blocks > nbuckets)
         rehash(nbuckets ? nbuckets * 2 : 4096); /* also links entry i */
     else {
         h = hash_addr(addr);
-        blocks[i].next = buckets[h];
+        B(i)->next = buckets[h];
         buckets[h] = i;
     }
     return i;
@@ -201,33 +204,18 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
 
 static MIG_TEXT void block_delete(uint32_t i)
 {
-    uint32_t h = hash_addr(blocks[i].addr);
+    uint32_t h = hash_addr(B(i)->addr);
     uint32_t *link = &buckets[h];
     while (*link && *link != i)
-        link = &blocks[*link].next;
+        link = &B(*link)->next;
     if (*link)
-        *link = blocks[i].next;
-    if (blocks[i].data != blocks[i].addr)
-        mig_free(blocks[i].data);
-    blocks[i].live = 0;
-    blocks[i].next = free_list;
+        *link = B(i)->next;
+    if (B(i)->data != B(i)->addr)
+        mig_free(B(i)->data);
+    B(i)->live = 0;
+    B(i)->next = free_list;
     free_list = i;
     live_blocks--;
-}
-
-/* Make room for `more` blocks at once (a restore knows how many are coming): no growth
- * copies and no rehashing while decoding. */
-static MIG_TEXT void blocks_reserve(uint32_t more)
-{
-    uint32_t need = (nblocks_used ? nblocks_used : 1) + more, want = nbuckets ? nbuckets : 1024;
-    if (need > nblocks_cap) {
-        blocks = mig_grow(blocks, nblocks_cap * sizeof(struct block), need * sizeof(struct block));
-        nblocks_cap = need;
-    }
-    while (want < live_blocks + more)
-        want *= 2;
-    if (want != nbuckets)
-        rehash(want);
 }
 
 static MIG_TEXT uint32_t block_at_start(const void *p)
@@ -235,8 +223,8 @@ static MIG_TEXT uint32_t block_at_start(const void *p)
     uint32_t i;
     if (!nbuckets)
         return 0;
-    for (i = buckets[hash_addr(p)]; i; i = blocks[i].next)
-        if (blocks[i].addr == (const char *)p)
+    for (i = buckets[hash_addr(p)]; i; i = B(i)->next)
+        if (B(i)->addr == (const char *)p)
             return i;
     return 0;
 }
@@ -246,26 +234,92 @@ static MIG_TEXT uint32_t type_size(int32_t type)
     return type < 0 ? 1 : mig_types[type].size;
 }
 
-/* Typed heap blocks enter the MSRLT through the allocator's hooks. */
-MIG_TEXT void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size)
+/* ---- heap blocks: their headers are their registration ---- */
+
+static char *heap_first, *heap_end; /* the carved heap at this epoch */
+static struct rt_block_header **heap_index; /* program blocks in address order, on demand */
+static uint32_t nheap_index, heap_index_cap, heap_index_epoch;
+
+static MIG_TEXT void new_epoch(void)
 {
-    if (mig_internal)
-        return;
-    if (type_id < 0) { /* untyped: a block of bytes */
-        count *= element_size;
-        element_size = 1;
-    }
-    block_new(pointer, type_id, (uint32_t)count, (uint32_t)(count * element_size), MIG_SEG_HEAP);
+    epoch++;
+    nheap = 0; /* every heap entry belonged to the previous epoch */
+    rt_heap_bounds(&heap_first, &heap_end);
 }
 
-MIG_TEXT void rt_on_free(void *pointer)
+static MIG_TEXT uint32_t heap_entry(struct rt_block_header *h)
 {
-    uint32_t i;
-    if (mig_internal)
-        return;
-    i = block_at_start(pointer);
-    if (i)
-        block_delete(i);
+    struct block *e;
+    if (h->epoch == epoch)
+        return h->entry;
+    if (nheap == heap_cap) {
+        uint32_t cap = heap_cap ? heap_cap * 2 : 4096;
+        heap_entries = mig_grow(heap_entries, heap_cap * sizeof(struct block), cap * sizeof(struct block));
+        heap_cap = cap;
+    }
+    e = &heap_entries[nheap];
+    e->addr = e->data = (char *)(h + 1);
+    e->type = h->type;
+    e->count = h->count;
+    e->size = h->count * (h->type < 0 ? 1 : mig_types[h->type].size);
+    e->seg = MIG_SEG_HEAP;
+    e->locator = 0;
+    e->epoch = 0; /* not visited yet */
+    e->id = 0;
+    e->live = 1;
+    h->epoch = epoch;
+    h->entry = nheap++ | HEAP_ENTRY;
+    return h->entry;
+}
+
+/* The header of the program heap block starting at p, or NULL. */
+static inline MIG_TEXT struct rt_block_header *heap_header_at(const char *p)
+{
+    struct rt_block_header *h = (struct rt_block_header *)p - 1;
+    if (p < heap_first + sizeof *h || p >= heap_end || ((uintptr_t)p & 7))
+        return NULL;
+    if (h->check != (RT_USED ^ (uint32_t)(uintptr_t)p) || h->type == RT_TYPE_INTERNAL)
+        return NULL;
+    return h;
+}
+
+/* The program heap block containing p (not at its start), by one linear walk of the heap's
+ * headers per epoch, then binary search. */
+static MIG_TEXT struct rt_block_header *heap_block_containing(const char *p)
+{
+    uint32_t lo = 0, hi;
+    if (heap_index_epoch != epoch) {
+        char *at = heap_first;
+        nheap_index = 0;
+        while (at < heap_end) {
+            struct rt_block_header *h = (struct rt_block_header *)at;
+            if (h->check == (RT_USED ^ (uint32_t)(uintptr_t)(h + 1)) && h->type != RT_TYPE_INTERNAL) {
+                if (nheap_index == heap_index_cap) {
+                    uint32_t cap = heap_index_cap ? heap_index_cap * 2 : 1024;
+                    heap_index = mig_grow(heap_index, heap_index_cap * sizeof *heap_index, cap * sizeof *heap_index);
+                    heap_index_cap = cap;
+                }
+                heap_index[nheap_index++] = h;
+            }
+            at += sizeof *h + h->size;
+        }
+        heap_index_epoch = epoch;
+    }
+    hi = nheap_index;
+    while (lo < hi) { /* last block starting at or before p */
+        uint32_t mid = (lo + hi) / 2;
+        if ((char *)(heap_index[mid] + 1) <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    {
+        struct rt_block_header *h = heap_index[lo - 1];
+        uint32_t bytes = h->count * (h->type < 0 ? 1 : mig_types[h->type].size);
+        return p <= (char *)(h + 1) + bytes ? h : NULL; /* one past the end is a valid pointer */
+    }
 }
 
 MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
@@ -276,7 +330,7 @@ MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
         globals = mig_grow(globals, globals_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
         globals_cap = cap;
     }
-    blocks[i].locator = nglobals;
+    B(i)->locator = nglobals;
     globals[nglobals++] = i;
 }
 
@@ -578,17 +632,17 @@ static MIG_TEXT uint32_t offset_of_leaf(int32_t type, uint32_t leaf)
 
 static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
 {
-    uint32_t off = (uint32_t)(p - blocks[b].addr);
+    uint32_t off = (uint32_t)(p - B(b)->addr);
     uint32_t es, elem;
     int32_t inner;
     if (off == 0) /* most pointers point at a block's start: no division */
         return 0;
-    es = type_size(blocks[b].type);
+    es = type_size(B(b)->type);
     elem = off / es;
-    inner = leaf_within(blocks[b].type, off - elem * es);
+    inner = leaf_within(B(b)->type, off - elem * es);
     if (inner < 0)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points into the middle of a primitive value");
-    return elem * type_leaves(blocks[b].type) + (uint32_t)inner;
+    return elem * type_leaves(B(b)->type) + (uint32_t)inner;
 }
 
 /* ------------------------------------------------------------------ interior lookup */
@@ -606,7 +660,7 @@ static MIG_TEXT void sort_blocks(void)
     sorted = mig_alloc((live_blocks + 1) * sizeof(uint32_t));
     tmp = mig_alloc((live_blocks + 1) * sizeof(uint32_t));
     for (i = 1; i < nblocks_used; i++)
-        if (blocks[i].live)
+        if (B(i)->live)
             sorted[n++] = i;
     /* bottom-up merge sort: O(n log n), no recursion */
     for (width = 1; width < n; width *= 2) {
@@ -616,7 +670,7 @@ static MIG_TEXT void sort_blocks(void)
             uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             uint32_t a = lo, b = mid, k = lo;
             while (a < mid && b < hi)
-                tmp[k++] = blocks[sorted[a]].addr <= blocks[sorted[b]].addr ? sorted[a++] : sorted[b++];
+                tmp[k++] = B(sorted[a])->addr <= B(sorted[b])->addr ? sorted[a++] : sorted[b++];
             while (a < mid)
                 tmp[k++] = sorted[a++];
             while (b < hi)
@@ -633,18 +687,26 @@ static uint32_t last_interior; /* interior pointers tend to come in runs into on
 
 static MIG_TEXT uint32_t block_containing(const char *p)
 {
-    uint32_t lo = 0, hi, i = block_at_start(p);
+    uint32_t lo = 0, hi, i;
+    struct rt_block_header *h;
+    if (p >= heap_first && p < heap_end) {
+        h = heap_header_at(p);
+        if (!h)
+            h = heap_block_containing(p);
+        return h ? heap_entry(h) : 0;
+    }
+    i = block_at_start(p);
     if (i)
         return i;
     i = last_interior;
-    if (i && blocks[i].live && p > blocks[i].addr && p < blocks[i].addr + blocks[i].size)
+    if (i && !(i & HEAP_ENTRY) && B(i)->live && p > B(i)->addr && p < B(i)->addr + B(i)->size)
         return i;
     if (!sorted || sorted_epoch != epoch)
         sort_blocks();
     hi = nsorted;
     while (lo < hi) { /* last block starting at or before p */
         uint32_t mid = (lo + hi) / 2;
-        if (blocks[sorted[mid]].addr <= p)
+        if (B(sorted[mid])->addr <= p)
             lo = mid + 1;
         else
             hi = mid;
@@ -652,7 +714,7 @@ static MIG_TEXT uint32_t block_containing(const char *p)
     if (lo == 0)
         return 0;
     i = sorted[lo - 1];
-    if (p >= blocks[i].addr + blocks[i].size)
+    if (p >= B(i)->addr + B(i)->size)
         return 0;
     last_interior = i;
     return i;
@@ -664,10 +726,10 @@ static uint32_t next_id;
 
 static MIG_TEXT void save_contents(uint32_t b)
 {
-    if (blocks[b].type < 0)
-        mig_put_array(blocks[b].data, MIG_U8, blocks[b].size);
+    if (B(b)->type < 0)
+        mig_put_array(B(b)->data, MIG_U8, B(b)->size);
     else
-        mig_types[blocks[b].type].save(blocks[b].data, blocks[b].count);
+        mig_types[B(b)->type].save(B(b)->data, B(b)->count);
 }
 
 MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
@@ -683,20 +745,20 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
                               "(a string literal, a freed block or unregistered memory)");
     ordinal = block_ordinal(b, p);
-    if (blocks[b].epoch == epoch) {
+    if (B(b)->epoch == epoch) {
         put_byte(TAG_REF);
-        put_varint(blocks[b].id);
+        put_varint(B(b)->id);
         put_varint(ordinal);
         return;
     }
-    blocks[b].epoch = epoch;
-    blocks[b].id = next_id++;
+    B(b)->epoch = epoch;
+    B(b)->id = next_id++;
     put_byte(TAG_NEW);
-    put_varint(blocks[b].seg);
-    put_varint((uint32_t)(blocks[b].type + 1));
-    put_varint(blocks[b].count);
-    if (blocks[b].seg != MIG_SEG_HEAP)
-        put_varint(blocks[b].locator);
+    put_varint(B(b)->seg);
+    put_varint((uint32_t)(B(b)->type + 1));
+    put_varint(B(b)->count);
+    if (B(b)->seg != MIG_SEG_HEAP)
+        put_varint(B(b)->locator);
     put_varint(ordinal);
     save_contents(b);
 }
@@ -809,8 +871,8 @@ MIG_TEXT void mig_release_stack(uint32_t n)
     for (i = lo; i < lo + n; i++) {
         uint32_t b = stack_slots[i];
         if (mig_mode == MIG_UNWINDING) {
-            blocks[b].data = mig_alloc(blocks[b].size);
-            memcpy(blocks[b].data, blocks[b].addr, blocks[b].size);
+            B(b)->data = mig_alloc(B(b)->size);
+            memcpy(B(b)->data, B(b)->addr, B(b)->size);
         } else {
             block_delete(b);
         }
@@ -909,7 +971,7 @@ MIG_TEXT int mig_collect(void)
     uint32_t f, i, crc, resume;
     rt_hypercall(HC_MIG_EVENT, EV_COLLECT_BEGIN, 0, 0);
     crc_init();
-    epoch++;
+    new_epoch();
     next_id = 0;
     out_len = 0;
     out_reserve(HEADER_SIZE);
@@ -927,7 +989,7 @@ MIG_TEXT int mig_collect(void)
     }
     mig_err_function = mig_err_site = mig_err_value = -1;
     for (i = 0; i < nglobals; i++)
-        mig_save_ptr(blocks[globals[i]].addr, blocks[globals[i]].type);
+        mig_save_ptr(B(globals[i])->addr, B(globals[i])->type);
     put_byte(END_MARKER);
     /* header, now that the sizes are known */
     {
@@ -959,9 +1021,16 @@ MIG_TEXT int mig_collect(void)
     /* Resume here (a failed transfer, or a round-trip check) from the stream just made.
      * Every live heap block is in it if reachable and garbage if not: release them all so
      * that decoding re-creates exactly the reachable ones. */
-    for (i = 1; i < nblocks_used; i++)
-        if (blocks[i].live && blocks[i].seg == MIG_SEG_HEAP)
-            rt_free_typed(blocks[i].addr);
+    {
+        char *at = heap_first;
+        while (at < heap_end) {
+            struct rt_block_header *h = (struct rt_block_header *)at;
+            at += sizeof *h + h->size;
+            if (h->check == (RT_USED ^ (uint32_t)(uintptr_t)(h + 1)) && h->type != RT_TYPE_INTERNAL
+)
+                rt_free_typed(h + 1);
+        }
+    }
     if (own_stream)
         mig_free(own_stream);
     own_stream = out;
@@ -1006,8 +1075,8 @@ static MIG_TEXT void id_bind(uint32_t block)
         id_to_block = mig_grow(id_to_block, ids_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
         ids_cap = cap;
     }
-    blocks[block].id = nids;
-    blocks[block].epoch = epoch;
+    B(block)->id = nids;
+    B(block)->epoch = epoch;
     id_to_block[nids++] = block;
 }
 
@@ -1015,11 +1084,11 @@ static void *pending_ptr_slot; /* where the pointer being restored will be store
 
 static MIG_TEXT void *pointer_into(uint32_t b, uint32_t ordinal)
 {
-    uint32_t leaves = type_leaves(blocks[b].type), elem = ordinal / leaves;
-    char *base = blocks[b].data;
-    if (blocks[b].data != blocks[b].addr && blocks[b].seg == MIG_SEG_STACK && pending_ptr_slot)
+    uint32_t leaves = type_leaves(B(b)->type), elem = ordinal / leaves;
+    char *base = B(b)->data;
+    if (B(b)->data != B(b)->addr && B(b)->seg == MIG_SEG_STACK && pending_ptr_slot)
         fixup_add(pending_ptr_slot, b, ordinal);
-    return base + elem * type_size(blocks[b].type) + offset_of_leaf(blocks[b].type, ordinal - elem * leaves);
+    return base + elem * type_size(B(b)->type) + offset_of_leaf(B(b)->type, ordinal - elem * leaves);
 }
 
 /* Restore the pointer stored at `slot` (the generated code passes the field's address). */
@@ -1047,7 +1116,7 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
         ordinal = get_varint();
         if (seg == MIG_SEG_HEAP) {
             void *p = btype < 0 ? rt_alloc_typed(-1, count, 1) : rt_alloc_typed(btype, count, type_size(btype));
-            b = block_at_start(p);
+            b = heap_entry((struct rt_block_header *)p - 1);
         } else if (seg == MIG_SEG_GLOBAL) {
             b = globals[locator];
         } else if (locator < nstack) {
@@ -1056,16 +1125,16 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
             uint32_t size = count * type_size(btype);
             char *staging = mig_alloc(size);
             b = block_new(staging, btype, count, size, MIG_SEG_STACK);
-            blocks[b].locator = locator;
-            blocks[b].addr = (char *)0 + 1; /* not addressable until registered */
-            blocks[b].data = staging;
+            B(b)->locator = locator;
+            B(b)->addr = (char *)0 + 1; /* not addressable until registered */
+            B(b)->data = staging;
             /* move it out of the address hash: it must not shadow a real block */
             {
                 uint32_t h = hash_addr(staging), *link = &buckets[h];
                 while (*link && *link != b)
-                    link = &blocks[*link].next;
+                    link = &B(*link)->next;
                 if (*link)
-                    *link = blocks[b].next;
+                    *link = B(b)->next;
             }
             if (nstaged == staged_cap) {
                 uint32_t cap = staged_cap ? staged_cap * 2 : 16;
@@ -1077,9 +1146,9 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
         id_bind(b);
         pending_ptr_slot = NULL; /* pointers inside the block carry their own slots */
         if (btype < 0)
-            mig_get_array(blocks[b].data, MIG_U8, count);
+            mig_get_array(B(b)->data, MIG_U8, count);
         else
-            mig_types[btype].restore(blocks[b].data, count);
+            mig_types[btype].restore(B(b)->data, count);
         pending_ptr_slot = slot;
         return pointer_into(b, ordinal);
     }
@@ -1203,12 +1272,12 @@ static MIG_TEXT void validate_ptr(int32_t declared)
         if (seg == MIG_SEG_GLOBAL) {
             if (locator >= nglobals)
                 mig_fail(ERR_BLOCK_ID, "stream refused: a global the program does not have");
-            if (blocks[globals[locator]].type != type || blocks[globals[locator]].count != count)
+            if (B(globals[locator])->type != type || B(globals[locator])->count != count)
                 mig_fail(ERR_TYPE, "stream refused: a global's type or size does not match this program");
         }
         if (seg == MIG_SEG_STACK && locator < nstack) {
             uint32_t b = stack_slots[locator];
-            if (blocks[b].type != type || blocks[b].count != count)
+            if (B(b)->type != type || B(b)->count != count)
                 mig_fail(ERR_TYPE, "stream refused: a stack block's type or size does not match this program");
         }
         check_type(declared, type, ordinal);
@@ -1334,14 +1403,17 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     nf = get_be32();
     {
         uint32_t nb = get_be32();
-        blocks_reserve(nb);
+        if (nb > heap_cap) { /* one entry per block at most, made as blocks arrive */
+            heap_entries = mig_grow(heap_entries, 0, nb * sizeof(struct block));
+            heap_cap = nb;
+        }
         if (nb > ids_cap) {
             id_to_block = mig_grow(id_to_block, 0, nb * sizeof(uint32_t));
             ids_cap = nb;
         }
     }
     in_pos = HEADER_SIZE;
-    epoch++;
+    new_epoch();
     nids = 0;
     nfixups = 0;
     nstaged = 0;
@@ -1362,6 +1434,8 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     /* Functions whose entry is a poll-point dispatch from there: hold the countdown at 1
      * so that every such poll fires while rewinding; mig_rewind_done puts it back. */
     saved_countdown = mig_countdown;
+    saved_flag = mig_flag;
+    mig_flag = 1;
     mig_countdown = 1;
     rt_hypercall(HC_MIG_EVENT, EV_DECODE_END, 0, 0);
     return 1;
@@ -1421,7 +1495,7 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
     uint32_t i, b = 0, size = count * type_size(type);
     if (mig_mode == MIG_REWINDING) {
         for (i = 0; i < nstaged; i++) {
-            if (blocks[staged[i]].locator == nstack) {
+            if (B(staged[i])->locator == nstack) {
                 b = staged[i];
                 staged[i] = staged[--nstaged];
                 break;
@@ -1429,7 +1503,7 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
         }
     }
     if (b) {
-        char *staging = blocks[b].data;
+        char *staging = B(b)->data;
         uint32_t k;
         memcpy(address, staging, size);
         for (k = 0; k < nfixups; k++) { /* fix-up slots inside the staged copy move with it */
@@ -1437,11 +1511,11 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
             if (s >= staging && s < staging + size)
                 fixups[k].slot = (void **)((char *)address + (s - staging));
         }
-        blocks[b].addr = address;
-        blocks[b].data = address;
+        B(b)->addr = address;
+        B(b)->data = address;
         {
             uint32_t h = hash_addr(address);
-            blocks[b].next = buckets[h];
+            B(b)->next = buckets[h];
             buckets[h] = b;
         }
         mig_free(staging);
@@ -1460,7 +1534,7 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
         stack_slots = mig_grow(stack_slots, stack_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
         stack_cap = cap;
     }
-    blocks[b].locator = nstack;
+    B(b)->locator = nstack;
     stack_slots[nstack++] = b;
 }
 
@@ -1468,6 +1542,7 @@ MIG_TEXT void mig_rewind_done(void)
 {
     mig_mode = MIG_NORMAL;
     mig_countdown = saved_countdown;
+    mig_flag = saved_flag;
     reset_records();
     rt_hypercall(HC_MIG_EVENT, EV_RESTORE_END, 0, 0);
 }

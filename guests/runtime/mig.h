@@ -108,11 +108,11 @@ void mig_release_stack(uint32_t nblocks);
 
 /* ---- execution state ---- */
 
-/* Poll check: the host sets mig_countdown to K to migrate at the K-th poll-point passage
- * from then on. A load, a decrement, a store and a branch: no trap, no call per poll.
- * Left alone it starts at 2^31 - 1 passages: never, for any run the testbed makes. */
-extern volatile int32_t mig_countdown;
-#define MIG_POLL() (--mig_countdown == 0)
+/* Poll check: to migrate at the K-th poll-point passage from now, the host raises mig_flag
+ * and sets mig_countdown to K. With no request pending a poll is one load and a branch;
+ * armed, it also counts down. No trap, no call per poll. */
+extern volatile int32_t mig_flag, mig_countdown;
+#define MIG_POLL() (mig_flag && --mig_countdown == 0)
 
 #define MIG_NORMAL 0
 #define MIG_UNWINDING 1 /* frames are recording themselves and returning to main */

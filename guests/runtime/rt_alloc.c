@@ -1,9 +1,10 @@
 /* The guest heap: a segregated-fit allocator over the region the host maps.
  *
- * Every block carries an 8-byte header (its payload size) so that free() needs no size
- * and payloads stay 8-byte aligned, as SPARC doubles require. Small sizes (up to 1 KiB)
- * are recycled through exact-size free lists; larger ones first-fit through a list.
- * rt_alloc_typed tells the migration runtime what each block holds via rt_on_alloc.
+ * Every block carries a 24-byte header (struct rt_block_header in rt.h): its payload size,
+ * an address-keyed check word, and what it holds (type and count) for the migration
+ * runtime. Payloads stay 8-byte aligned, as SPARC doubles require. Small sizes (up to
+ * 1 KiB) are recycled through exact-size free lists; larger ones first-fit through a list.
+ * Blocks are never split or merged, so the headers tile the carved part of the heap.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,33 +17,22 @@
 #define SMALL_LIMIT 1024u
 #define NUM_SMALL (SMALL_LIMIT / ALIGN + 1)
 
-struct header {
-    uint32_t size;  /* payload bytes, a multiple of ALIGN */
-    uint32_t magic; /* guards against freeing a pointer the allocator never returned */
-};
+#define header rt_block_header
 
 struct free_block {
     struct header h;
     struct free_block *next;
 };
 
-#define MAGIC_USED 0xA110C8EDu
-#define MAGIC_FREE 0xF4EEB10Cu
+#define CHECK(h, state) ((state) ^ (uint32_t)(uintptr_t)((h) + 1))
 
-static char *heap_next, *heap_end;
+static char *heap_first, *heap_next, *heap_end;
 static struct free_block *small_free[NUM_SMALL];
 static struct free_block *large_free;
 
-__attribute__((weak)) void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size)
-{
-    (void)pointer, (void)type_id, (void)count, (void)element_size;
-}
-
-__attribute__((weak)) void rt_on_free(void *pointer) { (void)pointer; }
-
 static void heap_init(void)
 {
-    heap_next = (char *)rt_hypercall(RT_HC_HEAP_BASE, 0, 0, 0);
+    heap_first = heap_next = (char *)rt_hypercall(RT_HC_HEAP_BASE, 0, 0, 0);
     heap_end = heap_next + rt_hypercall(RT_HC_HEAP_SIZE, 0, 0, 0);
 }
 
@@ -56,7 +46,7 @@ static void *raw_alloc(size_t size)
     if (size <= SMALL_LIMIT && small_free[size / ALIGN]) {
         struct free_block *b = small_free[size / ALIGN];
         small_free[size / ALIGN] = b->next;
-        b->h.magic = MAGIC_USED;
+        b->h.check = CHECK(&b->h, RT_USED);
         return (char *)b + sizeof(struct header);
     }
     if (size > SMALL_LIMIT) {
@@ -64,7 +54,7 @@ static void *raw_alloc(size_t size)
             if ((*link)->h.size >= size) {
                 struct free_block *b = *link;
                 *link = b->next;
-                b->h.magic = MAGIC_USED;
+                b->h.check = CHECK(&b->h, RT_USED);
                 return (char *)b + sizeof(struct header);
             }
         }
@@ -76,16 +66,16 @@ static void *raw_alloc(size_t size)
     h = (struct header *)heap_next;
     heap_next += sizeof(struct header) + size;
     h->size = (uint32_t)size;
-    h->magic = MAGIC_USED;
+    h->check = CHECK(h, RT_USED);
     return h + 1;
 }
 
 static void raw_free(void *pointer)
 {
     struct free_block *b = (struct free_block *)((struct header *)pointer - 1);
-    if (b->h.magic != MAGIC_USED)
+    if (b->h.check != CHECK(&b->h, RT_USED))
         rt_panic("free() of a pointer that is not an allocated block");
-    b->h.magic = MAGIC_FREE;
+    b->h.check = CHECK(&b->h, RT_FREE);
     if (b->h.size <= SMALL_LIMIT) {
         b->next = small_free[b->h.size / ALIGN];
         small_free[b->h.size / ALIGN] = b;
@@ -98,10 +88,14 @@ static void raw_free(void *pointer)
 void *rt_alloc_typed(int type_id, size_t count, size_t element_size)
 {
     void *p;
+    struct header *h;
     if (element_size && count > (size_t)-1 / element_size)
         rt_panic("allocation size overflows");
     p = raw_alloc(count * element_size);
-    rt_on_alloc(p, type_id, count, element_size);
+    h = (struct header *)p - 1;
+    h->type = type_id;
+    h->count = (uint32_t)(type_id == -1 ? count * element_size : count); /* untyped: bytes */
+    h->epoch = 0;
     return p;
 }
 
@@ -109,8 +103,13 @@ void rt_free_typed(void *pointer)
 {
     if (pointer == NULL)
         return;
-    rt_on_free(pointer);
     raw_free(pointer);
+}
+
+void rt_heap_bounds(char **first, char **end)
+{
+    *first = heap_first;
+    *end = heap_next;
 }
 
 void *malloc(size_t size) { return rt_alloc_typed(-1, size, 1); }

@@ -19,6 +19,14 @@
 
 /* Present when the program was built migratable: the poll-point countdown (mig.c). */
 extern volatile int mig_countdown __attribute__((weak));
+extern volatile int mig_flag __attribute__((weak));
+
+/* Counting passages means arming the countdown (a poll counts only when armed). */
+__attribute__((constructor)) static void arm_passage_count(void)
+{
+    if (&mig_flag && getenv("TESTBED_REPORT_PASSAGES"))
+        mig_flag = 1;
+}
 
 static const long host_heap_size = 1L << 30;
 

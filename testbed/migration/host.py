@@ -69,16 +69,23 @@ class MigrationPort:
     def request_at(self, passage: int) -> None:
         """Migrate at the given dynamic poll-point passage from now (1 = the next one)."""
         self.guest.write_word(self.guest.symbol("mig_countdown"), passage)
+        self.guest.write_word(self.guest.symbol("mig_flag"), 1)
         self._armed = passage
 
     def request_next_poll(self) -> None:
         self.request_at(1)
 
-    def cancel_request(self) -> None:
+    def count_passages(self) -> None:
+        """Count passages without requesting anything (polls are counted only when armed)."""
         self.request_at(NEVER)
 
+    def cancel_request(self) -> None:
+        self.guest.write_word(self.guest.symbol("mig_flag"), 0)
+        self.guest.write_word(self.guest.symbol("mig_countdown"), NEVER)
+        self._armed = NEVER
+
     def passages(self) -> int:
-        """Poll-point passages since the last request (or since start-up)."""
+        """Poll-point passages since the last request or count_passages()."""
         left = self.guest.read_word(self.guest.symbol("mig_countdown"))
         left = left - (1 << 32) if left & 0x8000_0000 else left
         return self._armed - left

@@ -139,6 +139,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     src.set_return(0)  # a normal start
     src_port.waiting = None
     if spec.at_time is not None:
+        src_port.count_passages()
         at = _run_until_time(spec, src, src_port)
     else:
         src_port.request_at(at)

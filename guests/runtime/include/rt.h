@@ -15,14 +15,27 @@
 long rt_hypercall(long number, long a0, long a1, long a2);
 
 /* Allocation that records what is allocated: the element type (an index into the
- * program's Type-Information table, or -1 when unknown) and the element count. */
+ * program's Type-Information table, -1 for untyped bytes) and the element count. They
+ * live in the block's header, where the migration runtime finds them: registering a heap
+ * block costs a few stores, and no table is touched until a migration happens. */
 void *rt_alloc_typed(int type_id, size_t count, size_t element_size);
 void *rt_zalloc_typed(int type_id, size_t count, size_t element_size); /* zeroed, as calloc */
 void rt_free_typed(void *pointer);
-/* Called by the allocator for every allocation and release; the migration runtime
- * overrides these weak hooks to register heap blocks in its lookup table. */
-void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size);
-void rt_on_free(void *pointer);
+
+struct rt_block_header {
+    unsigned int size;  /* payload bytes, a multiple of 8 */
+    unsigned int check; /* RT_USED or RT_FREE xor the payload address: marks a block start */
+    int type;           /* element type; -1 untyped bytes; RT_TYPE_INTERNAL the runtime's own */
+    unsigned int count; /* elements */
+    unsigned int epoch; /* migration runtime: the collection or restore 'entry' belongs to */
+    unsigned int entry; /* migration runtime: the block's lookup-table entry in that epoch */
+};
+#define RT_USED 0xA110C8EDu
+#define RT_FREE 0xF4EEB10Cu
+#define RT_TYPE_INTERNAL (-2)
+/* The heap's first header and the end of the carved part: walking headers from the one to
+ * the other visits every block, used or free, in address order. */
+void rt_heap_bounds(char **first, char **end);
 
 void rt_flush(void);
 void rt_panic(const char *message);
