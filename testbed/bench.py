@@ -3,6 +3,7 @@ run: machine noise affects both sides of a ratio alike."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -46,14 +47,17 @@ def bench_guest(isa: str, size: int = BENCH_SIZE, repeats: int = 3) -> dict[str,
 COLLECTION_KEYS = (2048, 4096, 8192, 16384, 32768, 65536)
 
 
-def bench_collection(keys: tuple[int, ...] = COLLECTION_KEYS, src: str = "mipsel", dst: str = "sparc") -> dict[str, Any]:
+def bench_collection(keys: tuple[int, ...] = COLLECTION_KEYS, src: str = "mipsel", dst: str = "sparc",
+                     runtime: str = "modern") -> dict[str, Any]:
     """Collection and restoration cost per block for bitonic from 2,048 to 65,536 keys: a
-    linear-time runtime keeps scan instructions per block flat (within +-15%)."""
+    linear-time runtime keeps scan instructions per block flat (within +-15%); the classic
+    one grows with log2 of the block count (its binary search). The slope of scan
+    instructions per block against log2(blocks) is reported for both."""
     from testbed.migration.run import MigrationSpec, migrate
 
     rows = []
     for n in keys:
-        r = migrate(MigrationSpec("bitonic", str(n), src, dst, roundtrip=False))
+        r = migrate(MigrationSpec("bitonic", str(n), src, dst, roundtrip=False, runtime=runtime))
         rows.append({
             "keys": n, "blocks": r["blocks"], "tx_bytes": r["tx_bytes"],
             "scan_instructions": r["scan_instructions"], "restore_instructions": r["restore_instructions"],
@@ -63,4 +67,8 @@ def bench_collection(keys: tuple[int, ...] = COLLECTION_KEYS, src: str = "mipsel
         })
     per_block = [row["scan_per_block"] for row in rows]
     mean = sum(per_block) / len(per_block)
-    return {"rows": rows, "scan_per_block_spread": max(abs(x - mean) / mean for x in per_block)}
+    logs = [math.log2(row["blocks"]) for row in rows]
+    mx = sum(logs) / len(logs)
+    slope = sum((x - mx) * (y - mean) for x, y in zip(logs, per_block, strict=True)) / sum((x - mx) ** 2 for x in logs)
+    return {"runtime": runtime, "rows": rows, "scan_per_block_spread": max(abs(x - mean) / mean for x in per_block),
+            "scan_per_block_slope_per_log2": slope}

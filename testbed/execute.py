@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from testbed.build import build_program
+from testbed.build import build_program, runtime_flags
 from testbed.emu.guest import DEFAULT_BUDGET, Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.emu.machines import names as machine_names
@@ -48,11 +48,13 @@ class Workload:
         return cls(p.name, (p.source,), tuple(p.argv(size)), str(size))
 
 
-def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET) -> dict[str, Any]:
-    """Build and run; returns the record that ``testbed exec --json`` prints."""
-    record: dict[str, Any] = {"program": workload.name, "size": workload.size}
+def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET, runtime: str = "modern") -> dict[str, Any]:
+    """Build and run; returns the record that ``testbed exec --json`` prints. ``runtime``
+    selects the runtime design's allocator (the plain program has no migration code)."""
+    flags = runtime_flags(runtime)
+    record: dict[str, Any] = {"program": workload.name, "size": workload.size, "runtime": runtime}
     if target == "host":
-        build = build_program(workload.name, list(workload.sources), "host")
+        build = build_program(workload.name, list(workload.sources), "host", extra_flags=flags)
         t0 = time.perf_counter()
         proc = subprocess.run([str(build.path), *workload.argv[1:]], capture_output=True, text=True)
         wall = time.perf_counter() - t0
@@ -64,7 +66,7 @@ def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET) -> di
     if target not in machine_names():
         raise ConfigError(f"unknown target {target!r}; valid: host, {', '.join(machine_names())}")
     machine: Machine = resolve(target)
-    build = build_program(workload.name, list(workload.sources), machine.isa.name)
+    build = build_program(workload.name, list(workload.sources), machine.isa.name, extra_flags=flags)
     guest = Guest(build.path, machine, list(workload.argv), budget=budget)
     result = guest.run()
     assert result is not None  # plain programs never pause

@@ -10,6 +10,12 @@
  * block is found by binary search: for the heap in an index built by one walk over the
  * heap's headers (linear, in address order), for the rest in a sorted copy of the table.
  *
+ * With MIG_CLASSIC (--runtime classic) the lookup table is the original design's instead:
+ * every block, heap blocks included (reported by the classic allocator), in one table
+ * kept sorted by address and searched by binary search: collection O(n log n) in blocks,
+ * rebuilding O(n). The classic runtime also counts the items it encodes, because it wrote
+ * its stream to a file one item per write() call (the host prices those calls).
+ *
  * Stack blocks of frames that have already returned during unwinding are copied aside
  * before their memory is reused, and keep their MSRLT entry under their original address.
  * On the destination, stack blocks of frames deeper than main do not exist until the
@@ -66,13 +72,23 @@
 #define ERR_COLLECT 10
 
 volatile int32_t mig_flag;
+/* Items encoded by the last collection: classic file mode wrote each with one write(). */
+volatile uint32_t mig_items;
+#ifdef MIG_CLASSIC
+#define ITEM() (mig_items++)
+#else
+#define ITEM() ((void)0)
+#endif
 volatile int32_t mig_countdown = 0x7fffffff;
 static int32_t saved_countdown, saved_flag;
 int mig_mode;
 
 /* ------------------------------------------------------------------ memory */
 
-/* The runtime's own allocations are typed RT_TYPE_INTERNAL: never program blocks. */
+/* The runtime's own allocations are typed RT_TYPE_INTERNAL: never program blocks. The
+ * classic allocator reports releases without a type, hence the flag around them. */
+static int mig_internal;
+
 static MIG_TEXT void *mig_alloc(size_t size)
 {
     return rt_alloc_typed(RT_TYPE_INTERNAL, size ? size : 1, 1);
@@ -80,7 +96,9 @@ static MIG_TEXT void *mig_alloc(size_t size)
 
 static MIG_TEXT void mig_free(void *p)
 {
+    mig_internal = 1;
     rt_free_typed(p);
+    mig_internal = 0;
 }
 
 static MIG_TEXT void *mig_grow(void *old, size_t old_size, size_t new_size)
@@ -123,13 +141,19 @@ static uint32_t nbuckets; /* power of two */
 static uint32_t live_blocks;
 static uint32_t epoch = 1; /* headers start at epoch 0: no entry yet */
 
+#ifdef MIG_CLASSIC
+#define B(i) (&blocks[i])
+static uint32_t last_registered; /* the entry of the latest heap allocation */
+#else
 /* Heap blocks' entries, made on first touch in the current epoch; an index with this bit
  * set names one of them. */
 #define HEAP_ENTRY 0x80000000u
 static struct block *heap_entries;
 static uint32_t nheap, heap_cap;
 #define B(i) ((i) & HEAP_ENTRY ? &heap_entries[(i) & ~HEAP_ENTRY] : &blocks[i])
+#endif
 
+static int table_dirty; /* classic: blocks were added or removed since the last sort */
 static uint32_t *globals; /* entry index of each registered global, in registration order */
 static uint32_t nglobals, globals_cap;
 static uint32_t *stack_slots; /* entry index of each live stack block, LIFO */
@@ -192,6 +216,10 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
     B(i)->id = 0;
     B(i)->live = 1;
     live_blocks++;
+#ifdef MIG_CLASSIC
+    (void)h;
+    table_dirty = 1; /* the sorted table is rebuilt before the next search */
+#else
     if (live_blocks > nbuckets)
         rehash(nbuckets ? nbuckets * 2 : 4096); /* also links entry i */
     else {
@@ -199,17 +227,22 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
         B(i)->next = buckets[h];
         buckets[h] = i;
     }
+#endif
     return i;
 }
 
 static MIG_TEXT void block_delete(uint32_t i)
 {
+#ifdef MIG_CLASSIC
+    table_dirty = 1;
+#else
     uint32_t h = hash_addr(B(i)->addr);
     uint32_t *link = &buckets[h];
     while (*link && *link != i)
         link = &B(*link)->next;
     if (*link)
         *link = B(i)->next;
+#endif
     if (B(i)->data != B(i)->addr)
         mig_free(B(i)->data);
     B(i)->live = 0;
@@ -218,9 +251,15 @@ static MIG_TEXT void block_delete(uint32_t i)
     live_blocks--;
 }
 
+static MIG_TEXT uint32_t block_search(const char *p);
+
 static MIG_TEXT uint32_t block_at_start(const void *p)
 {
     uint32_t i;
+#ifdef MIG_CLASSIC
+    i = block_search(p);
+    return i && B(i)->addr == (const char *)p ? i : 0;
+#endif
     if (!nbuckets)
         return 0;
     for (i = buckets[hash_addr(p)]; i; i = B(i)->next)
@@ -234,6 +273,36 @@ static MIG_TEXT uint32_t type_size(int32_t type)
     return type < 0 ? 1 : mig_types[type].size;
 }
 
+#ifdef MIG_CLASSIC
+/* ---- classic: the allocator reports heap blocks; the table holds them ---- */
+
+static MIG_TEXT void new_epoch(void)
+{
+    epoch++;
+}
+
+MIG_TEXT void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size)
+{
+    if (type_id == RT_TYPE_INTERNAL)
+        return;
+    if (type_id < 0) { /* untyped: a block of bytes */
+        count *= element_size;
+        element_size = 1;
+    }
+    last_registered = block_new(pointer, type_id, (uint32_t)count, (uint32_t)(count * element_size), MIG_SEG_HEAP);
+}
+
+MIG_TEXT void rt_on_free(void *pointer)
+{
+    uint32_t i;
+    if (mig_internal)
+        return;
+    i = block_at_start(pointer);
+    if (i)
+        block_delete(i);
+}
+
+#else
 /* ---- heap blocks: their headers are their registration ---- */
 
 static char *heap_first, *heap_end; /* the carved heap at this epoch */
@@ -322,6 +391,8 @@ static MIG_TEXT struct rt_block_header *heap_block_containing(const char *p)
     }
 }
 
+#endif /* MIG_CLASSIC */
+
 MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
 {
     uint32_t i = block_new(address, type, count, count * type_size(type), MIG_SEG_GLOBAL);
@@ -381,20 +452,22 @@ static inline MIG_TEXT void put_be32(uint32_t v)
     out_len += 4;
 }
 
-MIG_TEXT void mig_put_i8(int8_t v) { put_byte((uint8_t)v); }
-MIG_TEXT void mig_put_u8(uint8_t v) { put_byte(v); }
+MIG_TEXT void mig_put_i8(int8_t v) { ITEM(); put_byte((uint8_t)v); }
+MIG_TEXT void mig_put_u8(uint8_t v) { ITEM(); put_byte(v); }
 MIG_TEXT void mig_put_i16(int16_t v) { mig_put_u16((uint16_t)v); }
 MIG_TEXT void mig_put_u16(uint16_t v)
 {
+    ITEM();
     out_reserve(2);
     out[out_len] = (unsigned char)(v >> 8);
     out[out_len + 1] = (unsigned char)v;
     out_len += 2;
 }
-MIG_TEXT void mig_put_i32(int32_t v) { put_be32((uint32_t)v); }
-MIG_TEXT void mig_put_u32(uint32_t v) { put_be32(v); }
+MIG_TEXT void mig_put_i32(int32_t v) { ITEM(); put_be32((uint32_t)v); }
+MIG_TEXT void mig_put_u32(uint32_t v) { ITEM(); put_be32(v); }
 MIG_TEXT void mig_put_u64(uint64_t v)
 {
+    ITEM();
     put_be32((uint32_t)(v >> 32));
     put_be32((uint32_t)v);
 }
@@ -402,6 +475,7 @@ MIG_TEXT void mig_put_i64(int64_t v) { mig_put_u64((uint64_t)v); }
 MIG_TEXT void mig_put_f32(float v)
 {
     union { float f; uint32_t u; } x;
+    ITEM();
     x.f = v;
     put_be32(x.u);
 }
@@ -434,6 +508,7 @@ MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
     const unsigned char *s = p;
     unsigned char *d;
     uint32_t i;
+    ITEM();
     out_reserve(bytes);
     d = out + out_len;
     out_len += bytes;
@@ -683,11 +758,38 @@ static MIG_TEXT void sort_blocks(void)
     sorted_epoch = epoch;
 }
 
+#ifndef MIG_CLASSIC
 static uint32_t last_interior; /* interior pointers tend to come in runs into one array */
+#endif
+
+/* Classic: the last block starting at or before p, by binary search over the table kept
+ * sorted by address (re-sorted only after blocks came or went). */
+static MIG_TEXT uint32_t block_search(const char *p)
+{
+    uint32_t lo = 0, hi;
+    if (!sorted || table_dirty) {
+        sort_blocks();
+        table_dirty = 0;
+    }
+    hi = nsorted;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (B(sorted[mid])->addr <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? sorted[lo - 1] : 0;
+}
 
 static MIG_TEXT uint32_t block_containing(const char *p)
 {
     uint32_t lo = 0, hi, i;
+#ifdef MIG_CLASSIC
+    (void)lo, (void)hi;
+    i = block_search(p);
+    return i && p <= B(i)->addr + B(i)->size ? i : 0; /* one past the end included */
+#else
     struct rt_block_header *h;
     if (p >= heap_first && p < heap_end) {
         h = heap_header_at(p);
@@ -718,6 +820,7 @@ static MIG_TEXT uint32_t block_containing(const char *p)
         return 0;
     last_interior = i;
     return i;
+#endif
 }
 
 /* ------------------------------------------------------------------ collection */
@@ -736,6 +839,7 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
 {
     uint32_t b, ordinal;
     (void)type;
+    ITEM();
     if (p == NULL) {
         put_byte(TAG_NULL);
         return;
@@ -939,6 +1043,7 @@ static MIG_TEXT uint32_t source_isa(void)
 
 static MIG_TEXT void put_value(const struct value *v)
 {
+    ITEM();
     put_byte(v->kind);
     switch (v->kind) {
     case VAL_I32: mig_put_i32(v->v.i32); break;
@@ -973,10 +1078,12 @@ MIG_TEXT int mig_collect(void)
     crc_init();
     new_epoch();
     next_id = 0;
+    mig_items = 2; /* the header and the trailer */
     out_len = 0;
     out_reserve(HEADER_SIZE);
     out_len = HEADER_SIZE;
     for (f = nframes; f-- > 0;) {
+        ITEM();
         put_varint((uint32_t)frames[f].function);
         put_varint((uint32_t)frames[f].site);
         put_varint(frames[f].n);
@@ -1021,16 +1128,21 @@ MIG_TEXT int mig_collect(void)
     /* Resume here (a failed transfer, or a round-trip check) from the stream just made.
      * Every live heap block is in it if reachable and garbage if not: release them all so
      * that decoding re-creates exactly the reachable ones. */
+#ifdef MIG_CLASSIC
+    for (i = 1; i < nblocks_used; i++)
+        if (B(i)->live && B(i)->seg == MIG_SEG_HEAP)
+            rt_free_typed(B(i)->addr);
+#else
     {
         char *at = heap_first;
         while (at < heap_end) {
             struct rt_block_header *h = (struct rt_block_header *)at;
             at += sizeof *h + h->size;
-            if (h->check == (RT_USED ^ (uint32_t)(uintptr_t)(h + 1)) && h->type != RT_TYPE_INTERNAL
-)
+            if (h->check == (RT_USED ^ (uint32_t)(uintptr_t)(h + 1)) && h->type != RT_TYPE_INTERNAL)
                 rt_free_typed(h + 1);
         }
     }
+#endif
     if (own_stream)
         mig_free(own_stream);
     own_stream = out;
@@ -1116,7 +1228,12 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
         ordinal = get_varint();
         if (seg == MIG_SEG_HEAP) {
             void *p = btype < 0 ? rt_alloc_typed(-1, count, 1) : rt_alloc_typed(btype, count, type_size(btype));
+#ifdef MIG_CLASSIC
+            (void)p;
+            b = last_registered;
+#else
             b = heap_entry((struct rt_block_header *)p - 1);
+#endif
         } else if (seg == MIG_SEG_GLOBAL) {
             b = globals[locator];
         } else if (locator < nstack) {
@@ -1403,10 +1520,14 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     nf = get_be32();
     {
         uint32_t nb = get_be32();
+#ifdef MIG_CLASSIC
+        (void)nb; /* the classic table grows as blocks arrive */
+#else
         if (nb > heap_cap) { /* one entry per block at most, made as blocks arrive */
             heap_entries = mig_grow(heap_entries, 0, nb * sizeof(struct block));
             heap_cap = nb;
         }
+#endif
         if (nb > ids_cap) {
             id_to_block = mig_grow(id_to_block, 0, nb * sizeof(uint32_t));
             ids_cap = nb;

@@ -23,13 +23,24 @@ from testbed.build.toolchain import (
     compiler_include_dir,
     target,
 )
-from testbed.errors import ToolchainError
+from testbed.errors import ToolchainError, unknown_name
 
 RUNTIME_DIR = GUESTS_DIR / "runtime"
 INCLUDE_DIR = RUNTIME_DIR / "include"
 BUILD_DIR = Path(os.environ.get("TESTBED_BUILD_DIR", PROJECT_DIR / "build"))
 
-__all__ = ["Build", "build_program", "BUILD_DIR", "ISAS", "TARGETS", "target"]
+__all__ = ["Build", "build_program", "runtime_flags", "BUILD_DIR", "ISAS", "RUNTIMES", "TARGETS", "target"]
+
+# The two runtime designs (docs/runtimes.md): the improved default, and the original's.
+RUNTIMES = ("modern", "classic")
+_RUNTIME_FLAGS = {"modern": (), "classic": ("-DMIG_CLASSIC", "-DRT_CLASSIC")}
+
+
+def runtime_flags(runtime: str) -> tuple[str, ...]:
+    """Compiler flags that select a runtime design (allocator and migration runtime)."""
+    if runtime not in _RUNTIME_FLAGS:
+        raise unknown_name("runtime", runtime, list(RUNTIMES))
+    return _RUNTIME_FLAGS[runtime]
 
 
 @dataclass(frozen=True)

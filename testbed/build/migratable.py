@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program
+from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program, runtime_flags
 from testbed.mcl.cparse import TypeResolver, c_spelling, parse_program
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
 from testbed.mcl.ti import TI, generate_ti
@@ -110,6 +110,7 @@ def type_table(name: str) -> list[dict]:
     return json.loads(migratable_source(name).with_suffix(".ti.json").read_text())["types"]
 
 
-def build_migratable(name: str, target: str) -> Build:
-    """The migratable executable of program ``name`` for ``target``."""
-    return build_program(f"{program(name).name}-mig", [migratable_source(name), RUNTIME_DIR / "mig.c"], target)
+def build_migratable(name: str, target: str, runtime: str = "modern") -> Build:
+    """The migratable executable of program ``name`` for ``target`` with the chosen runtime."""
+    return build_program(f"{program(name).name}-mig", [migratable_source(name), RUNTIME_DIR / "mig.c"], target,
+                         extra_flags=runtime_flags(runtime))

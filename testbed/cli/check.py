@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="3 migration points per direction instead of 20")
     p.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--runtime", default="modern", choices=("modern", "classic"), help="runtime design (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_check)
 
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--size", default="paper1", help="problem size (default paper1)")
     o.add_argument("--isa", default="mipsel", choices=("mipsel", "sparc"))
     o.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
+    o.add_argument("--runtime", default="modern", choices=("modern", "classic"), help="runtime design (default modern)")
     o.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     o.set_defaults(func=run_overhead)
 
@@ -47,7 +49,7 @@ def run_check(args: argparse.Namespace) -> int:
             mark = "." if row["ok"] else "F"
             print(mark, end="", file=sys.stderr, flush=True)
 
-    rows = check(args.quick, args.jobs, args.program, progress)
+    rows = check(args.quick, args.jobs, args.program, progress, args.runtime)
     if interactive:
         print(file=sys.stderr)
     failed = [r for r in rows if not r["ok"]]
@@ -72,7 +74,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_overhead(args: argparse.Namespace) -> int:
     from testbed.migration.check import overhead
 
-    rows = [overhead(name, args.size, args.isa) for name in (args.program or sorted(PROGRAMS))]
+    rows = [overhead(name, args.size, args.isa, args.runtime) for name in (args.program or sorted(PROGRAMS))]
     if args.json:
         print(json.dumps(rows))
         return 0

@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"problem size: {', '.join(SIZE_NAMES)} or a positive integer (default small)")
     p.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
                    help=f"instruction budget before the guest is stopped (default {DEFAULT_BUDGET:,})")
+    p.add_argument("--runtime", default="modern", choices=("modern", "classic"),
+                   help="runtime design whose allocator the program uses (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_exec)
 
@@ -35,7 +37,8 @@ def run_exec(args: argparse.Namespace) -> int:
     from testbed.execute import Workload, execute
 
     try:
-        record = execute(Workload.resolve(args.program, args.size), args.arch, budget=args.budget)
+        record = execute(Workload.resolve(args.program, args.size), args.arch, budget=args.budget,
+                         runtime=args.runtime)
     except GuestFault as fault:
         sys.stdout.write(fault.output)  # what the guest printed before it crashed
         sys.stdout.flush()

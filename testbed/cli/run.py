@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cut the link at simulated second T of the transfer: the source must carry on")
     p.add_argument("--background", type=float, default=0.0, metavar="LOAD",
                    help="offered load of other hosts on the shared 10 Mb/s medium (0..1)")
+    p.add_argument("--runtime", default="modern", choices=("modern", "classic"),
+                   help="runtime design: modern (default) or classic (the original's: sorted table, "
+                        "first-fit allocator, one write() per item in file mode)")
     p.add_argument("--no-roundtrip", dest="roundtrip", action="store_false",
                    help="skip the round-trip check (collect again right after restoring)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
@@ -50,7 +53,8 @@ def run_migration(args: argparse.Namespace) -> int:
     spec = MigrationSpec(program=args.program, size=args.size, src=args.src, dst=args.dst, at=args.at,
                          at_time=args.at_time,
                          network=args.network, mode=args.mode, roundtrip=args.roundtrip,
-                         loss=args.loss, fail_at=args.fail_at, background=args.background)
+                         loss=args.loss, fail_at=args.fail_at, background=args.background,
+                         runtime=args.runtime)
     record = migrate(spec)
     if args.json:
         print(json.dumps(record))
@@ -61,7 +65,8 @@ def run_migration(args: argparse.Namespace) -> int:
 
 def format_record(r: dict) -> str:
     lines = [
-        f"{r['program']} ({r['size']}): {r['src_machine']} ({r['src']}) -> {r['dst_machine']} ({r['dst']}), "
+        f"{r['program']} ({r['size']}, {r['runtime']} runtime): {r['src_machine']} ({r['src']}) -> "
+        f"{r['dst_machine']} ({r['dst']}), "
         f"migrated at poll-point passage {r['at']} ({r['poll_point']} in {r['poll_function']})",
         f"stream: {r['tx_bytes']:,} bytes, {r['blocks']:,} blocks, {r['frames']} frame(s), "
         f"{r['live_bytes']:,} bytes of live variables",

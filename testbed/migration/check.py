@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from testbed.build import build_program
+from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable
 from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
@@ -28,6 +28,7 @@ class Case:
     src: str
     dst: str
     at: int
+    runtime: str = "modern"
 
 
 def spread(total: int, count: int) -> list[int]:
@@ -37,19 +38,19 @@ def spread(total: int, count: int) -> list[int]:
     return sorted({1 + round(i * (total - 1) / (count - 1)) for i in range(count)})
 
 
-def cases(quick: bool, programs: list[str] | None = None) -> Iterator[Case]:
+def cases(quick: bool, programs: list[str] | None = None, runtime: str = "modern") -> Iterator[Case]:
     size = "small"
     per_direction = 3 if quick else 20
     for name in programs or sorted(PROGRAMS):
         total = passages(name, size)
         for src, dst in DIRECTIONS:
             for k in spread(total, per_direction):
-                yield Case(name, size, src, dst, k)
+                yield Case(name, size, src, dst, k, runtime)
 
 
 def run_case(case: Case) -> dict[str, Any]:
     try:
-        r = migrate(MigrationSpec(case.program, case.size, case.src, case.dst, at=case.at))
+        r = migrate(MigrationSpec(case.program, case.size, case.src, case.dst, at=case.at, runtime=case.runtime))
         ok = bool(r["verified"] and r["roundtrip_identical"] and not r["failed"])
         return {**case.__dict__, "ok": ok, "frames": r["frames"], "poll_point": r["poll_point"],
                 "error": None if ok else (r.get("failure") or "output or round trip differs")}
@@ -58,9 +59,9 @@ def run_case(case: Case) -> dict[str, Any]:
 
 
 def check(quick: bool, jobs: int | None = None, programs: list[str] | None = None,
-          progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+          progress: Callable[[dict[str, Any]], None] | None = None, runtime: str = "modern") -> list[dict[str, Any]]:
     """Migrate every case; returns one row per case (``ok`` says whether it verified)."""
-    todo = list(cases(quick, programs))
+    todo = list(cases(quick, programs, runtime))
     rows: list[dict[str, Any]] = []
     workers = jobs or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -71,12 +72,14 @@ def check(quick: bool, jobs: int | None = None, programs: list[str] | None = Non
     return rows
 
 
-def overhead(name: str, size: str = "paper1", isa: str = "mipsel") -> dict[str, Any]:
-    """Instructions of the migratable build (no migration requested) over the plain one."""
+def overhead(name: str, size: str = "paper1", isa: str = "mipsel", runtime: str = "modern") -> dict[str, Any]:
+    """Instructions of the migratable build (no migration requested) over the plain one,
+    both with the same runtime's allocator."""
     p = program(name)
     machine = resolve(isa)
-    plain = Guest(build_program(p.name, [p.source], isa).path, machine, p.argv(size)).run()
-    guest = Guest(build_migratable(name, isa).path, machine, p.argv(size))
+    plain_build = build_program(p.name, [p.source], isa, extra_flags=runtime_flags(runtime))
+    plain = Guest(plain_build.path, machine, p.argv(size)).run()
+    guest = Guest(build_migratable(name, isa, runtime).path, machine, p.argv(size))
     port = MigrationPort(guest)
     if guest.run() is not None:  # it waits in its start-up hypercall: a normal start
         raise TestbedError(f"the migratable build of {name} did not ask for a stream at start-up")
@@ -87,7 +90,7 @@ def overhead(name: str, size: str = "paper1", isa: str = "mipsel") -> dict[str, 
     if annotated.stdout != plain.stdout:
         raise TestbedError(f"the migratable build of {name} prints something else than the plain one")
     return {
-        "program": name, "size": size, "isa": isa,
+        "program": name, "size": size, "isa": isa, "runtime": runtime,
         "plain_instructions": plain.instructions, "migratable_instructions": annotated.instructions,
         "overhead": annotated.instructions / plain.instructions - 1.0,
         "passages": passages(name, size),

@@ -62,6 +62,7 @@ class MigrationSpec:
     loss: float = 0.0  # frame loss probability on the link
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
+    runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
     # Fault injection: what the link does to the stream in transit (None: nothing).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
 
@@ -119,7 +120,7 @@ def reference_output(name: str, size: str) -> str:
 
 
 def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]:
-    build = build_migratable(spec.program, machine.isa.name)
+    build = build_migratable(spec.program, machine.isa.name, spec.runtime)
     guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=spec.budget)
     port = MigrationPort(guest, sites=site_table(spec.program))
     if guest.run() is not None or port.waiting != "start":
@@ -155,16 +156,19 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
     where = site_table(spec.program).get(f"{function}:{site}", {})
     scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
+    # The classic runtime wrote its file item by item: one write() per encoded item.
+    write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
 
-    moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode,
+    moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
     record: dict[str, Any] = {
-        "program": spec.program, "size": spec.size, "src": src_m.isa.name, "dst": dst_m.isa.name,
+        "program": spec.program, "size": spec.size, "runtime": spec.runtime,
+        "src": src_m.isa.name, "dst": dst_m.isa.name,
         "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
         "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
         "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
         "poll_point": where.get("where", "?").rsplit("/", 1)[-1], "poll_function": where.get("function"),
-        "live_bytes": layout.live_bytes,
+        "live_bytes": layout.live_bytes, "write_calls": write_calls,
         "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
         "tx_s": moved.seconds,
     }
@@ -244,7 +248,7 @@ def reprice(record: dict[str, Any], network: str, mode: str) -> dict[str, Any]:
     if record["failed"]:
         raise ConfigError("a migration whose transfer failed cannot be re-priced")
     moved = transfer(record["tx_bytes"], resolve(record["src_machine"]), resolve(record["dst_machine"]),
-                     network, mode)
+                     network, mode, write_calls=record.get("write_calls", 1))
     out = {k: v for k, v in record.items() if k not in ("scan_write_s", "rcp_s", "read_restore_s")}
     out.update(network=network, mode=mode, **_phases(record["scan_s"], record["restore_s"], moved, mode))
     if moved.failed:

@@ -1,10 +1,11 @@
 """Tx: moving the stream from the source to the destination, priced by the SimPy network
 and file-transfer model (testbed/net).
 
-In file mode the guest also pays for its write() and read() calls: the source writes the
-stream in one buffered write (the modern runtime), the destination reads it in one read;
-each is priced from the machine profile's [os] table (a system call plus a copy per
-byte). The disk, the file system below the call and rcp are the network model's.
+In file mode the guest also pays for its write() and read() calls: the modern runtime
+writes the stream in one buffered write, the classic one with one write() per encoded
+item, as the original did; the destination reads it in one read. Each call is priced from
+the machine profile's [os] table (a system call plus a copy per byte). The disk, the file
+system below the call and rcp are the network model's.
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ def syscall_seconds(machine: Machine, nbytes: int, calls: int = 1) -> float:
     return calls * p.get("os.syscall", "s") + nbytes * p.get("os.copy_per_byte", "s/B")
 
 
-def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str,
+def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str, write_calls: int = 1,
              loss: float = 0.0, fail_at: float | None = None, background: float = 0.0) -> Transfer:
     r = simulate_transfer(nbytes, src.name, dst.name, network=network, mode=mode,
                           background=background, loss=loss, fail_at=fail_at)
     if mode == "file":
-        write_s = (r.write_s or 0.0) + syscall_seconds(src, nbytes)
+        write_s = (r.write_s or 0.0) + syscall_seconds(src, nbytes, calls=write_calls)
         read_s = (r.read_s or 0.0) + syscall_seconds(dst, nbytes)
         return Transfer(write_s + (r.rcp_s or 0.0) + read_s, "simpy", r.failed, r.reason,
                         write_s, r.rcp_s, read_s, r.frames)
