@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "testbed.cli.mcl",
     "testbed.cli.check",
     "testbed.cli.bench",
+    "testbed.cli.calibrate",
     "testbed.cli.net",
     "testbed.cli.sweep",
     "testbed.cli.reproduce",

@@ -170,6 +170,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
         "poll_point": where.get("where", "?").rsplit("/", 1)[-1], "poll_function": where.get("function"),
         "live_bytes": layout.live_bytes, "write_calls": write_calls,
         "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
+        **{f"scan_n_{c}": n for c, n in scan.as_dict().items()},  # per instruction class, for calibration
         "tx_s": moved.seconds,
     }
     if moved.failed:
@@ -209,6 +210,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     record.update(
         failed=False, failure=None,
         restore_instructions=restore.instructions, restore_s=restore_s,
+        **{f"restore_n_{c}": n for c, n in restore.as_dict().items()},
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
