@@ -502,16 +502,11 @@ static MIG_TEXT int host_is_big_endian(void)
     return *(const unsigned char *)&probe == 0;
 }
 
-MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
+/* Copy `bytes` of primitives of `size` bytes, reversing each primitive's bytes on a
+ * little-endian machine: the stream is big-endian. The same in both directions. */
+static MIG_TEXT void copy_big_endian(unsigned char *d, const unsigned char *s, uint32_t bytes, uint32_t size)
 {
-    uint32_t size = prim_size(prim), bytes = n * size;
-    const unsigned char *s = p;
-    unsigned char *d;
     uint32_t i;
-    ITEM();
-    out_reserve(bytes);
-    d = out + out_len;
-    out_len += bytes;
     if (size == 1 || host_is_big_endian()) {
         memcpy(d, s, bytes);
     } else if (size == 4) {
@@ -528,6 +523,15 @@ MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
             d[i] = s[i + 1]; d[i + 1] = s[i];
         }
     }
+}
+
+MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
+{
+    uint32_t size = prim_size(prim), bytes = n * size;
+    ITEM();
+    out_reserve(bytes);
+    copy_big_endian(out + out_len, p, bytes, size);
+    out_len += bytes;
 }
 
 /* ------------------------------------------------------------------ input buffer */
@@ -617,28 +621,10 @@ MIG_TEXT double mig_get_f64(void)
 
 MIG_TEXT void mig_get_array(void *p, int prim, uint32_t n)
 {
-    uint32_t size = prim_size(prim), bytes = n * size, i;
-    const unsigned char *s;
-    unsigned char *d = p;
+    uint32_t size = prim_size(prim), bytes = n * size;
     need(bytes);
-    s = in + in_pos;
+    copy_big_endian(p, in + in_pos, bytes, size);
     in_pos += bytes;
-    if (size == 1 || host_is_big_endian()) {
-        memcpy(d, s, bytes);
-    } else if (size == 4) {
-        for (i = 0; i < bytes; i += 4) {
-            d[i] = s[i + 3]; d[i + 1] = s[i + 2]; d[i + 2] = s[i + 1]; d[i + 3] = s[i];
-        }
-    } else if (size == 8) {
-        for (i = 0; i < bytes; i += 8) {
-            d[i] = s[i + 7]; d[i + 1] = s[i + 6]; d[i + 2] = s[i + 5]; d[i + 3] = s[i + 4];
-            d[i + 4] = s[i + 3]; d[i + 5] = s[i + 2]; d[i + 6] = s[i + 1]; d[i + 7] = s[i];
-        }
-    } else {
-        for (i = 0; i < bytes; i += 2) {
-            d[i] = s[i + 1]; d[i + 1] = s[i];
-        }
-    }
 }
 
 /* ------------------------------------------------------------------ leaf ordinals */
