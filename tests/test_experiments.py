@@ -12,6 +12,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,13 @@ def test_hetero_file_expands_to_the_table_grid() -> None:
         ("test_pointer", "200"), ("test_pointer", "1000")}
 
 
-@pytest.mark.parametrize("name", ["hetero", "homog", "scaling"])
+@pytest.mark.parametrize("name", ["hetero", "homog", "scaling", "runtimes", "collection"])
 @pytest.mark.parametrize("quick", [False, True])
 def test_experiment_files_are_the_reproductions_grids(name: str, quick: bool) -> None:
     """reproduce runs its own definitions; the files must say the same, so that
     `testbed sweep experiments/<name>.toml` gives the rows the tables are built from."""
     from_file = load_experiment(EXPERIMENTS / f"{name}.toml")
-    builtin = {e.name: e for e in rp.experiments(quick=False)}[name]
+    builtin = {e.name: e for e in rp.all_experiments(quick=False)}[name]
     if quick:
         from_file, builtin = from_file.quick(), builtin.quick()
     assert from_file.name == builtin.name
@@ -159,6 +160,10 @@ BAD = {
     "name": ('[experiment]\nname="a b"\n[grid]\nprograms=["linpack"]\nsizes=["small"]\n'
              'pairs=[["mipsel","sparc"]]\n', "name"),
     "toml": ('[grid\nprograms=["linpack"]\n', "not valid TOML"),
+    "runtime": ('[grid]\nprograms=["linpack"]\nsizes=["small"]\npairs=[["mipsel","sparc"]]\n'
+                'runtimes=["v2"]\n', "'v2'"),
+    "roundtrip": ('[grid]\nprograms=["linpack"]\nsizes=["small"]\npairs=[["mipsel","sparc"]]\n'
+                  'roundtrip="no"\n', "roundtrip"),
 }
 
 
@@ -177,14 +182,43 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
         load_experiment(tmp_path / "nope.toml")
 
 
-def test_runtimes_refused_until_the_migration_can_choose_one(tmp_path: Path) -> None:
-    path = write(tmp_path, '[grid]\nprograms=["linpack"]\nsizes=["small"]\n'
-                           'pairs=[["mipsel","sparc"]]\nruntimes=["v2"]\n')
-    if cfg._spec_has_runtime():
-        assert {r.runtime for r in load_experiment(path).runs()} == {"v2"}
-    else:
-        with pytest.raises(ConfigError, match="runtime"):
-            load_experiment(path)
+def test_runtimes_axis(tmp_path: Path) -> None:
+    """runtimes is an axis of the product (default modern) and of every quick grid; roundtrip
+    is a per-block check setting."""
+    plain = load_experiment(write(tmp_path, TINY))
+    assert {r.runtime for r in plain.runs()} == {"modern"}
+    assert all(r.roundtrip for r in plain.runs())
+    both = load_experiment(write(tmp_path, TINY + 'runtimes = ["classic", "modern"]\n'
+                                 'roundtrip = false\n[quick]\nsizes = [50]\n', "both.toml"))
+    runs = both.runs()
+    assert len(runs) == 2 * len(plain.runs())
+    assert {r.runtime for r in runs} == {"classic", "modern"} and not any(r.roundtrip for r in runs)
+    assert len(group_runs(runs)) == 2 * len(group_runs(plain.runs()))
+    assert {r.runtime for r in both.quick().runs()} == {"classic", "modern"}
+    # --runtime replaces the axis, in the quick variant too
+    only = both.with_runtimes(["classic"])
+    assert {r.runtime for r in only.runs()} == {"classic"} == {r.runtime for r in
+                                                                only.quick().runs()}
+    assert len(only.runs()) == len(plain.runs())
+    with pytest.raises(ConfigError, match="'v2'"):
+        both.with_runtimes(["v2"])
+
+
+def test_runtime_spellings_of_one_run_keep_the_round_trip_check() -> None:
+    """The same run with and without the check (two blocks, two experiments) is one run,
+    and one emulation, which checks."""
+    on = Run("bitonic", "small", "dec5000", "ss20", "10mbps", "network", 1, "classic")
+    off = Run("bitonic", "small", "dec5000", "ss20", "10mbps", "file", 1, "classic", False)
+    assert replace(on, roundtrip=False).config_hash == on.config_hash
+    groups = group_runs([off, on])
+    assert len(groups) == 1 and groups[0].roundtrip
+    assert not group_runs([off])[0].roundtrip
+    exp = parse_experiment({"grid": [
+        {"programs": ["bitonic"], "sizes": ["small"], "pairs": [["dec5000", "ss20"]],
+         "runtimes": ["classic"], "roundtrip": False},
+        {"programs": ["bitonic"], "sizes": ["small"], "pairs": [["dec5000", "ss20"]],
+         "runtimes": ["classic"]}]})
+    assert len(exp.runs()) == 1 and exp.runs()[0].roundtrip
 
 
 # --- config hashes ---------------------------------------------------------------------
@@ -193,10 +227,15 @@ def test_runtimes_refused_until_the_migration_can_choose_one(tmp_path: Path) -> 
 def test_config_hash_is_sha256_of_canonical_json() -> None:
     run = Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "network", "50%")
     canonical = {"program": "linpack", "size": 200, "src": "dec5000", "dst": "ss20",
-                 "network": "10mbps", "mode": "network", "at": "50%"}
+                 "network": "10mbps", "mode": "network", "at": "50%", "runtime": "modern"}
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
     assert run.config_hash == hashlib.sha256(text.encode()).hexdigest()[:12]
-    assert run.config_hash == "6c4fb233fa36"  # pinned: a change renames every stored row
+    assert run.config_hash == "8943990d7d05"  # pinned: a change renames every stored row
+    # the runtime is always part of it (the default is spelled out: modern)
+    assert run.config_hash != replace(run, runtime="classic").config_hash
+    # the round-trip check is not a parameter of the measurement
+    assert Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "network", "50%",
+               roundtrip=False).config_hash == run.config_hash
 
 
 def test_config_hash_equal_for_equivalent_spellings_only() -> None:
@@ -209,11 +248,14 @@ def test_config_hash_equal_for_equivalent_spellings_only() -> None:
                   Run("linpack", "paper1", "dec5000", "ss20", "100mbps", "network", 1),
                   Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "file", 1),
                   Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "network", 2),
-                  Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "network", 1, "v2")):
+                  Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "network", 1, "classic")):
         assert other.config_hash != base.config_hash
     # network and mode only price the transfer: they do not change the emulation
     assert Run("linpack", "paper1", "dec5000", "ss20", "100mbps", "file", 1).emulation_key \
         == base.emulation_key
+    # the runtime does: another guest build, another stream
+    classic = Run("linpack", "paper1", "dec5000", "ss20", "10mbps", "network", 1, "classic")
+    assert classic.emulation_key != base.emulation_key and classic.emulation_key[-1] == "classic"
 
 
 def test_config_hash_stable_across_processes() -> None:
@@ -239,7 +281,9 @@ def fake_migrate(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         calls.append(spec)
         n = int(spec.size) if str(spec.size).isdigit() else 24
         record = {
-            "program": spec.program, "size": spec.size, "src": "mipsel", "dst": "sparc",
+            "program": spec.program, "size": spec.size, "runtime": spec.runtime,
+            "write_calls": 3 * n if spec.runtime == "classic" else 1,
+            "src": "mipsel", "dst": "sparc",
             "src_machine": spec.src, "dst_machine": spec.dst, "at": 7, "at_request": str(spec.at),
             "network": spec.network, "mode": spec.mode, "tx_model": "simpy",
             "tx_bytes": 1000 * n, "blocks": 3, "frames": 1, "scan_instructions": 10 * n,
@@ -266,9 +310,53 @@ def test_one_emulation_per_key_repriced_for_the_rest(tmp_path: Path, fake_migrat
     assert len(rows) == 32 and rows["config_hash"].is_unique
     assert rows["repriced"].sum() == 24
     assert rows.groupby("emulation_hash").size().eq(4).all()
+    assert set(rows["runtime"]) == {"modern"} and {s.runtime for s in fake_migrate} == {"modern"}
     # a re-priced row equals what pricing the emulated one directly gives
     file_rows = rows[rows["mode"] == "file"]
     assert (file_rows["migrate_s"] > rows[rows["mode"] == "network"]["migrate_s"].max()).all()
+
+
+def test_runtime_axis_is_part_of_the_emulation_key(tmp_path: Path,
+                                                  fake_migrate: list[Any]) -> None:
+    """Each (program, size, src, dst, at, runtime) is emulated once, with its runtime; the
+    rows say which, and file mode is re-priced with the runtime's write() calls."""
+    exp = load_experiment(write(tmp_path, TINY + 'runtimes = ["classic", "modern"]\n'))
+    result = sweep(exp, tmp_path, jobs=1, progress=False)
+    emulated = sorted((s.program, s.runtime) for s in fake_migrate)
+    assert emulated == [("bitonic", "classic"), ("bitonic", "modern"), ("linpack", "classic"),
+                        ("linpack", "modern")]
+    assert result.emulations == 4 and all(s.roundtrip for s in fake_migrate)
+    rows = read_results(result.path)
+    assert len(rows) == 16 and rows["config_hash"].is_unique
+    assert rows.groupby("runtime").size().to_dict() == {"classic": 8, "modern": 8}
+    assert rows.groupby("emulation_hash")["runtime"].nunique().eq(1).all()
+    assert rows["emulation_hash"].nunique() == 4
+    assert set(rows.loc[rows["runtime"] == "classic", "write_calls"]) == {72}
+    # the same file on one runtime: half the emulations, the same hashes for its runs
+    fake_migrate.clear()
+    only = sweep(exp.with_runtimes(["classic"]), tmp_path / "c", jobs=1, progress=False)
+    assert only.emulations == 2 and {s.runtime for s in fake_migrate} == {"classic"}
+    assert set(only.rows["config_hash"]) == set(rows.loc[rows["runtime"] == "classic",
+                                                         "config_hash"])
+    # classic file mode: one priced write() per item, dearer than modern's single write
+    def file_write(runtime: str) -> float:
+        sel = rows[(rows["runtime"] == runtime) & (rows["mode"] == "file")
+                   & (rows["program"] == "linpack") & (rows["network"] == "10mbps")]
+        return float(sel["scan_write_s"].iloc[0] - sel["scan_s"].iloc[0])
+    assert file_write("classic") > file_write("modern")
+
+
+def test_sweep_runtime_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, TINY)
+    assert main(["sweep", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "runtime=modern" in out and "8 runs, 2 emulations" in out
+    assert main(["sweep", str(path), "--dry-run", "--runtime", "classic", "--runtime",
+                 "modern"]) == 0
+    out = capsys.readouterr().out
+    assert "runtime=classic" in out and "16 runs, 4 emulations" in out
+    with pytest.raises(SystemExit):
+        main(["sweep", str(path), "--dry-run", "--runtime", "v2"])
 
 
 def test_rows_are_tidy_with_parameters_hash_revision_versions(
@@ -277,7 +365,7 @@ def test_rows_are_tidy_with_parameters_hash_revision_versions(
     result = sweep(exp, tmp_path / "out", jobs=1, progress=False)
     rows = read_results(result.path)
     assert result.path == tmp_path / "out" / "tiny.csv"
-    params = ["program", "size", "size_value", "src", "dst", "network", "mode", "at"]
+    params = ["program", "size", "size_value", "src", "dst", "network", "mode", "at", "runtime"]
     provenance_cols = ["experiment", "config_hash", "emulation_hash", "git_revision",
                        "testbed_version", "unicorn_version", "capstone_version", "simpy_version",
                        "timestamp"]
@@ -347,16 +435,23 @@ def test_commands_are_registered(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_tiny_sweep_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["sweep", str(write(tmp_path, TINY)), "--out", str(tmp_path / "res"),
-                 "--jobs", "2"])
+                 "--jobs", "2", "--runtime", "classic", "--runtime", "modern"])
     out = capsys.readouterr().out
     assert code == 0, out
     rows = read_results(tmp_path / "res" / "tiny.csv")
-    assert len(rows) == 8 and rows["verified"].all() and not rows["failed"].any()
-    assert rows["emulation_hash"].nunique() == 2
+    assert len(rows) == 16 and rows["verified"].all() and not rows["failed"].any()
+    assert rows["emulation_hash"].nunique() == 4 and rows["roundtrip_identical"].all()
     # the same stream priced four ways: Scan and Restore are the emulation's
     for _, group in rows.groupby("emulation_hash"):
         assert group["scan_s"].nunique() == 1 and group["tx_bytes"].nunique() == 1
-    assert "8 runs, 2 emulations, 0 failed" in out and "migrate_s" in out
+        assert group["runtime"].nunique() == 1
+    # one stream format, two runtimes: the bytes agree, the classic one writes item by item
+    net = rows[(rows["mode"] == "network") & (rows["network"] == "10mbps")].set_index(
+        ["program", "runtime"])
+    for prog in ("linpack", "bitonic"):
+        assert net.loc[(prog, "classic"), "tx_bytes"] == net.loc[(prog, "modern"), "tx_bytes"]
+        assert net.loc[(prog, "classic"), "write_calls"] > net.loc[(prog, "modern"), "write_calls"] == 1
+    assert "16 runs, 4 emulations, 0 failed" in out and "migrate_s" in out
 
 
 def test_failed_run_is_recorded_and_exits_nonzero(tmp_path: Path,
@@ -504,6 +599,92 @@ def test_network_finding_names_unmeasured_problems() -> None:
     assert not rp.finding_network_faster(only).passed  # test_pointer could not be checked
 
 
+def synthetic_runtimes() -> pd.DataFrame:
+    """Two workloads on both runtimes, network and file mode; test_pointer's classic file
+    run failed to verify."""
+    rows = []
+    for runtime, scan, writes in (("classic", 0.3, 2.0), ("modern", 0.2, 1.0)):
+        for prog, n in (("linpack", 200), ("test_pointer", 18281)):
+            common = {"runtime": runtime, "tx_bytes": 1000, "scan_s": scan, "restore_s": 0.1}
+            rows.append(_row(prog, n, "network", migrate_s=scan + 0.2, tx_s=0.1, **common))
+            rows.append(_row(prog, n, "file", migrate_s=10.0 + writes, **common))
+    frame = pd.DataFrame(rows)
+    bad = (frame.program == "test_pointer") & (frame.runtime == "classic") & (frame["mode"] == "file")
+    frame.loc[bad, "verified"] = False
+    return frame
+
+
+def test_runtime_table_ratios() -> None:
+    table = rp.runtime_table(synthetic_runtimes())
+    assert list(table.columns) == list(rp.RUNTIME_COLUMNS)
+    assert list(table["quantity"].unique()) == ["scan_s", "restore_s", "tx_bytes",
+                                                "migrate_s network", "migrate_s file"]
+    assert len(table) == 2 * 5 and list(table["problem"].unique()) == ["n=200", "small"]
+    cell = table.set_index(["program", "quantity"])
+    assert cell.loc[("linpack", "scan_s"), "ratio"] == pytest.approx(1.5)
+    assert cell.loc[("linpack", "migrate_s network"), "classic"] == pytest.approx(0.5)
+    assert cell.loc[("linpack", "migrate_s file"), "ratio"] == pytest.approx(12 / 11)
+    assert cell.loc[("linpack", "tx_bytes"), "ratio"] == 1.0
+    failed = cell.loc[("test_pointer", "migrate_s file")]  # its classic run did not verify
+    assert pd.isna(failed["classic"]) and pd.isna(failed["ratio"]) and failed["modern"] == 11.0
+    assert cell.loc[("test_pointer", "scan_s"), "ratio"] == pytest.approx(1.5)  # from network
+    view = rp.markdown_table(rp.display_runtime_table(table))
+    assert "| linpack | n=200 | tx_bytes | 1,000 | 1,000 | 1.000 |" in view
+    assert "| test_pointer | small | migrate_s file | - | 11.0000 | - |" in view
+
+
+def synthetic_collection(classic_step: float = 40.0, modern: tuple[float, ...] = (
+        460, 470, 480, 470, 490, 496)) -> pd.DataFrame:
+    """bitonic 2,048..65,536 keys (blocks = keys + 1) on both runtimes; classic's scan cost
+    per block rises by ``classic_step`` instructions per doubling."""
+    rows = []
+    for i, keys in enumerate(int(k) for k in rp.COLLECTION_KEYS):
+        blocks = keys + 1
+        for runtime, per_block in (("classic", 940 + classic_step * i), ("modern", modern[i])):
+            for mode in ("network", "file"):  # another mode repeats the emulation
+                rows.append(_row("bitonic", keys, mode, runtime=runtime, blocks=blocks,
+                                 tx_bytes=10 * keys, scan_instructions=per_block * blocks,
+                                 restore_instructions=880 * blocks))
+    return pd.DataFrame(rows)
+
+
+def test_collection_points_and_trend_match_the_bench_formula() -> None:
+    points = rp.collection_points(synthetic_collection())
+    assert len(points) == 12 and list(points["runtime"].unique()) == ["classic", "modern"]
+    assert points["restore_per_block"].eq(880).all()
+    classic = rp.per_block_trend(points, "classic")
+    modern = rp.per_block_trend(points, "modern")
+    assert classic is not None and modern is not None
+    # the blocks are keys + 1: log2 is not exactly an integer step, the slope is close to 40
+    assert classic.slope_per_log2 == pytest.approx(40, rel=1e-3)
+    values = [460, 470, 480, 470, 490, 496]
+    mean = sum(values) / 6
+    assert modern.spread == pytest.approx(max(abs(v - mean) for v in values) / mean)
+    assert classic.blocks[0] == 2049 and classic.per_block[-1] == pytest.approx(1140)
+    assert rp.per_block_trend(points.iloc[0:1], "classic") is None
+
+
+def test_collection_finding_pass_and_fail() -> None:
+    good = rp.finding_collection_per_block(synthetic_collection())
+    assert good.passed, good.text()
+    assert "classic: 940 -> 1,140" in good.detail and "+40.0 per doubling" in good.detail
+    assert "2,049 to 65,537 blocks" in good.detail
+    flat = rp.finding_collection_per_block(synthetic_collection(classic_step=5))
+    assert not flat.passed and "+5.0 per doubling" in flat.detail
+    wide = rp.finding_collection_per_block(synthetic_collection(modern=(400, 450, 500, 550, 600, 650)))
+    assert not wide.passed and "spread 23.8%" in wide.detail
+    rows = synthetic_collection()
+    assert not rp.finding_collection_per_block(rows[rows.runtime == "classic"]).passed
+    assert "too few for modern" in rp.finding_collection_per_block(
+        rows[rows.runtime == "classic"]).detail
+    assert not rp.finding_collection_per_block(rows.iloc[0:0]).passed
+    # findings() adds it when given the rows, and names the runtime of the others
+    scaling = synthetic_scaling().assign(runtime="classic")
+    found = rp.findings(synthetic_hetero().assign(runtime="classic"), scaling, rows)
+    assert len(found) == 4 and found[3].passed
+    assert found[2].claim.endswith("(classic runtime)")
+
+
 def test_report_files(tmp_path: Path) -> None:
     report = rp.build_report(synthetic_hetero(), synthetic_scaling().iloc[0:0],
                              synthetic_scaling(), out=tmp_path, revision="abc1234")
@@ -517,6 +698,47 @@ def test_report_files(tmp_path: Path) -> None:
     findings = (tmp_path / "findings.md").read_text()
     assert findings.count("**PASS**") + findings.count("**FAIL**") == 3
     assert "median" in findings
+
+
+def test_report_files_with_the_runtime_comparison(tmp_path: Path) -> None:
+    report = rp.build_report(synthetic_hetero().assign(runtime="classic"),
+                             synthetic_scaling().iloc[0:0], synthetic_scaling(), out=tmp_path,
+                             revision="abc1234", runtimes_rows=synthetic_runtimes(),
+                             collection_rows=synthetic_collection())
+    assert report.runtime == "classic" and len(report.findings) == 4
+    assert sorted(p.name for p in report.figures) == [
+        "bitonic_collect_restore.png", "collection_per_block.png", "linpack_collect_restore.png",
+        "network_vs_file.png"]
+    assert set(pd.read_csv(tmp_path / "table_hetero.csv")["runtime"]) == {"classic"}
+    table = pd.read_csv(tmp_path / "table_runtimes.csv")
+    assert len(table) == 10 and table["ratio"].notna().sum() == 9
+    md = (tmp_path / "tables.md").read_text()
+    assert "## Classic against modern runtime" in md and "classic/modern" in md
+    assert "## Collection cost per block" in md and "| classic | 65,536 | 65,537 | 1,140.0 |" in md
+    assert "**classic** runtime" in md
+    findings = (tmp_path / "findings.md").read_text()
+    assert findings.count("**PASS**") + findings.count("**FAIL**") == 4
+    assert "on the classic runtime" in findings.splitlines()[0]
+
+
+def test_collection_keys_are_the_benchs() -> None:
+    from testbed.bench import COLLECTION_KEYS
+
+    assert tuple(int(k) for k in rp.COLLECTION_KEYS) == COLLECTION_KEYS
+    hetero, homog, scaling, runtimes, collection = rp.all_experiments()
+    assert {r.runtime for e in (hetero, homog, scaling) for r in e.runs()} == {"classic"}
+    assert {r.runtime for r in rp.experiments(runtime="modern")[0].runs()} == {"modern"}
+    assert all(r.roundtrip for r in rp.experiments(runtime="modern")[0].runs())
+    # classic runs check no round trip (quadratic); modern ones do
+    for e in (runtimes, collection):
+        assert {(r.runtime, r.roundtrip) for r in e.runs()} == {("classic", False),
+                                                                 ("modern", True)}
+    # the classic runtime comparison is the heterogeneous table: no extra emulation
+    assert {r.config_hash for r in hetero.runs()} <= {r.config_hash for r in runtimes.runs()}
+    every = [r for e in rp.all_experiments() for r in e.runs()]
+    assert len(group_runs(every)) == 29
+    with pytest.raises(ConfigError, match="'v2'"):
+        rp.experiments(runtime="v2")
 
 
 # --- the notebook ---------------------------------------------------------------------
@@ -538,6 +760,10 @@ def test_notebook_executes_headless(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                      for o in c.outputs)
     assert "running the quick reproduction" in text
     assert "[PASS]" in text or "[FAIL]" in text
+    assert "collection cost per block" in text and "classic runtime" in text
+    html = "\n".join(o.get("data", {}).get("text/html", "") for c in nb.cells
+                     if c.cell_type == "code" for o in c.outputs)
+    assert "classic/modern" in html  # the runtime comparison table
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
                  for o in c.outputs)
-    assert images >= 5  # two inline plots of the scaling, the bar chart, three saved figures
+    assert images >= 7  # scaling, bar chart, per-block inline; four saved figures

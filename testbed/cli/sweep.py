@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from testbed.experiments.config import RUNTIMES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep",
         help="run an experiment file's grid of migrations in parallel; append tidy rows to a CSV",
         description="Expand the grid of FILE (programs x sizes x machine pairs x networks x modes "
-        "x migration points), emulate each distinct migration once in a process pool and "
+        "x migration points x runtimes), emulate each distinct migration once in a process pool and "
         "re-price it for every network and mode that shares it, and append one row per run to "
         "OUT/<experiment>.csv (a run measured again on the same git revision replaces its row). "
         "Exits 1 if any run failed to migrate and verify.",
@@ -25,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="directory of the results CSVs (default results/)")
     p.add_argument("--quick", action="store_true",
                    help="the file's [quick] grid (small sizes), written to OUT/<experiment>-quick.csv")
+    p.add_argument("--runtime", action="append", choices=RUNTIMES, default=None, dest="runtimes",
+                   help="run every block of the grid with this migration runtime instead of the "
+                   "file's runtimes axis (repeat for several: --runtime classic --runtime modern)")
     p.add_argument("--dry-run", action="store_true",
                    help="list the runs with their config hashes and emulation count; run nothing")
     p.set_defaults(func=run_sweep)
@@ -35,6 +40,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     from testbed.experiments.runner import group_runs, summary_table, sweep
 
     experiment = load_experiment(args.file)
+    if args.runtimes:
+        experiment = experiment.with_runtimes(args.runtimes)
     if args.quick:
         experiment = experiment.quick()
     runs = experiment.runs()
@@ -42,8 +49,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.dry_run:
         for run in runs:
             print(f"{run.config_hash}  {run.program} {run.size} {run.src}->{run.dst} "
-                  f"{run.network} {run.mode} at={run.at}"
-                  + (f" runtime={run.runtime}" if run.runtime else ""))
+                  f"{run.network} {run.mode} at={run.at} runtime={run.runtime}"
+                  + ("" if run.roundtrip else " (no round-trip check)"))
         print(f"{experiment.name}: {len(runs)} runs, {len(groups)} emulations")
         return 0
     print(f"{experiment.name}: {len(runs)} runs from {len(groups)} emulations")

@@ -1,9 +1,9 @@
 """Experiments as files: a TOML grid of migration runs, parsed into frozen dataclasses.
 
 An experiment file names *what* to measure, not how: programs x sizes x (src, dst) machine
-pairs x networks x modes x migration points. Keeping it in a file (not in a shell loop)
-means a result row can always be traced back to the grid that produced it, and the grid
-can be reviewed and versioned with the code. See ``docs/experiments.md`` for the format.
+pairs x networks x modes x migration points x migration runtimes. Keeping it in a file (not
+in a shell loop) means a result row can always be traced back to the grid that produced it,
+and the grid can be reviewed and versioned with the code. See ``docs/experiments.md`` for the format.
 
 Every run is named by a *config hash*: the first 12 hex digits of the sha256 of the
 canonical JSON of its parameters, with equivalent spellings made equal first (``sparc``
@@ -18,7 +18,7 @@ import itertools
 import json
 import math
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,25 +26,20 @@ from typing import Any
 from testbed.errors import ConfigError
 
 MODES = ("network", "file")
+# The migration runtime designs (MigrationSpec.runtime): the improved default, and the
+# original system's (sorted lookup table searched by binary search, first-fit allocator,
+# one write() per encoded item in file mode).
+RUNTIMES = ("modern", "classic")
 EXPERIMENT_KEYS = ("name", "description")
-GRID_KEYS = ("programs", "sizes", "pairs", "networks", "modes", "at", "runtimes")
+GRID_KEYS = ("programs", "sizes", "pairs", "networks", "modes", "at", "runtimes", "roundtrip")
 REQUIRED_GRID_KEYS = ("programs", "sizes", "pairs")
 TOP_KEYS = ("experiment", "grid", "quick")
 DEFAULTS: dict[str, tuple[Any, ...]] = {
     "networks": ("10mbps",),
     "modes": ("network",),
     "at": ("50%",),  # as ``testbed run``: halfway through the unmigrated run's passages
-    "runtimes": (None,),
+    "runtimes": ("modern",),
 }
-
-
-@cache
-def _spec_has_runtime() -> bool:
-    """Whether this testbed's MigrationSpec takes a ``runtime`` (the migration runtime is
-    being reworked; a grid may only vary it once the runtime can be chosen)."""
-    from testbed.migration.run import MigrationSpec
-
-    return "runtime" in {f.name for f in fields(MigrationSpec)}
 
 
 @cache
@@ -95,22 +90,24 @@ class Run:
     network: str
     mode: str
     at: int | str  # passage K, or "P%" of an unmigrated run's passages
-    runtime: str | None = None
+    runtime: str = "modern"  # the migration runtime design (RUNTIMES)
+    # Whether the destination collects again at once to check the round trip. A check,
+    # not a parameter of the measurement: it changes no priced phase, so it is in neither
+    # the hash nor the emulation key (an emulation shared with a run that wants the check
+    # does it).
+    roundtrip: bool = True
 
     @property
     def size_value(self) -> int:
         return size_value(self.program, self.size)
 
     def canonical(self) -> dict[str, Any]:
-        """The parameters with equivalent spellings made equal: what the hash covers.
-        ``runtime`` is left out when unset so hashes stay put when runtimes appear."""
-        out: dict[str, Any] = {
+        """The parameters with equivalent spellings made equal: what the hash covers."""
+        return {
             "program": self.program, "size": self.size_value, "src": _machine(self.src),
             "dst": _machine(self.dst), "network": self.network, "mode": self.mode, "at": self.at,
+            "runtime": self.runtime,
         }
-        if self.runtime is not None:
-            out["runtime"] = self.runtime
-        return out
 
     @property
     def config_hash(self) -> str:
@@ -121,18 +118,23 @@ class Run:
         """What the emulated migration depends on. Network and mode only price the
         transfer, so every run sharing this key can reuse one emulation."""
         c = self.canonical()
-        return (c["program"], c["size"], c["src"], c["dst"], c["at"], c.get("runtime"))
+        return (c["program"], c["size"], c["src"], c["dst"], c["at"], c["runtime"])
 
     def params(self) -> dict[str, Any]:
         """The parameter columns of a result row."""
-        out: dict[str, Any] = {
+        return {
             "program": self.program, "size": self.size, "size_value": self.size_value,
             "src": self.src, "dst": self.dst, "network": self.network, "mode": self.mode,
-            "at": self.at,
+            "at": self.at, "runtime": self.runtime,
         }
-        if self.runtime is not None:
-            out["runtime"] = self.runtime
-        return out
+
+
+def keep(runs: dict[str, Run], run: Run) -> None:
+    """Add ``run`` to runs by config hash unless there already; if both spellings of one
+    run are there, the one that checks the round trip wins (the check is never dropped)."""
+    old = runs.get(run.config_hash)
+    if old is None or (run.roundtrip and not old.roundtrip):
+        runs[run.config_hash] = run if old is None else replace(old, roundtrip=True)
 
 
 def canonical_hash(params: dict[str, Any]) -> str:
@@ -151,12 +153,13 @@ class Grid:
     networks: tuple[str, ...] = DEFAULTS["networks"]
     modes: tuple[str, ...] = DEFAULTS["modes"]
     at: tuple[int | str, ...] = DEFAULTS["at"]
-    runtimes: tuple[str | None, ...] = DEFAULTS["runtimes"]
+    runtimes: tuple[str, ...] = DEFAULTS["runtimes"]
+    roundtrip: bool = True
 
     def runs(self) -> list[Run]:
         sizes = dict(self.sizes)
         return [
-            Run(prog, size, src, dst, net, mode, at, runtime)
+            Run(prog, size, src, dst, net, mode, at, runtime, self.roundtrip)
             for prog in self.programs
             for size, (src, dst), at, runtime, net, mode in itertools.product(
                 sizes[prog], self.pairs, self.at, self.runtimes, self.networks, self.modes)
@@ -178,8 +181,22 @@ class Experiment:
         seen: dict[str, Run] = {}
         for grid in self.grids:
             for run in grid.runs():
-                seen.setdefault(run.config_hash, run)
+                keep(seen, run)
         return tuple(seen.values())
+
+    def with_runtimes(self, runtimes: tuple[str, ...] | list[str]) -> Experiment:
+        """The same experiment with its runtimes axis replaced in every block (and in the
+        ``--quick`` variant): ``testbed sweep FILE --runtime R``."""
+        checked = tuple(dict.fromkeys(runtimes))
+        for r in checked:
+            if r not in RUNTIMES:
+                raise ConfigError(f"unknown runtime {r!r}; valid: {', '.join(RUNTIMES)}")
+        if not checked:
+            raise ConfigError("--runtime needs at least one runtime")
+        grids = tuple(replace(g, runtimes=checked) for g in self.grids)
+        quick = (None if self.quick_grids is None
+                 else tuple(replace(g, runtimes=checked) for g in self.quick_grids))
+        return replace(self, grids=grids, quick_grids=quick)
 
     def quick(self) -> Experiment:
         """The ``--quick`` variant: the ``[quick]`` overrides applied, named NAME-quick so
@@ -355,15 +372,11 @@ def _grid(raw: dict[str, Any], source: str, where: str) -> Grid:
                 raise ConfigError(f"{source}: {where}at: {exc}") from None
         at = tuple(dict.fromkeys(checked_at))
 
-    runtimes: tuple[str | None, ...] = DEFAULTS["runtimes"]
-    if "runtimes" in raw:
-        if not _spec_has_runtime():
-            raise ConfigError(f"{source}: {where}runtimes: this testbed's migration cannot "
-                              "choose a runtime yet (MigrationSpec has no runtime field)")
-        values = _list(raw, "runtimes", source, where)
-        if not all(isinstance(v, str) and v for v in values):
-            raise ConfigError(f"{source}: {where}runtimes: each runtime is a non-empty string")
-        runtimes = tuple(dict.fromkeys(values))
+    runtimes = names("runtimes", RUNTIMES) if "runtimes" in raw else DEFAULTS["runtimes"]
+
+    roundtrip = raw.get("roundtrip", True)
+    if not isinstance(roundtrip, bool):
+        raise ConfigError(f"{source}: {where}roundtrip: true or false, not {roundtrip!r}")
 
     return Grid(programs, tuple(sizes), tuple(dict.fromkeys(pairs)), networks, modes, at,
-                runtimes)
+                runtimes, roundtrip)

@@ -1,20 +1,28 @@
 """Reproduce the original papers' tables and figures, and check their qualitative findings.
 
-Three experiments (the same grids as ``experiments/hetero.toml``, ``homog.toml`` and
-``scaling.toml``; a test keeps them equal) run as one pool, so an emulation shared
-between them (linpack n=1000 on Ultra 5 is a row of Table 1 and a point of a figure) is
-done once, and each emulation is re-priced for the modes and networks that share it:
+Five experiments (the same grids as ``experiments/hetero.toml``, ``homog.toml``,
+``scaling.toml``, ``runtimes.toml`` and ``collection.toml``; a test keeps them equal) run as
+one pool, so an emulation shared between them (linpack n=1000 on Ultra 5 is a row of Table 1
+and a point of a figure; the heterogeneous table's classic runs are half of the runtime
+comparison) is done once, and each emulation is re-priced for the modes and networks that
+share it:
 
 - the heterogeneous table: DECstation 5000/120 -> SPARCstation 20, 10 Mb/s, network and
   file mode, with the difference (file - network) and speed-up (file / network) rows;
 - Table 1: Ultra 5 -> Ultra 5, 100 Mb/s, network mode: collect, tx, restore;
 - figures: collection and restoration time against migrated bytes (linpack, bitonic),
-  network against file migrate time per program.
+  network against file migrate time per program;
+- the classic against the modern runtime on the heterogeneous table's six workloads, and
+  the collection cost per block against the block count (bitonic, 2,048 to 65,536 keys).
+
+The published numbers come from the original system, so the tables compared with them, the
+scaling figures and their findings use the **classic** runtime by default (``runtime``
+chooses); the runtime comparison and the per-block figure always run both.
 
 Every cell is shown next to the published value where a reference row exists (matched
 on table, program, problem, mode, phase), with the relative error. The findings are
 checked on the numbers, PASS or FAIL, whatever they turn out to be: the point of a
-testbed is to find out, and the CPU cost parameters are not calibrated yet.
+testbed is to find out.
 
 The table, finding and figure functions take plain DataFrames of tidy rows, so they can
 be exercised on synthetic rows without emulating anything.
@@ -32,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from testbed import PACKAGE_DIR
-from testbed.experiments.config import Experiment, Grid
+from testbed.experiments.config import RUNTIMES, Experiment, Grid
 from testbed.experiments.runner import SweepResult, sweep_many
 from testbed.programs import PROGRAMS
 
@@ -56,12 +64,33 @@ HETERO_PHASES = {
 }
 HOMOG_PHASES = (("collect", "scan_s"), ("tx", "tx_s"), ("restore", "restore_s"),
                 ("migrate", "migrate_s"))
-TABLE_COLUMNS = ("table", "program", "problem", "size", "tx_bytes", "mode", "phase",
+TABLE_COLUMNS = ("table", "runtime", "program", "problem", "size", "tx_bytes", "mode", "phase",
                  "testbed_s", "published_s", "rel_error", "derived")
 LINEAR_R2 = 0.99  # the linpack finding's threshold
 # Where the programs migrate: halfway through, when every program holds its full data
 # (passage 1 comes before bitonic has built its tree or linpack has its matrix).
 AT = "50%"
+# The published rows were measured on the original system: its runtime design is compared
+# with them unless told otherwise.
+REFERENCE_RUNTIME = "classic"
+# The collection cost per block: bitonic (one heap block per tree node) from 2,048 to 65,536
+# keys, as ``testbed bench --collection`` (a test keeps them equal), on the heterogeneous pair.
+COLLECTION_KEYS = ("2048", "4096", "8192", "16384", "32768", "65536")
+QUICK_COLLECTION_KEYS = ("256", "512", "1024", "2048")
+HETERO_PAIR = ("dec5000", "ss20")
+# The per-block finding: the classic runtime's binary search makes a block's collection
+# dearer as blocks double (measured about +40 instructions per doubling); the modern one
+# keeps it flat.
+CLASSIC_SLOPE_MIN = 10.0  # scan instructions per block, per doubling of the blocks
+MODERN_SPREAD_MAX = 0.15  # largest |per-block cost - mean| / mean
+# The runtime comparison: (quantity, the row's mode, its column).
+RUNTIME_QUANTITIES = (("scan_s", "network", "scan_s"), ("restore_s", "network", "restore_s"),
+                      ("tx_bytes", "network", "tx_bytes"),
+                      ("migrate_s network", "network", "migrate_s"),
+                      ("migrate_s file", "file", "migrate_s"))
+SIDE_BY_SIDE = ("classic", "modern")  # the comparison's order: the original design first
+RUNTIME_COLUMNS = ("table", "program", "problem", "size", "quantity", "classic", "modern",
+                   "ratio")
 
 
 def _sizes(programs: Sequence[str], sizes: dict[str, tuple[str, ...]] | tuple[str, ...],
@@ -69,19 +98,40 @@ def _sizes(programs: Sequence[str], sizes: dict[str, tuple[str, ...]] | tuple[st
     return tuple((p, sizes[p] if isinstance(sizes, dict) else sizes) for p in programs)
 
 
-def experiments(quick: bool = False) -> tuple[Experiment, Experiment, Experiment]:
-    """The reproduction's three grids (hetero, homog, scaling), full or --quick."""
+def _check_runtime(runtime: str) -> str:
+    from testbed.errors import ConfigError
+
+    if runtime not in RUNTIMES:
+        raise ConfigError(f"unknown runtime {runtime!r}; valid: {', '.join(RUNTIMES)}")
+    return runtime
+
+
+def _roundtrip(runtime: str) -> bool:
+    """Whether the reproduction checks the round trip: not on the classic runtime, whose
+    collection right after a restore is quadratic in the blocks (bitonic 8,192 keys: about
+    100 s instead of under 1; test_pointer large: hours). The check changes no priced phase;
+    ``testbed check --runtime classic`` checks the round trip at the test sizes."""
+    return runtime != "classic"
+
+
+def experiments(quick: bool = False, runtime: str = REFERENCE_RUNTIME,
+                ) -> tuple[Experiment, Experiment, Experiment]:
+    """The reproduction's three grids compared with the papers (hetero, homog, scaling), full
+    or --quick, on one runtime (the original design's by default)."""
+    _check_runtime(runtime)
+
     def grid(programs: Sequence[str], sizes: Any, pair: tuple[str, str], network: str,
              modes: tuple[str, ...]) -> Grid:
-        return Grid(tuple(programs), _sizes(programs, sizes), (pair,), (network,), modes, (AT,))
+        return Grid(tuple(programs), _sizes(programs, sizes), (pair,), (network,), modes, (AT,),
+                    (runtime,), _roundtrip(runtime))
 
     source = "testbed.experiments.reproduce"
     hetero = Experiment(
         "hetero",
-        (grid(HETERO_PROGRAMS, ("paper1", "paper2"), ("dec5000", "ss20"), "10mbps",
+        (grid(HETERO_PROGRAMS, ("paper1", "paper2"), HETERO_PAIR, "10mbps",
               ("network", "file")),),
         "DECstation 5000/120 -> SPARCstation 20, 10 Mb/s, network and file mode", source,
-        (grid(HETERO_PROGRAMS, QUICK_HETERO_SIZES, ("dec5000", "ss20"), "10mbps",
+        (grid(HETERO_PROGRAMS, QUICK_HETERO_SIZES, HETERO_PAIR, "10mbps",
               ("network", "file")),))
     homog = Experiment(
         "homog",
@@ -96,6 +146,35 @@ def experiments(quick: bool = False) -> tuple[Experiment, Experiment, Experiment
               ("network",)),))
     out = (hetero, homog, scaling)
     return tuple(e.quick() for e in out) if quick else out  # type: ignore[return-value]
+
+
+def runtime_experiments(quick: bool = False) -> tuple[Experiment, Experiment]:
+    """The two runtime designs side by side, full or --quick: ``runtimes``, the heterogeneous
+    table's six workloads (network and file mode), and ``collection``, bitonic from 2,048 to
+    65,536 keys. One block per runtime: the classic one checks no round trip (see
+    ``_roundtrip``)."""
+    def grids(programs: Sequence[str], sizes: Any, modes: tuple[str, ...]) -> tuple[Grid, ...]:
+        return tuple(Grid(tuple(programs), _sizes(programs, sizes), (HETERO_PAIR,), ("10mbps",),
+                          modes, (AT,), (runtime,), _roundtrip(runtime))
+                     for runtime in SIDE_BY_SIDE)
+
+    source = "testbed.experiments.reproduce"
+    runtimes = Experiment(
+        "runtimes", grids(HETERO_PROGRAMS, ("paper1", "paper2"), ("network", "file")),
+        "classic against modern runtime: DECstation 5000/120 -> SPARCstation 20, 10 Mb/s",
+        source, grids(HETERO_PROGRAMS, QUICK_HETERO_SIZES, ("network", "file")))
+    collection = Experiment(
+        "collection", grids(("bitonic",), COLLECTION_KEYS, ("network",)),
+        "collection cost per block against blocks: bitonic 2,048 to 65,536 keys, both runtimes",
+        source, grids(("bitonic",), QUICK_COLLECTION_KEYS, ("network",)))
+    out = (runtimes, collection)
+    return tuple(e.quick() for e in out) if quick else out  # type: ignore[return-value]
+
+
+def all_experiments(quick: bool = False, runtime: str = REFERENCE_RUNTIME,
+                    ) -> tuple[Experiment, ...]:
+    """Every grid of the reproduction: hetero, homog, scaling, runtimes, collection."""
+    return (*experiments(quick, runtime), *runtime_experiments(quick))
 
 
 def problem_label(program_name: str, n: int) -> str:
@@ -134,15 +213,23 @@ def _cells(rows: pd.DataFrame) -> dict[tuple[str, int, str], pd.Series]:
     return {(r["program"], int(r["size_value"]), r["mode"]): r for _, r in _ok(rows).iterrows()}
 
 
+def runtime_of(rows: pd.DataFrame) -> str:
+    """The runtime the rows were measured on ("classic+modern" if mixed, "" if unknown)."""
+    if rows.empty or "runtime" not in rows.columns:
+        return ""
+    return "+".join(sorted(str(v) for v in rows["runtime"].dropna().unique()))
+
+
 def _entry(table: str, program_name: str, n: int, mode: str, phase: str, value: float | None,
            published: dict[tuple[str, str, str, str, str], float], tx_bytes: Any,
-           derived: bool = False, published_value: float | None = None) -> dict[str, Any]:
+           derived: bool = False, published_value: float | None = None,
+           runtime: str = "") -> dict[str, Any]:
     problem = problem_label(program_name, n)
     pub = published_value if derived else published.get((table, program_name, problem, mode, phase))
     value = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
     err = (value - pub) / pub if value is not None and pub not in (None, 0) else None
-    return {"table": table, "program": program_name, "problem": problem, "size": n,
-            "tx_bytes": tx_bytes, "mode": mode, "phase": phase, "testbed_s": value,
+    return {"table": table, "runtime": runtime, "program": program_name, "problem": problem,
+            "size": n, "tx_bytes": tx_bytes, "mode": mode, "phase": phase, "testbed_s": value,
             "published_s": pub, "rel_error": err, "derived": derived}
 
 
@@ -158,6 +245,7 @@ def hetero_table(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     network) as in the original, whose published values come from the published totals."""
     published = _published(reference)
     cells = _cells(rows)
+    runtime = runtime_of(rows)
     out = []
     for prog, n in _order(rows, HETERO_PROGRAMS):
         totals: dict[str, float | None] = {}
@@ -166,7 +254,8 @@ def hetero_table(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
             tx = None if r is None else int(r["tx_bytes"])
             for phase, column in phases:
                 value = None if r is None else r.get(column)
-                out.append(_entry("hetero", prog, n, mode, phase, value, published, tx))
+                out.append(_entry("hetero", prog, n, mode, phase, value, published, tx,
+                                  runtime=runtime))
             totals[mode] = out[-1]["testbed_s"]
         problem = problem_label(prog, n)
         pub_net = published.get(("hetero", prog, problem, "network", "migrate"))
@@ -177,10 +266,12 @@ def hetero_table(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
         tx = out[-1]["tx_bytes"]
         out.append(_entry("hetero", prog, n, "file-network", "difference",
                           fil - net if both else None, published, tx, derived=True,
-                          published_value=pub_file - pub_net if pub_both else None))
+                          published_value=pub_file - pub_net if pub_both else None,
+                          runtime=runtime))
         out.append(_entry("hetero", prog, n, "file/network", "speed-up",
                           fil / net if both and net else None, published, tx, derived=True,
-                          published_value=pub_file / pub_net if pub_both else None))
+                          published_value=pub_file / pub_net if pub_both else None,
+                          runtime=runtime))
     return pd.DataFrame(out, columns=list(TABLE_COLUMNS))
 
 
@@ -188,14 +279,60 @@ def homog_table(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     """Table 1, long form: collect (the testbed's scan), tx, restore and their total."""
     published = _published(reference)
     cells = _cells(rows)
+    runtime = runtime_of(rows)
     out = []
     for prog, n in _order(rows, HOMOG_PROGRAMS):
         r = cells.get((prog, n, "network"))
         tx = None if r is None else int(r["tx_bytes"])
         for phase, column in HOMOG_PHASES:
             value = None if r is None else r.get(column)
-            out.append(_entry("homog", prog, n, "network", phase, value, published, tx))
+            out.append(_entry("homog", prog, n, "network", phase, value, published, tx,
+                              runtime=runtime))
     return pd.DataFrame(out, columns=list(TABLE_COLUMNS))
+
+
+def runtime_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The classic against the modern runtime, long form: per workload (program, problem)
+    and quantity (scan_s, restore_s, tx_bytes, the migrate time in network and in file
+    mode), the two runtimes' values and their ratio classic / modern. A value whose run did
+    not verify is left empty, and so is its ratio."""
+    ok = _ok(rows)
+    cells: dict[tuple[str, int, str, str], pd.Series] = {}
+    if not ok.empty:
+        cells = {(r["program"], int(r["size_value"]), r["mode"], r["runtime"]): r
+                 for _, r in ok.iterrows()}
+    out = []
+    for prog, n in _order(rows, HETERO_PROGRAMS):
+        for quantity, mode, column in RUNTIME_QUANTITIES:
+            values: dict[str, float | None] = {}
+            for runtime in SIDE_BY_SIDE:
+                r = cells.get((prog, n, mode, runtime))
+                if r is None and mode == "network" and column != "migrate_s":
+                    r = cells.get((prog, n, "file", runtime))  # the same emulation's value
+                v = None if r is None else r.get(column)
+                values[runtime] = None if v is None or pd.isna(v) else float(v)
+            classic, modern = values["classic"], values["modern"]
+            ratio = classic / modern if classic is not None and modern else None
+            out.append({"table": "runtimes", "program": prog, "problem": problem_label(prog, n),
+                        "size": n, "quantity": quantity, "classic": classic, "modern": modern,
+                        "ratio": ratio})
+    return pd.DataFrame(out, columns=list(RUNTIME_COLUMNS))
+
+
+def display_runtime_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The runtime comparison formatted for reading: seconds to 4 decimals, bytes with
+    thousands separators, the ratio to 3 digits."""
+    def value(v: Any, quantity: str) -> str:
+        if v is None or pd.isna(v):
+            return "-"
+        return f"{int(v):,}" if quantity == "tx_bytes" else f"{v:.4f}"
+
+    return pd.DataFrame({
+        "program": table["program"], "problem": table["problem"], "quantity": table["quantity"],
+        "classic": [value(v, q) for v, q in zip(table["classic"], table["quantity"], strict=True)],
+        "modern": [value(v, q) for v, q in zip(table["modern"], table["quantity"], strict=True)],
+        "classic/modern": table["ratio"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}"),
+    })
 
 
 @dataclass(frozen=True)
@@ -263,10 +400,16 @@ def _series(rows: pd.DataFrame, program_name: str) -> pd.DataFrame:
     return sel
 
 
+def _on(rows: pd.DataFrame) -> str:
+    """" (classic runtime)": what a claim was checked on, when the rows say."""
+    runtime = runtime_of(rows)
+    return f" ({runtime} runtime)" if runtime else ""
+
+
 def finding_network_faster(hetero_rows: pd.DataFrame) -> Finding:
     """Checked on every problem whose two modes verified; a problem without them is named,
     and a program with none at all fails the claim (it could not be checked)."""
-    claim = "network mode migrates faster than file mode for every program"
+    claim = "network mode migrates faster than file mode for every program" + _on(hetero_rows)
     cells = _cells(hetero_rows)
     pairs, missing = [], []
     order = _order(hetero_rows, HETERO_PROGRAMS)
@@ -288,7 +431,8 @@ def finding_network_faster(hetero_rows: pd.DataFrame) -> Finding:
 
 
 def finding_linpack_linear(scaling_rows: pd.DataFrame) -> Finding:
-    claim = f"linpack collection and restoration are linear in the data (R^2 > {LINEAR_R2})"
+    claim = (f"linpack collection and restoration are linear in the data (R^2 > {LINEAR_R2})"
+             + _on(scaling_rows))
     s = _series(scaling_rows, "linpack")
     if s.empty or s["tx_bytes"].nunique() < 3:
         return Finding(claim, False, "needs at least 3 sizes with different stream sizes, has "
@@ -307,7 +451,7 @@ def finding_bitonic_collection(scaling_rows: pd.DataFrame) -> Finding:
     """Collection must grow faster than restoration both absolutely (a steeper line
     against bytes) and relatively (the scan/restore ratio rising with size); the log-log
     exponents are reported too."""
-    claim = "bitonic collection grows faster than its restoration"
+    claim = "bitonic collection grows faster than its restoration" + _on(scaling_rows)
     s = _series(scaling_rows, "bitonic")
     if s.empty or s["tx_bytes"].nunique() < 2:
         return Finding(claim, False, "needs at least 2 sizes with different stream sizes, has "
@@ -327,9 +471,93 @@ def finding_bitonic_collection(scaling_rows: pd.DataFrame) -> Finding:
     return Finding(claim, passed, detail)
 
 
-def findings(hetero_rows: pd.DataFrame, scaling_rows: pd.DataFrame) -> list[Finding]:
-    return [finding_network_faster(hetero_rows), finding_linpack_linear(scaling_rows),
-            finding_bitonic_collection(scaling_rows)]
+COLLECTION_POINT_COLUMNS = ("runtime", "keys", "blocks", "tx_bytes", "scan_instructions",
+                            "restore_instructions", "scan_per_block", "restore_per_block")
+
+
+def collection_points(rows: pd.DataFrame) -> pd.DataFrame:
+    """The per-block cost of each verified (runtime, bitonic size): scan and restore
+    instructions over blocks, by runtime and block count (one row per emulation: the rows
+    of other networks and modes repeat it)."""
+    ok = _ok(rows)
+    if not ok.empty:
+        ok = ok[ok["program"] == "bitonic"]
+    if ok.empty:
+        return pd.DataFrame(columns=list(COLLECTION_POINT_COLUMNS))
+    ok = ok.drop_duplicates(subset=["runtime", "size_value"])
+    out = pd.DataFrame({
+        "runtime": ok["runtime"].astype(str), "keys": ok["size_value"].astype(int),
+        "blocks": ok["blocks"].astype(int), "tx_bytes": ok["tx_bytes"].astype(int),
+        "scan_instructions": ok["scan_instructions"].astype(int),
+        "restore_instructions": ok["restore_instructions"].astype(int)})
+    out["scan_per_block"] = out["scan_instructions"] / out["blocks"]
+    out["restore_per_block"] = out["restore_instructions"] / out["blocks"]
+    rank = {r: i for i, r in enumerate(SIDE_BY_SIDE)}
+    return out.sort_values(["runtime", "blocks"], key=lambda c: c.map(rank) if c.name == "runtime"
+                           else c).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PerBlockTrend:
+    """One runtime's collection cost per block against the block count: the least-squares
+    slope against log2(blocks) (instructions per doubling) and the spread, the largest
+    |value - mean| / mean, as ``testbed bench --collection`` reports them."""
+
+    runtime: str
+    blocks: tuple[int, ...]
+    per_block: tuple[float, ...]
+    slope_per_log2: float
+    spread: float
+
+    def text(self) -> str:
+        return (f"{self.runtime}: {self.per_block[0]:,.0f} -> {self.per_block[-1]:,.0f} scan "
+                f"instructions per block from {self.blocks[0]:,} to {self.blocks[-1]:,} blocks, "
+                f"slope {self.slope_per_log2:+.1f} per doubling, spread {self.spread:.1%}")
+
+
+def per_block_trend(points: pd.DataFrame, runtime: str) -> PerBlockTrend | None:
+    """The trend of one runtime's points; None with fewer than 2 block counts."""
+    sel = points[points["runtime"] == runtime].sort_values("blocks")
+    if sel["blocks"].nunique() < 2:
+        return None
+    y = sel["scan_per_block"].to_numpy(float)
+    x = np.log2(sel["blocks"].to_numpy(float))
+    slope = float(np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2))
+    spread = float(np.max(np.abs(y - y.mean())) / y.mean())
+    return PerBlockTrend(runtime, tuple(int(b) for b in sel["blocks"]), tuple(float(v) for v in y),
+                         slope, spread)
+
+
+def finding_collection_per_block(collection_rows: pd.DataFrame) -> Finding:
+    """The classic runtime's collection cost per block grows with log2 of the blocks (its
+    binary search of the sorted table: PASS needs a slope above CLASSIC_SLOPE_MIN
+    instructions per doubling); the modern one's stays flat (spread within
+    MODERN_SPREAD_MAX)."""
+    claim = ("collection cost per block grows with log2(blocks) on the classic runtime "
+             f"(slope > {CLASSIC_SLOPE_MIN:g} instructions per doubling) and stays flat on the "
+             f"modern one (within +-{MODERN_SPREAD_MAX:.0%})")
+    points = collection_points(collection_rows)
+    trends = {r: per_block_trend(points, r) for r in SIDE_BY_SIDE}
+    missing = [r for r, t in trends.items() if t is None]
+    if missing:
+        return Finding(claim, False, "needs at least 2 verified block counts per runtime; "
+                       f"too few for {', '.join(missing)}")
+    classic, modern = trends["classic"], trends["modern"]
+    assert classic is not None and modern is not None
+    passed = classic.slope_per_log2 > CLASSIC_SLOPE_MIN and modern.spread <= MODERN_SPREAD_MAX
+    detail = f"bitonic {classic.text()}; {modern.text()}"
+    return Finding(claim, passed, detail)
+
+
+def findings(hetero_rows: pd.DataFrame, scaling_rows: pd.DataFrame,
+             collection_rows: pd.DataFrame | None = None) -> list[Finding]:
+    """The papers' findings; with ``collection_rows`` (both runtimes) also the per-block
+    collection cost of the two runtime designs."""
+    out = [finding_network_faster(hetero_rows), finding_linpack_linear(scaling_rows),
+           finding_bitonic_collection(scaling_rows)]
+    if collection_rows is not None:
+        out.append(finding_collection_per_block(collection_rows))
+    return out
 
 
 def plot_collect_restore(scaling_rows: pd.DataFrame, program_name: str, ax: Any = None) -> Any:
@@ -356,8 +584,10 @@ def plot_collect_restore(scaling_rows: pd.DataFrame, program_name: str, ax: Any 
         ax.annotate(problem_label(program_name, int(r["size_value"])), (x, r["scan_s"]),
                     textcoords="offset points", xytext=(3, 4), fontsize=7)
     pair = f"{s['src'].iloc[0]} -> {s['dst'].iloc[0]}"
+    runtime = runtime_of(s)
     ax.set(xlabel="migrated bytes (MB)", ylabel="seconds (simulated)",
-           title=f"{program_name}: collection and restoration ({pair})")
+           title=f"{program_name}: collection and restoration ({pair}"
+           + (f", {runtime} runtime)" if runtime else ")"))
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7)
@@ -381,24 +611,63 @@ def plot_network_vs_file(hetero_rows: pd.DataFrame, ax: Any = None) -> Any:
         ax.bar(xs + offset, values, width=0.4, label=f"{mode} mode")
     ax.set_xticks(xs, labels, fontsize=7)
     ax.set_yscale("log")
-    ax.set(ylabel="migrate time (simulated s)", title="network vs file mode, dec5000 -> ss20, 10 Mb/s")
+    runtime = runtime_of(hetero_rows)
+    ax.set(ylabel="migrate time (simulated s)",
+           title="network vs file mode, dec5000 -> ss20, 10 Mb/s"
+           + (f", {runtime} runtime" if runtime else ""))
     ax.legend()
     return ax
 
 
+def plot_collection_per_block(collection_rows: pd.DataFrame, ax: Any = None) -> Any:
+    """Collection (and, dotted, restoration) instructions per block against the block
+    count, log2 axis, one line per runtime, each labelled with its slope per doubling."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    points = collection_points(collection_rows)
+    if points.empty:
+        ax.set_title("collection cost per block: no verified runs")
+        return ax
+    colours = {"classic": "tab:red", "modern": "tab:blue"}
+    for runtime in [r for r in SIDE_BY_SIDE if r in set(points["runtime"])]:
+        sel = points[points["runtime"] == runtime]
+        trend = per_block_trend(points, runtime)
+        note = "" if trend is None else (f" ({trend.slope_per_log2:+.1f}/doubling, spread "
+                                         f"{trend.spread:.1%})")
+        colour = colours.get(runtime)
+        ax.plot(sel["blocks"], sel["scan_per_block"], "o-", color=colour,
+                label=f"{runtime}: collection{note}")
+        ax.plot(sel["blocks"], sel["restore_per_block"], "s:", color=colour, markersize=4,
+                markerfacecolor="none", label=f"{runtime}: restoration")
+    first = collection_rows.iloc[0]
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="blocks in the stream (log2)", ylabel="guest instructions per block",
+           title=f"bitonic: collection cost per block ({first['src']} -> {first['dst']})")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7)
+    return ax
+
+
 def write_figures(hetero_rows: pd.DataFrame, scaling_rows: pd.DataFrame, directory: Path,
-                  ) -> list[Path]:
+                  collection_rows: pd.DataFrame | None = None) -> list[Path]:
     """The PNGs, drawn on bare Figure objects: no pyplot state, so writing them neither
-    needs a display nor changes a notebook's backend."""
+    needs a display nor changes a notebook's backend. ``collection_per_block.png`` only
+    with ``collection_rows``."""
     from matplotlib.figure import Figure
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, draw in (
+    figures: list[tuple[str, Any]] = [
         ("linpack_collect_restore.png", lambda ax: plot_collect_restore(scaling_rows, "linpack", ax)),
         ("bitonic_collect_restore.png", lambda ax: plot_collect_restore(scaling_rows, "bitonic", ax)),
         ("network_vs_file.png", lambda ax: plot_network_vs_file(hetero_rows, ax)),
-    ):
+    ]
+    if collection_rows is not None:
+        figures.append(("collection_per_block.png",
+                        lambda ax: plot_collection_per_block(collection_rows, ax)))
+    for name, draw in figures:
         fig = Figure(figsize=(7, 4.5))
         draw(fig.subplots())
         fig.tight_layout()
@@ -441,7 +710,8 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Report:
-    """What a reproduction produced."""
+    """What a reproduction produced. ``tables`` are the ones compared with the published
+    rows (on ``runtime``); ``runtime_table`` and ``collection`` compare the two runtimes."""
 
     tables: dict[str, pd.DataFrame]
     findings: list[Finding]
@@ -453,17 +723,23 @@ class Report:
     revision: str = "unknown"
     quick: bool = False
     failed_runs: int = 0
+    runtime: str = ""
+    runtime_table: pd.DataFrame | None = None
+    collection: pd.DataFrame | None = None  # collection_points of both runtimes
+
+    def _kind(self) -> str:
+        return "quick" if self.quick else "full"
 
     def findings_markdown(self) -> str:
-        lines = [f"# Findings ({'quick' if self.quick else 'full'} reproduction, revision "
-                 f"{self.revision})", ""]
+        on = f", compared with the papers on the {self.runtime} runtime" if self.runtime else ""
+        lines = [f"# Findings ({self._kind()} reproduction, revision {self.revision}{on})", ""]
         lines += [f"- **{'PASS' if f.passed else 'FAIL'}** {f.claim}: {f.detail}"
                   for f in self.findings]
         lines += ["", "## Relative error against the published rows", "",
                   f"- all tables: {self.errors.text()}"]
         lines += [f"- {name}: {e.text()}" for name, e in self.errors_by_table.items()]
-        lines += ["", "The machine profiles' CPU cost parameters are not calibrated yet: the "
-                  "errors are reported as they are."]
+        lines += ["", "Errors and findings are reported as measured; the machine profiles "
+                  "(testbed/profiles/) say which parameters are calibrated and against what."]
         return "\n".join(lines) + "\n"
 
     def tables_markdown(self) -> str:
@@ -472,31 +748,61 @@ class Report:
                       "10 Mb/s Ethernet",
             "homog": "Table 1: Ultra 5 -> Ultra 5, 100 Mb/s Ethernet, network mode",
         }
-        lines = [f"# Reproduced tables ({'quick' if self.quick else 'full'}, revision "
-                 f"{self.revision})", "",
+        on = f" Measured on the **{self.runtime}** runtime." if self.runtime else ""
+        lines = [f"# Reproduced tables ({self._kind()}, revision {self.revision})", "",
                  "Simulated seconds. `published` is the reference row (testbed/reference/"
                  "measurements.csv) of the same table, program, problem, mode and phase; "
                  "`rel. error` = (testbed - published) / published. Difference and speed-up "
                  "compare the two modes' migrate times; their published values are derived "
-                 "from the published totals.", ""]
+                 f"from the published totals.{on}", ""]
         for name, table in self.tables.items():
             lines += [f"## {titles.get(name, name)}", "", markdown_table(display_table(table)),
                       "", f"{self.errors_by_table[name].text()}", ""]
+        if self.runtime_table is not None:
+            lines += ["## Classic against modern runtime: DECstation 5000/120 -> "
+                      "SPARCstation 20, 10 Mb/s", "",
+                      "The heterogeneous table's workloads on the original system's runtime "
+                      "design (classic: sorted lookup table searched by binary search, first-fit "
+                      "allocator, one write() per encoded item in file mode) and on the "
+                      "improved one (modern). Simulated seconds and stream bytes; the ratio is "
+                      "classic / modern.", "",
+                      markdown_table(display_runtime_table(self.runtime_table)), ""]
+        if self.collection is not None and not self.collection.empty:
+            view = pd.DataFrame({
+                "runtime": self.collection["runtime"],
+                "keys": self.collection["keys"].map(lambda v: f"{v:,}"),
+                "blocks": self.collection["blocks"].map(lambda v: f"{v:,}"),
+                "scan instr./block": self.collection["scan_per_block"].map(lambda v: f"{v:,.1f}"),
+                "restore instr./block": self.collection["restore_per_block"].map(
+                    lambda v: f"{v:,.1f}"),
+            })
+            lines += ["## Collection cost per block (bitonic, DECstation 5000/120 -> "
+                      "SPARCstation 20)", "",
+                      "Guest instructions of the collection (scan) and of the restoration per "
+                      "block of the stream; figures/collection_per_block.png plots them.", "",
+                      markdown_table(view), ""]
         return "\n".join(lines)
 
 
 def build_report(hetero_rows: pd.DataFrame, homog_rows: pd.DataFrame,
                  scaling_rows: pd.DataFrame, out: Path | None = None, quick: bool = False,
-                 revision: str = "unknown", reference: pd.DataFrame | None = None) -> Report:
+                 revision: str = "unknown", reference: pd.DataFrame | None = None,
+                 runtimes_rows: pd.DataFrame | None = None,
+                 collection_rows: pd.DataFrame | None = None) -> Report:
     """Tables, error statistics, findings and (with ``out``) the files: table_*.csv,
-    tables.md, findings.md and figures/*.png."""
+    tables.md, findings.md and figures/*.png. With ``runtimes_rows`` also the classic
+    against modern table (table_runtimes.csv), with ``collection_rows`` the per-block figure
+    and finding."""
     reference = load_reference() if reference is None else reference
     tables = {"hetero": hetero_table(hetero_rows, reference),
               "homog": homog_table(homog_rows, reference)}
-    report = Report(tables, findings(hetero_rows, scaling_rows),
+    report = Report(tables, findings(hetero_rows, scaling_rows, collection_rows),
                     error_summary(list(tables.values())),
                     {k: error_summary([t]) for k, t in tables.items()},
-                    revision=revision, quick=quick)
+                    revision=revision, quick=quick, runtime=runtime_of(hetero_rows),
+                    runtime_table=None if runtimes_rows is None else runtime_table(runtimes_rows),
+                    collection=None if collection_rows is None
+                    else collection_points(collection_rows))
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -504,10 +810,15 @@ def build_report(hetero_rows: pd.DataFrame, homog_rows: pd.DataFrame,
             path = out / f"table_{name}.csv"
             table.to_csv(path, index=False)
             report.files.append(path)
+        if report.runtime_table is not None:
+            path = out / "table_runtimes.csv"
+            report.runtime_table.to_csv(path, index=False)
+            report.files.append(path)
         (out / "tables.md").write_text(report.tables_markdown())
         (out / "findings.md").write_text(report.findings_markdown())
         report.files += [out / "tables.md", out / "findings.md"]
-        report.figures = write_figures(hetero_rows, scaling_rows, out / "figures")
+        report.figures = write_figures(hetero_rows, scaling_rows, out / "figures",
+                                       collection_rows)
     return report
 
 
@@ -518,19 +829,23 @@ def default_out(quick: bool) -> Path:
 
 
 def reproduce(out: Path | None = None, quick: bool = False, jobs: int | None = None,
-              progress: bool | None = None) -> Report:
-    """Run the three grids as one pool and build the report into ``out``."""
+              progress: bool | None = None, runtime: str = REFERENCE_RUNTIME) -> Report:
+    """Run the five grids as one pool and build the report into ``out``: the tables and
+    findings compared with the papers on ``runtime`` (the original design's by default),
+    the runtime comparison and the per-block figure on both."""
     import time
 
     start = time.perf_counter()
     out = default_out(quick) if out is None else Path(out)
-    hetero, homog, scaling = experiments(quick)
-    results: dict[str, SweepResult] = sweep_many([hetero, homog, scaling], out, jobs=jobs,
-                                                 progress=progress)
+    grids = all_experiments(quick, runtime)
+    hetero, homog, scaling, runtimes, collection = grids
+    results: dict[str, SweepResult] = sweep_many(list(grids), out, jobs=jobs, progress=progress)
     first = next(iter(results.values()))
     report = build_report(results[hetero.name].rows, results[homog.name].rows,
                           results[scaling.name].rows, out=out, quick=quick,
-                          revision=first.revision)
+                          revision=first.revision, runtimes_rows=results[runtimes.name].rows,
+                          collection_rows=results[collection.name].rows)
+    report.runtime = runtime
     report.failed_runs = sum(len(r.failures) for r in results.values())
     report.files = [r.path for r in results.values()] + report.files
     report.wall_s = time.perf_counter() - start
