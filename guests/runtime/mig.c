@@ -297,7 +297,15 @@ MIG_TEXT void rt_on_free(void *pointer)
     uint32_t i;
     if (mig_internal)
         return;
-    i = block_at_start(pointer);
+    if (table_dirty) { /* a linear scan: sorting after every allocation would cost more */
+        for (i = 1; i < nblocks_used; i++)
+            if (B(i)->live && B(i)->addr == (char *)pointer)
+                break;
+        if (i == nblocks_used)
+            return;
+    } else {
+        i = block_at_start(pointer);
+    }
     if (i)
         block_delete(i);
 }
@@ -1115,9 +1123,15 @@ MIG_TEXT int mig_collect(void)
      * Every live heap block is in it if reachable and garbage if not: release them all so
      * that decoding re-creates exactly the reachable ones. */
 #ifdef MIG_CLASSIC
-    for (i = 1; i < nblocks_used; i++)
-        if (B(i)->live && B(i)->seg == MIG_SEG_HEAP)
-            rt_free_typed(B(i)->addr);
+    /* each entry is known: delete it here rather than through rt_on_free, whose lookup
+     * would re-sort the table after every deletion (quadratic) */
+    for (i = 1; i < nblocks_used; i++) {
+        if (B(i)->live && B(i)->seg == MIG_SEG_HEAP) {
+            char *addr = B(i)->addr;
+            block_delete(i);
+            mig_free(addr);
+        }
+    }
 #else
     {
         char *at = heap_first;
