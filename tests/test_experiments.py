@@ -767,3 +767,24 @@ def test_notebook_executes_headless(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
                  for o in c.outputs)
     assert images >= 7  # scaling, bar chart, per-block inline; four saved figures
+
+
+def _bitonic_rows(scan_per_block: list[float], restore_per_block: list[float]) -> pd.DataFrame:
+    keys = [2048, 4096, 8192, 16384, 32768]
+    return pd.DataFrame({
+        "program": "bitonic", "size_value": keys, "tx_bytes": [10 * k for k in keys],
+        "scan_s": [k * c * 1e-6 for k, c in zip(keys, scan_per_block, strict=True)],
+        "restore_s": [k * c * 1e-6 for k, c in zip(keys, restore_per_block, strict=True)],
+        "verified": True, "failed": False, "runtime": "classic",
+    })
+
+
+def test_bitonic_finding_is_about_growth_rates() -> None:
+    from testbed.experiments.reproduce import finding_bitonic_collection
+
+    # collection n log n, restoration linear, restoration dearer per block: PASS
+    grows = finding_bitonic_collection(_bitonic_rows([940, 980, 1020, 1060, 1100], [1200] * 5))
+    assert grows.passed, grows.detail
+    # both linear: the ratio does not rise: FAIL
+    flat = finding_bitonic_collection(_bitonic_rows([1000] * 5, [900] * 5))
+    assert not flat.passed, flat.detail

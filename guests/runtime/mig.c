@@ -1521,7 +1521,12 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     {
         uint32_t nb = get_be32();
 #ifdef MIG_CLASSIC
-        (void)nb; /* the classic table grows as blocks arrive */
+        /* rebuilding is O(n): make room for every block the header announces at once */
+        if (nblocks_used + nb + 1 > nblocks_cap) {
+            uint32_t cap = nblocks_used + nb + 1;
+            blocks = mig_grow(blocks, nblocks_cap * sizeof(struct block), cap * sizeof(struct block));
+            nblocks_cap = cap;
+        }
 #else
         if (nb > heap_cap) { /* one entry per block at most, made as blocks arrive */
             heap_entries = mig_grow(heap_entries, 0, nb * sizeof(struct block));

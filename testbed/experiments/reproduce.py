@@ -448,9 +448,10 @@ def finding_linpack_linear(scaling_rows: pd.DataFrame) -> Finding:
 
 
 def finding_bitonic_collection(scaling_rows: pd.DataFrame) -> Finding:
-    """Collection must grow faster than restoration both absolutely (a steeper line
-    against bytes) and relatively (the scan/restore ratio rising with size); the log-log
-    exponents are reported too."""
+    """Collection grows faster than restoration: its growth exponent against the bytes
+    migrated (log-log slope) is the larger, and so the scan/restore ratio rises from the
+    smallest size to the largest. This is a claim about growth rates (n log n against n),
+    not about which phase costs more per byte; the absolute slopes are reported too."""
     claim = "bitonic collection grows faster than its restoration" + _on(scaling_rows)
     s = _series(scaling_rows, "bitonic")
     if s.empty or s["tx_bytes"].nunique() < 2:
@@ -463,7 +464,7 @@ def finding_bitonic_collection(scaling_rows: pd.DataFrame) -> Finding:
     ratio = scan / restore
     exp_scan = float(np.polyfit(np.log(x), np.log(scan), 1)[0])
     exp_restore = float(np.polyfit(np.log(x), np.log(restore), 1)[0])
-    passed = scan_slope > restore_slope and ratio[-1] > ratio[0]
+    passed = exp_scan > exp_restore and ratio[-1] > ratio[0]
     ratios = ", ".join(f"{int(k)} keys {r:.3f}" for k, r in zip(s["size_value"], ratio, strict=True))
     detail = (f"slope collection {scan_slope * 1e6:.4f} s/MB vs restoration "
               f"{restore_slope * 1e6:.4f} s/MB; scan/restore ratio {ratios}; "
