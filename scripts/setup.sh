@@ -9,8 +9,9 @@ missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# python3 may come from elsewhere (pyenv); only insist on Debian's when none works.
-if command -v python3 >/dev/null && python3 -c 'import venv, sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+# python3 may come from elsewhere (pyenv); only insist on Debian's when none works (Debian
+# ships ensurepip, which `python3 -m venv` needs, in python3-venv).
+if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip, sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     missing=("${missing[@]/python3}"); missing=("${missing[@]/python3-venv}")
 fi
 read -r -a missing <<<"${missing[*]}"
