@@ -11,10 +11,14 @@ for pkg in "${packages[@]}"; do
 done
 # python3 may come from elsewhere (pyenv); only insist on Debian's when none works (Debian
 # ships ensurepip, which `python3 -m venv` needs, in python3-venv).
+# (Debian ships ensurepip, which `python3 -m venv` needs, in python3-venv.)
 if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip, sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    missing=("${missing[@]/python3}"); missing=("${missing[@]/python3-venv}")
+    kept=()
+    for pkg in "${missing[@]}"; do
+        [[ "$pkg" == python3 || "$pkg" == python3-venv ]] || kept+=("$pkg")
+    done
+    missing=("${kept[@]}")
 fi
-read -r -a missing <<<"${missing[*]}"
 if ((${#missing[@]})); then
     echo "setup: installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then
