@@ -111,6 +111,21 @@ static MIG_TEXT void *mig_grow(void *old, size_t old_size, size_t new_size)
     return p;
 }
 
+/* Make room for `need` elements of `size` bytes in the array *array of capacity *cap,
+ * keeping its contents: the capacity at least doubles, starting at `first`. */
+static MIG_TEXT void reserve(void *array, uint32_t *cap, uint32_t need, uint32_t size, uint32_t first)
+{
+    void **a = (void **)array;
+    uint32_t c;
+    if (need <= *cap)
+        return;
+    c = *cap ? *cap * 2 : first;
+    if (c < need)
+        c = need;
+    *a = mig_grow(*a, (size_t)*cap * size, (size_t)c * size);
+    *cap = c;
+}
+
 static MIG_TEXT void mig_fail(int code, const char *message)
 {
     rt_flush();
@@ -197,12 +212,8 @@ static MIG_TEXT uint32_t block_new(void *addr, int32_t type, uint32_t count, uin
     } else {
         if (nblocks_used == 0)
             nblocks_used = 1;
-        if (nblocks_used >= nblocks_cap) {
-            /* start big enough that most programs never copy the table */
-            uint32_t cap = nblocks_cap ? nblocks_cap * 2 : 4096;
-            blocks = mig_grow(blocks, nblocks_cap * sizeof(struct block), cap * sizeof(struct block));
-            nblocks_cap = cap;
-        }
+        /* start big enough that most programs never copy the table */
+        reserve(&blocks, &nblocks_cap, nblocks_used + 1, sizeof(struct block), 4096);
         i = nblocks_used++;
     }
     B(i)->addr = addr;
@@ -329,11 +340,7 @@ static MIG_TEXT uint32_t heap_entry(struct rt_block_header *h)
     struct block *e;
     if (h->epoch == epoch)
         return h->entry;
-    if (nheap == heap_cap) {
-        uint32_t cap = heap_cap ? heap_cap * 2 : 4096;
-        heap_entries = mig_grow(heap_entries, heap_cap * sizeof(struct block), cap * sizeof(struct block));
-        heap_cap = cap;
-    }
+    reserve(&heap_entries, &heap_cap, nheap + 1, sizeof(struct block), 4096);
     e = &heap_entries[nheap];
     e->addr = e->data = (char *)(h + 1);
     e->type = h->type;
@@ -371,11 +378,7 @@ static MIG_TEXT struct rt_block_header *heap_block_containing(const char *p)
         while (at < heap_end) {
             struct rt_block_header *h = (struct rt_block_header *)at;
             if (h->check == (RT_USED ^ (uint32_t)(uintptr_t)(h + 1)) && h->type != RT_TYPE_INTERNAL) {
-                if (nheap_index == heap_index_cap) {
-                    uint32_t cap = heap_index_cap ? heap_index_cap * 2 : 1024;
-                    heap_index = mig_grow(heap_index, heap_index_cap * sizeof *heap_index, cap * sizeof *heap_index);
-                    heap_index_cap = cap;
-                }
+                reserve(&heap_index, &heap_index_cap, nheap_index + 1, sizeof *heap_index, 1024);
                 heap_index[nheap_index++] = h;
             }
             at += sizeof *h + h->size;
@@ -404,11 +407,7 @@ static MIG_TEXT struct rt_block_header *heap_block_containing(const char *p)
 MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
 {
     uint32_t i = block_new(address, type, count, count * type_size(type), MIG_SEG_GLOBAL);
-    if (nglobals == globals_cap) {
-        uint32_t cap = globals_cap ? globals_cap * 2 : 32;
-        globals = mig_grow(globals, globals_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
-        globals_cap = cap;
-    }
+    reserve(&globals, &globals_cap, nglobals + 1, sizeof(uint32_t), 32);
     B(i)->locator = nglobals;
     globals[nglobals++] = i;
 }
@@ -891,11 +890,7 @@ static uint32_t nframes, frames_cap, frame_pos, value_pos;
 static MIG_TEXT struct value *value_new(uint8_t kind)
 {
     struct value *v;
-    if (nvalues == values_cap) {
-        uint32_t cap = values_cap ? values_cap * 2 : 64;
-        values = mig_grow(values, values_cap * sizeof(struct value), cap * sizeof(struct value));
-        values_cap = cap;
-    }
+    reserve(&values, &values_cap, nvalues + 1, sizeof(struct value), 64);
     v = &values[nvalues++];
     v->kind = kind;
     frames[nframes - 1].n++;
@@ -921,11 +916,7 @@ MIG_TEXT void mig_unwind_begin(void)
 
 MIG_TEXT void mig_frame_push(int32_t function, int32_t site)
 {
-    if (nframes == frames_cap) {
-        uint32_t cap = frames_cap ? frames_cap * 2 : 16;
-        frames = mig_grow(frames, frames_cap * sizeof(struct frame), cap * sizeof(struct frame));
-        frames_cap = cap;
-    }
+    reserve(&frames, &frames_cap, nframes + 1, sizeof(struct frame), 16);
     frames[nframes].function = function;
     frames[nframes].site = site;
     frames[nframes].first = nvalues;
@@ -1169,11 +1160,7 @@ static uint32_t ids_cap, nids;
 
 static MIG_TEXT void fixup_add(void **slot, uint32_t block, uint32_t ordinal)
 {
-    if (nfixups == fixups_cap) {
-        uint32_t cap = fixups_cap ? fixups_cap * 2 : 64;
-        fixups = mig_grow(fixups, fixups_cap * sizeof(struct fixup), cap * sizeof(struct fixup));
-        fixups_cap = cap;
-    }
+    reserve(&fixups, &fixups_cap, nfixups + 1, sizeof(struct fixup), 64);
     fixups[nfixups].slot = slot;
     fixups[nfixups].block = block;
     fixups[nfixups].ordinal = ordinal;
@@ -1182,11 +1169,7 @@ static MIG_TEXT void fixup_add(void **slot, uint32_t block, uint32_t ordinal)
 
 static MIG_TEXT void id_bind(uint32_t block)
 {
-    if (nids == ids_cap) {
-        uint32_t cap = ids_cap ? ids_cap * 2 : 1024;
-        id_to_block = mig_grow(id_to_block, ids_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
-        ids_cap = cap;
-    }
+    reserve(&id_to_block, &ids_cap, nids + 1, sizeof(uint32_t), 1024);
     B(block)->id = nids;
     B(block)->epoch = epoch;
     id_to_block[nids++] = block;
@@ -1253,11 +1236,7 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
                 if (*link)
                     *link = B(b)->next;
             }
-            if (nstaged == staged_cap) {
-                uint32_t cap = staged_cap ? staged_cap * 2 : 16;
-                staged = mig_grow(staged, staged_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
-                staged_cap = cap;
-            }
+            reserve(&staged, &staged_cap, nstaged + 1, sizeof(uint32_t), 16);
             staged[nstaged++] = b;
         }
         id_bind(b);
@@ -1398,11 +1377,7 @@ static MIG_TEXT void validate_ptr(int32_t declared)
                 mig_fail(ERR_TYPE, "stream refused: a stack block's type or size does not match this program");
         }
         check_type(declared, type, ordinal);
-        if (nvblocks == vblocks_cap) {
-            uint32_t cap = vblocks_cap ? vblocks_cap * 2 : 1024;
-            vblocks = mig_grow(vblocks, vblocks_cap * sizeof(struct vblock), cap * sizeof(struct vblock));
-            vblocks_cap = cap;
-        }
+        reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
         id = nvblocks++;
         vblocks[id].type = type;
         vblocks[id].count = count;
@@ -1655,11 +1630,7 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
     } else {
         b = block_new(address, type, count, size, MIG_SEG_STACK);
     }
-    if (nstack == stack_cap) {
-        uint32_t cap = stack_cap ? stack_cap * 2 : 64;
-        stack_slots = mig_grow(stack_slots, stack_cap * sizeof(uint32_t), cap * sizeof(uint32_t));
-        stack_cap = cap;
-    }
+    reserve(&stack_slots, &stack_cap, nstack + 1, sizeof(uint32_t), 64);
     B(b)->locator = nstack;
     stack_slots[nstack++] = b;
 }
