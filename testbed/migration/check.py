@@ -83,8 +83,7 @@ def overhead(name: str, size: str = "paper1", isa: str = "mipsel", runtime: str 
     port = MigrationPort(guest)
     if guest.run() is not None:  # it waits in its start-up hypercall: a normal start
         raise TestbedError(f"the migratable build of {name} did not ask for a stream at start-up")
-    guest.set_return(0)
-    port.waiting = None
+    port.start_normally()
     annotated = guest.run()  # no request armed: the cost a program pays while nobody migrates it
     assert plain is not None and annotated is not None
     if annotated.stdout != plain.stdout:

@@ -112,9 +112,16 @@ class _Reader:
         return size
 
     def obj(self, type_id: int, n: int) -> None:
-        """Walk ``n`` objects of a type, and every block first reached from them. Explicit
-        work stack, not recursion: a linked list of a million nodes is a million deep."""
-        work: list[tuple] = [("obj", type_id, n)]
+        """Walk ``n`` objects of a type, and every block first reached from them."""
+        self._walk([("obj", type_id, n)])
+
+    def pointer(self, declared: int = -1) -> None:
+        """Walk one pointer, and the block it introduces if it is seen the first time."""
+        self._walk([("ptr", declared)])
+
+    def _walk(self, work: list[tuple]) -> None:
+        """An explicit work stack, not recursion: a linked list of a million nodes is a
+        million blocks deep."""
         while work:
             task = work.pop()
             if task[0] == "obj":
@@ -144,15 +151,6 @@ class _Reader:
                 self.open.pop()
                 if not self.open:
                     self.outer_block_bytes += self.pos - task[2]
-
-    def pointer(self, declared: int = -1) -> None:
-        block = self._pointer_head(declared)
-        if block is not None:
-            start = self.pos
-            self.obj(block.type, block.count)
-            self.open.pop()
-            if not self.open:
-                self.outer_block_bytes += self.pos - start
 
     def _pointer_head(self, declared: int) -> Block | None:
         """Read one pointer; for a block seen the first time, its header (the block is then

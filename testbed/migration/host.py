@@ -109,6 +109,13 @@ class MigrationPort:
         self.guest.set_return(len(stream))
         self.waiting = None
 
+    def start_normally(self) -> None:
+        """Answer a waiting guest's start-up question: no stream, a normal start."""
+        if self.waiting != "start":
+            raise GuestFault("the guest is not waiting at start-up")
+        self.guest.set_return(0)
+        self.waiting = None
+
     def decide(self, resume: bool) -> None:
         """After collection: resume from the stream (1) or exit as migrated (0)."""
         if self.waiting != "stream":

@@ -19,9 +19,6 @@ start of decoding and the innermost frame's resumption.
 from __future__ import annotations
 
 import math
-import os
-import resource
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,6 +29,7 @@ from testbed.build.migratable import build_migratable, site_table, type_table
 from testbed.emu.guest import DEFAULT_BUDGET, Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
+from testbed.execute import run_native
 from testbed.migration.decode import walk
 from testbed.migration.host import (
     EV_COLLECT_END,
@@ -73,8 +71,7 @@ def passages(name: str, size: str) -> int:
     same control flow as on the guests, far faster)."""
     p = program(name)
     build = build_migratable(name, "host")
-    proc = subprocess.run([str(build.path), *p.argv(size)[1:]], capture_output=True, text=True,
-                          env={**os.environ, "TESTBED_REPORT_PASSAGES": "1"}, preexec_fn=_big_stack)
+    proc = run_native(build.path, p.argv(size)[1:], env={"TESTBED_REPORT_PASSAGES": "1"})
     for line in proc.stderr.splitlines():
         if line.startswith("mcl-passages "):
             return int(line.split()[1])
@@ -102,18 +99,12 @@ def resolve_at(spec: MigrationSpec) -> int:
     return k
 
 
-def _big_stack() -> None:
-    """Native runs keep linpack's matrix on the stack (8 MB at n = 1000)."""
-    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-
 @cache
 def reference_output(name: str, size: str) -> str:
     """Output of the plain (unannotated) program built natively: what every run must print."""
     p = program(name)
     build = build_program(p.name, [p.source], "host")
-    proc = subprocess.run([str(build.path), *p.argv(size)[1:]], capture_output=True, text=True,
-                          preexec_fn=_big_stack)
+    proc = run_native(build.path, p.argv(size)[1:])
     if proc.returncode != 0:
         raise GuestFault(f"the reference run of {name} (host) failed with status {proc.returncode}")
     return proc.stdout
@@ -137,8 +128,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
 
     dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
     src, src_port = _guest(spec, src_m)
-    src.set_return(0)  # a normal start
-    src_port.waiting = None
+    src_port.start_normally()
     if spec.at_time is not None:
         src_port.count_passages()
         at = _run_until_time(spec, src, src_port)
