@@ -1,0 +1,98 @@
+/* The one definition of the guest<->host protocol and of the migration stream's framing.
+ *
+ * Everything the guest runtime and the host must agree on is defined here and nowhere
+ * else: hypercall numbers, migration events, error codes, stream tags, value kinds, block
+ * segments, ISA codes and the stream header's layout. The host reads this file
+ * (testbed/protocol.py parses the #defines below by prefix), so a constant added here is
+ * known on both sides; tests/test_protocol.py checks that no other copy exists.
+ *
+ * Keep every constant a plain `#define PREFIX_NAME <integer>` on one line: that is the
+ * form testbed/protocol.py reads. docs/stream-format.md explains the stream byte by byte.
+ */
+#ifndef MIG_PROTOCOL_H
+#define MIG_PROTOCOL_H
+
+/* ---- hypercalls (guest -> host): number, then up to three word arguments ---- */
+#define HC_EXIT 1         /* (status): the program ended */
+#define HC_WRITE 2        /* (fd, buffer, length): output */
+#define HC_HEAP_BASE 3    /* -> guest address of the heap */
+#define HC_HEAP_SIZE 4    /* -> heap bytes */
+#define HC_PANIC 5        /* (message, length): the runtime gave up */
+#define HC_MIG_START 16   /* -> stream length to restore from, 0 for a normal start */
+#define HC_MIG_READ 17    /* (buffer, length): the host copies the stream in */
+#define HC_MIG_STREAM 18  /* (buffer, length): collection done -> 1 resume, 0 exit */
+#define HC_MIG_ERROR 19   /* (message, length, code): the stream was refused */
+#define HC_MIG_EVENT 20   /* (event): phase boundaries, for the host's clocks */
+
+/* ---- migration events reported with HC_MIG_EVENT ---- */
+#define EV_UNWIND_BEGIN 1
+#define EV_COLLECT_BEGIN 2
+#define EV_COLLECT_END 3
+#define EV_RESTORE_BEGIN 4
+#define EV_DECODE_END 5
+#define EV_RESTORE_END 6
+
+/* ---- error codes reported with HC_MIG_ERROR ---- */
+#define ERR_MAGIC 1
+#define ERR_VERSION 2
+#define ERR_FINGERPRINT 3
+#define ERR_TRUNCATED 4
+#define ERR_CRC 5
+#define ERR_BLOCK_ID 6
+#define ERR_OFFSET 7
+#define ERR_TYPE 8
+#define ERR_FORMAT 9
+#define ERR_COLLECT 10
+
+/* ---- stream framing ---- */
+#define STREAM_MAGIC 0x4d53521a /* "MSR\x1a" */
+#define STREAM_VERSION 1
+#define STREAM_END_MARKER 0xEE
+#define STREAM_TRAILER_SIZE 4   /* CRC-32 (zlib's), big-endian */
+
+/* Header: big-endian fields at these byte offsets and sizes. */
+#define HDR_MAGIC_OFFSET 0
+#define HDR_MAGIC_SIZE 4
+#define HDR_VERSION_OFFSET 4
+#define HDR_VERSION_SIZE 2
+#define HDR_FLAGS_OFFSET 6
+#define HDR_FLAGS_SIZE 2
+#define HDR_ISA_OFFSET 8
+#define HDR_ISA_SIZE 4
+#define HDR_FINGERPRINT_OFFSET 12
+#define HDR_FINGERPRINT_SIZE 4
+#define HDR_PAYLOAD_OFFSET 16
+#define HDR_PAYLOAD_SIZE 4
+#define HDR_FRAMES_OFFSET 20
+#define HDR_FRAMES_SIZE 4
+#define HDR_BLOCKS_OFFSET 24
+#define HDR_BLOCKS_SIZE 4
+#define HDR_RESERVED_OFFSET 28
+#define HDR_RESERVED_SIZE 4
+#define HDR_SIZE 32
+
+/* ---- pointer tags ---- */
+#define TAG_NULL 0
+#define TAG_REF 1
+#define TAG_NEW 2
+
+/* ---- kinds of frame values ---- */
+#define VAL_I32 1
+#define VAL_U32 2
+#define VAL_I64 3
+#define VAL_F64 4
+#define VAL_F32 5
+#define VAL_PTR 6
+#define VAL_OBJ 7
+
+/* ---- block segments ---- */
+#define SEG_GLOBAL 1
+#define SEG_STACK 2
+#define SEG_HEAP 3
+
+/* ---- source ISA codes in the header ---- */
+#define ISA_MIPSEL 1
+#define ISA_SPARC 2
+#define ISA_HOST 3
+
+#endif
