@@ -4,9 +4,6 @@
  */
 #include "mig_internal.h"
 
-/* Items encoded by the last collection: classic file mode wrote each with one write(). */
-volatile uint32_t mig_items;
-
 /* ------------------------------------------------------------------ memory */
 
 /* The runtime's own allocations are typed RT_TYPE_INTERNAL: never program blocks. The
@@ -51,6 +48,9 @@ static MIG_TEXT void reserve(void *array, uint32_t *cap, uint32_t need, uint32_t
 
 static MIG_TEXT void mig_fail(int code, const char *message)
 {
+    mig_control.err_function = collect_function; /* for ERR_COLLECT: where it was */
+    mig_control.err_site = collect_site;
+    mig_control.err_value = collect_value;
     rt_flush();
     rt_hypercall(HC_MIG_ERROR, (long)message, (long)strlen(message), code);
     rt_panic(message); /* not reached: the host stops the guest */

@@ -170,10 +170,10 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     mig_mode = MIG_REWINDING;
     /* Functions whose entry is a poll-point dispatch from there: hold the countdown at 1
      * so that every such poll fires while rewinding; mig_rewind_done puts it back. */
-    saved_countdown = mig_countdown;
-    saved_flag = mig_flag;
-    mig_flag = 1;
-    mig_countdown = 1;
+    saved_countdown = mig_control.countdown;
+    saved_flag = mig_control.flag;
+    mig_control.flag = 1;
+    mig_control.countdown = 1;
     rt_hypercall(HC_MIG_EVENT, EV_DECODE_END, 0, 0);
     return 1;
 }

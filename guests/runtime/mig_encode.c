@@ -94,9 +94,8 @@ static MIG_TEXT void put_value(const struct value *v)
     }
 }
 
-/* Where collection is, for error reports: the frame's function and site and the index of
- * the value being encoded (the host maps them to file:line and a variable name). */
-volatile int32_t mig_err_function = -1, mig_err_site = -1, mig_err_value = -1;
+/* where collection is: -1 when it is not in a frame (encoding the globals) */
+static volatile int32_t collect_function = -1, collect_site = -1, collect_value = -1;
 
 static unsigned char *own_stream; /* the last stream collected, to resume from if asked */
 static uint32_t own_len;
@@ -118,14 +117,15 @@ MIG_TEXT int mig_collect(void)
         put_varint((uint32_t)frames[f].function);
         put_varint((uint32_t)frames[f].site);
         put_varint(frames[f].n);
-        mig_err_function = frames[f].function;
-        mig_err_site = frames[f].site;
+        /* where collection is, for error reports (the host maps them to file:line) */
+        collect_function = frames[f].function;
+        collect_site = frames[f].site;
         for (i = 0; i < frames[f].n; i++) {
-            mig_err_value = (int32_t)i;
+            collect_value = (int32_t)i;
             put_value(&values[frames[f].first + i]);
         }
     }
-    mig_err_function = mig_err_site = mig_err_value = -1;
+    collect_function = collect_site = collect_value = -1;
     for (i = 0; i < nglobals; i++)
         mig_save_ptr(B(globals[i])->addr, B(globals[i])->type);
     put_byte(STREAM_END_MARKER);
@@ -153,6 +153,7 @@ MIG_TEXT int mig_collect(void)
     unwound_slots = 0;
     mig_mode = MIG_NORMAL;
     rt_hypercall(HC_MIG_EVENT, EV_COLLECT_END, 0, 0);
+    mig_control.items = mig_items;
     resume = (uint32_t)rt_hypercall(HC_MIG_STREAM, (long)out, (long)out_len, 0);
     if (!resume)
         return 0;

@@ -5,8 +5,17 @@
  */
 #include "msr.h"
 
-volatile int32_t mig_flag;
-volatile int32_t mig_countdown = 0x7fffffff;
+struct mig_control mig_control MIG_SMALL_DATA = {
+    .countdown = CTL_COUNTDOWN_NEVER, .err_function = -1, .err_site = -1, .err_value = -1,
+};
+/* the host finds the fields at the offsets mig_protocol.h defines */
+_Static_assert(offsetof(struct mig_control, flag) == CTL_FLAG_OFFSET, "control block layout");
+_Static_assert(offsetof(struct mig_control, countdown) == CTL_COUNTDOWN_OFFSET, "control block layout");
+_Static_assert(offsetof(struct mig_control, items) == CTL_ITEMS_OFFSET, "control block layout");
+_Static_assert(offsetof(struct mig_control, err_function) == CTL_ERR_FUNCTION_OFFSET, "control block layout");
+_Static_assert(offsetof(struct mig_control, err_site) == CTL_ERR_SITE_OFFSET, "control block layout");
+_Static_assert(offsetof(struct mig_control, err_value) == CTL_ERR_VALUE_OFFSET, "control block layout");
+_Static_assert(sizeof(struct mig_control) == CTL_SIZE, "control block layout");
 static int32_t saved_countdown, saved_flag;
 int mig_mode;
 
@@ -137,8 +146,8 @@ MIG_TEXT void mig_ld_obj(void *p, int32_t type, uint32_t count)
 MIG_TEXT void mig_rewind_done(void)
 {
     mig_mode = MIG_NORMAL;
-    mig_countdown = saved_countdown;
-    mig_flag = saved_flag;
+    mig_control.countdown = saved_countdown;
+    mig_control.flag = saved_flag;
     reset_records();
     rt_hypercall(HC_MIG_EVENT, EV_RESTORE_END, 0, 0);
 }

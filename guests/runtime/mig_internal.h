@@ -36,6 +36,14 @@ struct frame {
     uint32_t first, n; /* values[first .. first + n) */
 };
 
+/* The runtime's own counters, published in the control block (mig_control, defined in
+ * mig_frames.c) when the host is told to look: the items of a collection when it hands
+ * over its stream, where collection was when it fails (mig_fail). Private and volatile,
+ * they compile exactly as the one-file runtime's did (the classic transcripts pin its
+ * instruction counts; a field of the block costs SPARC one more instruction per access). */
+static volatile uint32_t mig_items; /* ITEM(): the classic runtime's write() calls */
+static volatile int32_t collect_function, collect_site, collect_value; /* mig_encode.c */
+
 /* mig_buf.c: the runtime's own memory (typed RT_TYPE_INTERNAL, never a program block) */
 static int mig_internal; /* set while the runtime frees its own memory */
 static void *mig_alloc(size_t size);

@@ -12,7 +12,7 @@
 #define MSR_TABLE "msr_classic.c"        /* every block in one table sorted by address */
 #define RT_ALLOCATOR "rt_alloc_classic.c" /* K&R first fit, reports each block to the table */
 /* The classic runtime wrote its stream to a file one item per write() call: it counts the
- * items it encodes (mig_items) so that the host can price those calls. */
+ * items it encodes (published in mig_control.items) so that the host can price those calls. */
 #define ITEM() (mig_items++)
 #else
 #define MSR_TABLE "msr_modern.c"         /* heap blocks found through their headers */
