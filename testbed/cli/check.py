@@ -60,7 +60,7 @@ def run_check(args: argparse.Namespace) -> int:
         for name in programs:
             mine = [r for r in rows if r["program"] == name]
             ks = len({r["at"] for r in mine})
-            frames = max((r["frames"] or 0) for r in mine)
+            frames = max((r["call_frames"] or 0) for r in mine)
             print(f"{name:13} {len(mine):4} migrations, {ks:3} distinct K, up to {frames} frames: "
                   f"{'all verified' if all(r['ok'] for r in mine) else 'FAILURES'}")
         if failed:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from testbed.emu.machines import names as machine_names
+from testbed.migration.record import MigrationRecord
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
 
@@ -57,38 +58,39 @@ def run_migration(args: argparse.Namespace) -> int:
                          runtime=args.runtime)
     record = migrate(spec)
     if args.json:
-        print(json.dumps(record))
+        print(json.dumps(record.to_dict()))
     else:
         print(format_record(record))
-    return 0 if record["verified"] and not record["failed"] else 1
+    return 0 if record.verified and not record.failed else 1
 
 
-def format_record(r: dict) -> str:
+def format_record(r: MigrationRecord) -> str:
+    s, price = r.stream, r.pricing
     lines = [
-        f"{r['program']} ({r['size']}, {r['runtime']} runtime): {r['src_machine']} ({r['src']}) -> "
-        f"{r['dst_machine']} ({r['dst']}), "
-        f"migrated at poll-point passage {r['at']} ({r['poll_point']} in {r['poll_function']})",
-        f"stream: {r['tx_bytes']:,} bytes, {r['blocks']:,} blocks, {r['frames']} frame(s), "
-        f"{r['live_bytes']:,} bytes of live variables",
+        f"{r.program} ({r.size}, {r.runtime} runtime): {r.src} ({r.src_isa}) -> {r.dst} ({r.dst_isa}), "
+        f"migrated at poll-point passage {r.at} ({r.poll_point} in {r.poll_function})",
+        f"stream: {s.tx_bytes:,} bytes, {s.blocks:,} blocks, {s.call_frames} call frame(s), "
+        f"{s.live_bytes:,} bytes of live variables",
     ]
-    if r["failed"]:
-        lines.append(f"MIGRATION FAILED: {r['failure']}; the source continued and "
-                     f"{'finished correctly' if r['verified'] else 'did NOT finish correctly'}")
+    if r.failure is not None or r.restore is None or price.migrate_s is None:
+        failure = r.failure.error if r.failure else "the destination did not restore"
+        lines.append(f"MIGRATION FAILED: {failure}; the source continued and "
+                     f"{'finished correctly' if r.verified else 'did NOT finish correctly'}")
         return "\n".join(lines)
-    if r["mode"] == "file":
-        phases = [("scan+write", r["scan_write_s"], f"{r['scan_instructions']:,}"),
-                  ("rcp", r["rcp_s"], ""),
-                  ("read+restore", r["read_restore_s"], f"{r['restore_instructions']:,}")]
+    if price.mode == "file":
+        phases = [("scan+write", price.scan_write_s, f"{r.scan.instructions:,}"),
+                  ("rcp", price.rcp_s, ""),
+                  ("read+restore", price.read_restore_s, f"{r.restore.instructions:,}")]
     else:
-        phases = [("scan", r["scan_s"], f"{r['scan_instructions']:,}"),
-                  ("tx", r["tx_s"], f"({r['network']} TCP)"),
-                  ("restore", r["restore_s"], f"{r['restore_instructions']:,}")]
+        phases = [("scan", r.scan.seconds, f"{r.scan.instructions:,}"),
+                  ("tx", price.tx_s, f"({price.network} TCP)"),
+                  ("restore", r.restore.seconds, f"{r.restore.instructions:,}")]
     lines += [f"  {'phase':12} {'seconds':>10} {'instructions':>14}"]
-    lines += [f"  {name:12} {sec:>10.4f} {extra:>14}" for name, sec, extra in phases]
+    lines += [f"  {name:12} {sec or 0.0:>10.4f} {extra:>14}" for name, sec, extra in phases]
     lines += [
-        f"  {'migrate':12} {r['migrate_s']:>10.4f}",
-        f"output bit-identical to an unmigrated run: {'yes' if r['verified'] else 'NO'}; "
-        f"round trip identical: {r['roundtrip_identical']}",
+        f"  {'migrate':12} {price.migrate_s:>10.4f}",
+        f"output bit-identical to an unmigrated run: {'yes' if r.verified else 'NO'}; "
+        f"round trip identical: {r.roundtrip_identical}",
     ]
     return "\n".join(lines)
 

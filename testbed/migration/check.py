@@ -51,11 +51,11 @@ def cases(quick: bool, programs: list[str] | None = None, runtime: str = "modern
 def run_case(case: Case) -> dict[str, Any]:
     try:
         r = migrate(MigrationSpec(case.program, case.size, case.src, case.dst, at=case.at, runtime=case.runtime))
-        ok = bool(r["verified"] and r["roundtrip_identical"] and not r["failed"])
-        return {**case.__dict__, "ok": ok, "frames": r["frames"], "poll_point": r["poll_point"],
-                "error": None if ok else (r.get("failure") or "output or round trip differs")}
+        ok = bool(r.verified and r.roundtrip_identical and not r.failed)
+        return {**case.__dict__, "ok": ok, "call_frames": r.stream.call_frames, "poll_point": r.poll_point,
+                "error": None if ok else (r.failure.error if r.failure else "output or round trip differs")}
     except TestbedError as exc:
-        return {**case.__dict__, "ok": False, "frames": None, "poll_point": None, "error": str(exc)}
+        return {**case.__dict__, "ok": False, "call_frames": None, "poll_point": None, "error": str(exc)}
 
 
 def check(quick: bool, jobs: int | None = None, programs: list[str] | None = None,

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any
 
 from testbed.build import build_program
 from testbed.build.migratable import build_migratable, site_table, type_table
+from testbed.emu.costmodel import Tally
 from testbed.emu.guest import DEFAULT_BUDGET, Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
@@ -38,6 +38,7 @@ from testbed.migration.host import (
     EV_UNWIND_BEGIN,
     MigrationPort,
 )
+from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
 from testbed.migration.stream import canonical_body, read_header
 from testbed.migration.transfer import Transfer, transfer
 from testbed.programs import program
@@ -120,8 +121,8 @@ def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]
     return guest, port
 
 
-def migrate(spec: MigrationSpec) -> dict[str, Any]:
-    """Run one migration; returns the tidy record ``testbed run --json`` prints."""
+def migrate(spec: MigrationSpec) -> MigrationRecord:
+    """Run one migration; returns its record (``testbed run --json`` prints ``to_dict()``)."""
     src_m, dst_m = resolve(spec.src), resolve(spec.dst)
     at = resolve_at(spec)
     expected = reference_output(spec.program, spec.size)
@@ -145,26 +146,23 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
     where = site_table(spec.program).get(f"{function}:{site}", {})
-    scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
+    scan = _cpu_phase(src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END), src_m)
     # The classic runtime wrote its file item by item: one write() per encoded item.
     write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
 
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
-    record: dict[str, Any] = {
-        "program": spec.program, "size": spec.size, "runtime": spec.runtime,
-        "src": src_m.isa.name, "dst": dst_m.isa.name,
-        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
-        "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
-        "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
-        "poll_point": where.get("where", "?").rsplit("/", 1)[-1], "poll_function": where.get("function"),
-        "live_bytes": layout.live_bytes, "write_calls": write_calls,
-        "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
-        **{f"scan_n_{c}": n for c, n in scan.as_dict().items()},  # per instruction class, for calibration
-        "tx_s": moved.seconds,
-    }
+    base = MigrationRecord(
+        program=spec.program, size=spec.size, runtime=spec.runtime,
+        src=src_m.name, dst=dst_m.name, src_isa=src_m.isa.name, dst_isa=dst_m.isa.name, at=at,
+        at_request=f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
+        poll_point=where.get("where", "?").rsplit("/", 1)[-1], poll_function=where.get("function"),
+        stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, write_calls),
+        scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode), restore=None,
+        verified=False, roundtrip_identical=None, completed_on="source",
+    )
     if moved.failed:
-        return _source_continues(record, src, src_port, expected, f"transfer failed: {moved.reason}")
+        return _source_continues(base, src, src_port, expected, Failure("transfer", f"transfer failed: {moved.reason}"))
 
     # The source stays paused until the destination has accepted the stream: a refused
     # stream leaves it able to continue.
@@ -184,8 +182,8 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
             dst_port.decide(resume=True)
             outcome = dst.run()
     except StreamError as exc:
-        return _source_continues(record, src, src_port, expected,
-                                 f"the destination ({dst_m.name}) refused the stream: {exc}")
+        return _source_continues(base, src, src_port, expected,
+                                 Failure("restore", f"the destination ({dst_m.name}) refused the stream: {exc}"))
     if outcome is None:
         raise GuestFault(f"the destination ({dst_m.name}) paused unexpectedly instead of finishing")
 
@@ -193,59 +191,59 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     src_result = src.run()
     if src_result is None or src_result.exit_code != 0:
         raise GuestFault("the source did not exit cleanly after migrating")
-    restore = dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END)
-    restore_s = restore.seconds(dst_m.profile)
+    restore = _cpu_phase(dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END), dst_m)
     output = src.stdout.decode() + dst.stdout.decode()
-    record.update(_phases(record["scan_s"], restore_s, moved, spec.mode))
-    record.update(
-        failed=False, failure=None,
-        restore_instructions=restore.instructions, restore_s=restore_s,
-        **{f"restore_n_{c}": n for c, n in restore.as_dict().items()},
+    return replace(
+        base, restore=restore, pricing=_pricing(scan.seconds, restore.seconds, moved, spec.network, spec.mode),
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
     )
-    return record
 
 
-def _source_continues(record: dict[str, Any], src: Guest, port: MigrationPort, expected: str,
-                      reason: str) -> dict[str, Any]:
+def _cpu_phase(tally: Tally, machine: Machine) -> CpuPhase:
+    return CpuPhase(tally.instructions, tally.seconds(machine.profile), tally.as_dict())
+
+
+def _source_continues(record: MigrationRecord, src: Guest, port: MigrationPort, expected: str,
+                      failure: Failure) -> MigrationRecord:
     """Nothing is lost: the source restores itself from its own stream and finishes."""
     port.cancel_request()
     port.decide(resume=True)
     result = src.run()
     if result is None:
         raise GuestFault("the source paused again instead of finishing")
-    record.update(failed=True, failure=reason, restore_instructions=None, restore_s=None,
-                  migrate_s=None, verified=result.stdout == expected and result.exit_code == 0,
-                  roundtrip_identical=None, completed_on="source")
-    return record
+    return replace(record, failure=failure, verified=result.stdout == expected and result.exit_code == 0,
+                   completed_on="source", src_instructions=result.instructions)
 
 
-def _phases(scan_s: float, restore_s: float, moved: Transfer, mode: str) -> dict[str, Any]:
-    """Tx and the phase totals of one mode, from the CPU phases and the transfer."""
-    out: dict[str, Any] = {"tx_s": moved.seconds, "tx_model": moved.model}
+def _pricing(scan_s: float, restore_s: float | None, moved: Transfer, network: str, mode: str) -> Pricing:
+    """Tx and the phase totals of one mode, from the CPU phases and the transfer; no totals
+    for a migration that did not complete (``restore_s`` None) or whose transfer failed."""
+    price = Pricing(network, mode, moved.model, moved.seconds, moved.eth_frames)
+    if restore_s is None or moved.failed:
+        return price
     if mode == "file":
-        out.update(scan_write_s=scan_s + moved.write_s, rcp_s=moved.rcp_s, read_restore_s=moved.read_s + restore_s)
-        out["migrate_s"] = out["scan_write_s"] + out["rcp_s"] + out["read_restore_s"]
-    else:
-        out["migrate_s"] = scan_s + moved.seconds + restore_s
-    return out
+        scan_write_s = scan_s + (moved.write_s or 0.0)
+        read_restore_s = (moved.read_s or 0.0) + restore_s
+        rcp_s = moved.rcp_s or 0.0
+        return replace(price, scan_write_s=scan_write_s, rcp_s=rcp_s, read_restore_s=read_restore_s,
+                       migrate_s=scan_write_s + rcp_s + read_restore_s)
+    return replace(price, migrate_s=scan_s + moved.seconds + restore_s)
 
 
-def reprice(record: dict[str, Any], network: str, mode: str) -> dict[str, Any]:
+def reprice(record: MigrationRecord, network: str, mode: str) -> MigrationRecord:
     """The same emulated migration moved over another network or by another mode: Scan,
     Restore, the stream and the verification are the transfer's inputs, not its outputs,
     so one emulation serves every (network, mode) pair (a sweep's reuse)."""
-    if record["failed"]:
-        raise ConfigError("a migration whose transfer failed cannot be re-priced")
-    moved = transfer(record["tx_bytes"], resolve(record["src_machine"]), resolve(record["dst_machine"]),
-                     network, mode, write_calls=record.get("write_calls", 1))
-    out = {k: v for k, v in record.items() if k not in ("scan_write_s", "rcp_s", "read_restore_s")}
-    out.update(network=network, mode=mode, **_phases(record["scan_s"], record["restore_s"], moved, mode))
+    if record.failed or record.restore is None:
+        raise ConfigError("a migration that did not complete on its destination cannot be re-priced")
+    moved = transfer(record.stream.tx_bytes, resolve(record.src), resolve(record.dst),
+                     network, mode, write_calls=record.stream.write_calls)
+    priced = replace(record, pricing=_pricing(record.scan.seconds, record.restore.seconds, moved, network, mode))
     if moved.failed:
-        out.update(failed=True, failure=f"transfer failed: {moved.reason}", migrate_s=None)
-    return out
+        return replace(priced, failure=Failure("transfer", f"transfer failed: {moved.reason}"))
+    return priced
 
 
 def _run_until_time(spec: MigrationSpec, guest: Guest, port: MigrationPort) -> int:
