@@ -11,6 +11,7 @@ import pytest
 from testbed.build.migratable import type_table
 from testbed.emu.machines import resolve
 from testbed.migration.decode import encode_varint, replace_span, walk
+from testbed.migration.host import EV_COLLECT_END, EV_DECODE_END, MigrationPort
 from testbed.migration.record import MigrationRecord
 from testbed.migration.run import MigrationSpec, migrate, reprice
 from testbed.migration.stream import read_header, reseal, with_source_isa
@@ -199,3 +200,54 @@ def test_reprice_moves_only_the_transfer() -> None:
     assert (fast.scan, fast.restore, fast.stream, fast.verified) == (record.scan, record.restore, record.stream, record.verified)
     file = reprice(record, "10mbps", "file")
     assert file.pricing.migrate_s == pytest.approx(file.pricing.scan_write_s + file.pricing.rcp_s + file.pricing.read_restore_s)
+
+
+# --- no failure at the destination loses the process ------------------------------------
+
+
+def _source_finished(record: MigrationRecord, phase: str, words: str) -> None:
+    """The destination failed in ``phase``; the source resumed from its own state and its
+    own output is the unmigrated run's."""
+    assert record.failure is not None, "the destination's failure went unnoticed"
+    assert record.failure.phase == phase and words in record.failure.error, record.failure
+    assert "\n" not in record.failure.error
+    assert record.completed_on == "source" and record.verified is True
+    assert record.pricing.migrate_s is None
+
+
+def _null_first_dnode_reference(stream: bytes) -> bytes:
+    """A well-formed stream (the runtime accepts it) in which a reference held by a lattice
+    node (struct dnode) is NULL: the destination dereferences it after resuming."""
+    types = type_table("test_pointer")
+    m = walk(stream, types)
+    ref = next(p for p in m.pointers if p.tag == "ref" and p.parent is not None
+               and types[m.blocks[p.parent].type]["name"] == "struct_dnode")
+    return replace_span(stream, (ref.at, ref.ordinal_span[1]), b"\x00")
+
+
+@pytest.mark.parametrize("src,dst", DIRECTIONS[:2])
+def test_destination_fault_after_acceptance_leaves_the_source_to_finish(src: str, dst: str) -> None:
+    record = migrate(MigrationSpec("test_pointer", "small", src, dst, at="30%", tamper=_null_first_dnode_reference))
+    _source_finished(record, "destination", "read from unmapped address 0x00000000")
+    assert record.restore is not None and record.roundtrip_identical is None  # it had restored
+
+
+@pytest.mark.parametrize("src,dst", DIRECTIONS[:2])
+def test_destination_out_of_budget_leaves_the_source_to_finish(src: str, dst: str) -> None:
+    record = migrate(MigrationSpec("bitonic", "small", src, dst, at="50%", dst_budget=30_000))
+    _source_finished(record, "restore", "exceeded its budget of 30,000 instructions")
+    assert record.restore is None
+
+
+@pytest.mark.parametrize("src,dst", DIRECTIONS[:2])
+@pytest.mark.parametrize("event,phase", [(EV_DECODE_END, "restore"), (EV_COLLECT_END, "roundtrip")])
+def test_host_side_error_at_the_destination_leaves_the_source_to_finish(src: str, dst: str, event: int,
+                                                                        phase: str) -> None:
+    def explode(_port: MigrationPort) -> None:
+        raise RuntimeError("injected host-side failure")
+
+    def arm(port: MigrationPort) -> None:
+        port.on_event[event] = explode
+
+    record = migrate(MigrationSpec("linpack", "small", src, dst, at="50%", destination_hook=arm))
+    _source_finished(record, phase, "raised RuntimeError: injected host-side failure")

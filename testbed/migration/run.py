@@ -26,9 +26,9 @@ from functools import cache
 from testbed.build import build_program
 from testbed.build.migratable import build_migratable, site_table, type_table
 from testbed.emu.costmodel import Tally
-from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.emu.guest import DEFAULT_BUDGET, Guest, RunResult
 from testbed.emu.machines import Machine, resolve
-from testbed.errors import ConfigError, GuestFault, StreamError
+from testbed.errors import ConfigError, GuestFault, StreamError, TestbedError
 from testbed.execute import run_native
 from testbed.migration.decode import walk
 from testbed.migration.host import (
@@ -62,8 +62,11 @@ class MigrationSpec:
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
     runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
-    # Fault injection: what the link does to the stream in transit (None: nothing).
+    dst_budget: int | None = None  # the destination's instruction budget (None: ``budget``)
+    # Fault injection: what the link does to the stream in transit (None: nothing), and a
+    # hook given the destination's port once it has its stream (e.g. to add event handlers).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
+    destination_hook: Callable[[MigrationPort], None] | None = field(default=None, compare=False)
 
 
 @cache
@@ -111,9 +114,9 @@ def reference_output(name: str, size: str) -> str:
     return proc.stdout
 
 
-def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]:
+def _guest(spec: MigrationSpec, machine: Machine, budget: int) -> tuple[Guest, MigrationPort]:
     build = build_migratable(spec.program, machine.isa.name, spec.runtime)
-    guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=spec.budget)
+    guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=budget)
     port = MigrationPort(guest, sites=site_table(spec.program))
     if guest.run() is not None or port.waiting != "start":
         raise GuestFault(f"{spec.program} on {machine.name} did not ask for a stream at start-up: "
@@ -127,8 +130,8 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     at = resolve_at(spec)
     expected = reference_output(spec.program, spec.size)
 
-    dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
-    src, src_port = _guest(spec, src_m)
+    dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
+    src, src_port = _guest(spec, src_m, spec.budget)
     src_port.start_normally()
     if spec.at_time is not None:
         src_port.count_passages()
@@ -164,34 +167,23 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     if moved.failed:
         return _source_continues(base, src, src_port, expected, Failure("transfer", f"transfer failed: {moved.reason}"))
 
-    # The source stays paused until the destination has accepted the stream: a refused
-    # stream leaves it able to continue.
-    delivered = spec.tamper(stream) if spec.tamper else stream
-    dst_port.deliver(delivered)
-    if spec.roundtrip:
-        dst_port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+    # The source stays paused until the destination has finished: whatever fails there
+    # (a refused stream, a fault after acceptance, its budget, an error on the host side),
+    # the source resumes from its own state and finishes.
     try:
-        outcome = dst.run()
-        roundtrip_identical = None
-        if spec.roundtrip:
-            if outcome is not None or dst_port.waiting != "stream":
-                raise GuestFault("the destination did not collect again for the round-trip check")
-            del dst_port.on_event[EV_RESTORE_END]
-            roundtrip_identical = canonical_body(dst_port.streams[-1]) == canonical_body(delivered)
-            dst_port.cancel_request()
-            dst_port.decide(resume=True)
-            outcome = dst.run()
-    except StreamError as exc:
-        return _source_continues(base, src, src_port, expected,
-                                 Failure("restore", f"the destination ({dst_m.name}) refused the stream: {exc}"))
-    if outcome is None:
-        raise GuestFault(f"the destination ({dst_m.name}) paused unexpectedly instead of finishing")
+        outcome, roundtrip_identical = _run_destination(spec, dst, dst_port, stream)
+    except Exception as exc:  # noqa: BLE001 - no failure at the destination may lose the process
+        failure = Failure(_destination_stage(dst_port, spec.roundtrip), _describe(exc, dst_m))
+        return _source_continues(replace(base, restore=_restore_phase(dst_port, dst_m),
+                                         dst_instructions=dst.instructions),
+                                 src, src_port, expected, failure)
 
     src_port.decide(resume=False)
     src_result = src.run()
     if src_result is None or src_result.exit_code != 0:
         raise GuestFault("the source did not exit cleanly after migrating")
-    restore = _cpu_phase(dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END), dst_m)
+    restore = _restore_phase(dst_port, dst_m)
+    assert restore is not None  # the destination finished, so it restored
     output = src.stdout.decode() + dst.stdout.decode()
     return replace(
         base, restore=restore, pricing=_pricing(scan.seconds, restore.seconds, moved, spec.network, spec.mode),
@@ -199,6 +191,56 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
     )
+
+
+def _run_destination(spec: MigrationSpec, dst: Guest, port: MigrationPort,
+                     stream: bytes) -> tuple[RunResult, bool | None]:
+    """Deliver the stream, restore, check the round trip (collect again at once: the same
+    stream must come out) and run to the end; the destination's result."""
+    delivered = spec.tamper(stream) if spec.tamper else stream
+    port.deliver(delivered)
+    if spec.destination_hook:
+        spec.destination_hook(port)
+    roundtrip_identical = None
+    if spec.roundtrip:
+        port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+        if dst.run() is not None or port.waiting != "stream":
+            raise GuestFault("the destination did not collect again for the round-trip check")
+        del port.on_event[EV_RESTORE_END]
+        roundtrip_identical = canonical_body(port.streams[-1]) == canonical_body(delivered)
+        port.cancel_request()
+        port.decide(resume=True)
+    outcome = dst.run()
+    if outcome is None:
+        raise GuestFault("the destination paused unexpectedly instead of finishing")
+    return outcome, roundtrip_identical
+
+
+def _destination_stage(port: MigrationPort, roundtrip: bool) -> str:
+    """Where the destination was when it failed: restore, roundtrip or destination (running
+    on after it had resumed)."""
+    if not any(event == EV_RESTORE_END for event, _ in port.events):
+        return "restore"
+    if roundtrip and not port.streams:
+        return "roundtrip"
+    return "destination"
+
+
+def _describe(exc: Exception, machine: Machine) -> str:
+    """One line: what failed on the destination."""
+    if isinstance(exc, StreamError):
+        return f"the destination ({machine.name}) refused the stream: {exc}"
+    if isinstance(exc, TestbedError):
+        return f"the destination ({machine.name}) failed: {exc}"
+    return f"the host side of the destination ({machine.name}) raised {type(exc).__name__}: {exc}"
+
+
+def _restore_phase(port: MigrationPort, machine: Machine) -> CpuPhase | None:
+    """The destination's Restore, if it got that far."""
+    try:
+        return _cpu_phase(port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END), machine)
+    except GuestFault:
+        return None
 
 
 def _cpu_phase(tally: Tally, machine: Machine) -> CpuPhase:
