@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -251,3 +252,17 @@ def test_host_side_error_at_the_destination_leaves_the_source_to_finish(src: str
 
     record = migrate(MigrationSpec("linpack", "small", src, dst, at="50%", destination_hook=arm))
     _source_finished(record, phase, "raised RuntimeError: injected host-side failure")
+
+
+@pytest.mark.parametrize("src,dst", [("mipsel", "mipsel"), ("mipsel", "sparc"), ("sparc", "mipsel")])
+def test_reference_is_an_emulated_unmigrated_run(src: str, dst: str, guest_tests_dir: Path) -> None:
+    """Output that depends on sizeof(long) (4 on the guests, 8 on the x86-64 host) verifies
+    against the unmigrated run emulated on the source; the native run disagrees, and the
+    record says so."""
+    record = migrate(MigrationSpec(str(guest_tests_dir / "sizeof_long.c"), "small", src, dst, at=100))
+    assert record.verified is True and record.completed_on == "destination"
+    assert record.native_agrees is False
+
+
+def test_native_cross_check_agrees_where_the_data_model_does_not_matter() -> None:
+    assert migrate(MigrationSpec("matmul", "small", "sparc", "mipsel", at="50%")).native_agrees is True

@@ -89,8 +89,9 @@ def format_record(r: MigrationRecord) -> str:
     lines += [f"  {name:12} {sec or 0.0:>10.4f} {extra:>14}" for name, sec, extra in phases]
     lines += [
         f"  {'migrate':12} {price.migrate_s:>10.4f}",
-        f"output bit-identical to an unmigrated run: {'yes' if r.verified else 'NO'}; "
-        f"round trip identical: {r.roundtrip_identical}",
+        f"output bit-identical to an unmigrated run on {r.src}: {'yes' if r.verified else 'NO'}; "
+        f"round trip identical: {r.roundtrip_identical}; a native host run agrees: "
+        f"{'yes' if r.native_agrees else 'no'}",
     ]
     return "\n".join(lines)
 

@@ -82,6 +82,9 @@ class MigrationRecord:
     src_instructions: int | None = None
     dst_instructions: int | None = None
     failure: Failure | None = None
+    # The reference is the unmigrated run emulated on ``src``; did a native host run print
+    # the same? (False wherever output depends on the data model, e.g. sizeof(long).)
+    native_agrees: bool | None = None
 
     @property
     def failed(self) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from testbed.build import build_program
+from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable, site_table, type_table
 from testbed.emu.costmodel import Tally
 from testbed.emu.guest import DEFAULT_BUDGET, Guest, RunResult
@@ -104,14 +104,29 @@ def resolve_at(spec: MigrationSpec) -> int:
 
 
 @cache
-def reference_output(name: str, size: str) -> str:
-    """Output of the plain (unannotated) program built natively: what every run must print."""
+def reference_output(name: str, size: str, machine_name: str, runtime: str = "modern",
+                     budget: int = DEFAULT_BUDGET) -> str:
+    """What every migration from ``machine_name`` must print: the plain (unannotated)
+    program run unmigrated, emulated on that machine with the same runtime's allocator (a
+    native host run differs wherever the output depends on the data model, e.g. on
+    sizeof(long))."""
     p = program(name)
-    build = build_program(p.name, [p.source], "host")
-    proc = run_native(build.path, p.argv(size)[1:])
-    if proc.returncode != 0:
-        raise GuestFault(f"the reference run of {name} (host) failed with status {proc.returncode}")
-    return proc.stdout
+    machine = resolve(machine_name)
+    build = build_program(p.name, [p.source], machine.isa.name, extra_flags=runtime_flags(runtime))
+    result = Guest(build.path, machine, p.argv(size), budget=budget).run()
+    if result is None or result.exit_code != 0:
+        raise GuestFault(f"the unmigrated reference run of {name} ({size}) on {machine.name} did not exit "
+                         f"cleanly (status {result.exit_code if result else 'paused'}): fix the program first")
+    return result.stdout
+
+
+@cache
+def native_output(name: str, size: str) -> str | None:
+    """Output of the plain program built for the host and run natively (a fast cross-check
+    of the reference), or None if that run failed."""
+    p = program(name)
+    proc = run_native(build_program(p.name, [p.source], "host").path, p.argv(size)[1:])
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def _guest(spec: MigrationSpec, machine: Machine, budget: int) -> tuple[Guest, MigrationPort]:
@@ -128,7 +143,7 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     """Run one migration; returns its record (``testbed run --json`` prints ``to_dict()``)."""
     src_m, dst_m = resolve(spec.src), resolve(spec.dst)
     at = resolve_at(spec)
-    expected = reference_output(spec.program, spec.size)
+    expected = reference_output(spec.program, spec.size, src_m.name, spec.runtime, spec.budget)
 
     dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
     src, src_port = _guest(spec, src_m, spec.budget)
@@ -163,6 +178,7 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
         stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, write_calls),
         scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode), restore=None,
         verified=False, roundtrip_identical=None, completed_on="source",
+        native_agrees=native_output(spec.program, spec.size) == expected,
     )
     if moved.failed:
         return _source_continues(base, src, src_port, expected, Failure("transfer", f"transfer failed: {moved.reason}"))
