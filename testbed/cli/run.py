@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loss", type=float, default=0.0, metavar="P", help="frame loss probability (default 0)")
     p.add_argument("--fail-at", type=float, default=None, metavar="T",
                    help="cut the link at simulated second T of the transfer: the source must carry on")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seed of the link's random choices (loss, backoff, background traffic; default 0): "
+                        "the same seed gives the same run")
     p.add_argument("--background", type=float, default=0.0, metavar="LOAD",
                    help="offered load of other hosts on the shared 10 Mb/s medium (0..1)")
     p.add_argument("--runtime", default="modern", choices=("modern", "classic"),
@@ -54,7 +57,7 @@ def run_migration(args: argparse.Namespace) -> int:
     spec = MigrationSpec(program=args.program, size=args.size, src=args.src, dst=args.dst, at=args.at,
                          at_time=args.at_time,
                          network=args.network, mode=args.mode, roundtrip=args.roundtrip,
-                         loss=args.loss, fail_at=args.fail_at, background=args.background,
+                         loss=args.loss, fail_at=args.fail_at, background=args.background, seed=args.seed,
                          runtime=args.runtime)
     record = migrate(spec)
     if args.json:

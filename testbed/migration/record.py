@@ -49,6 +49,8 @@ class Pricing:
     scan_write_s: float | None = None
     rcp_s: float | None = None
     read_restore_s: float | None = None
+    loss: float = 0.0  # the link's frame loss probability, and the seed of its random choices
+    seed: int = 0
 
 
 @dataclass(frozen=True)

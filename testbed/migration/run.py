@@ -61,6 +61,7 @@ class MigrationSpec:
     loss: float = 0.0  # frame loss probability on the link
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
+    seed: int = 0  # seeds the link's random choices (loss, backoff, background traffic)
     runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
     dst_budget: int | None = None  # the destination's instruction budget (None: ``budget``)
     # Fault injection: what the link does to the stream in transit (None: nothing), and a
@@ -169,14 +170,16 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
 
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
-                               loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
+                               loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
+                               seed=spec.seed)
     base = MigrationRecord(
         program=spec.program, size=spec.size, runtime=spec.runtime,
         src=src_m.name, dst=dst_m.name, src_isa=src_m.isa.name, dst_isa=dst_m.isa.name, at=at,
         at_request=f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
         poll_point=where.get("where", "?").rsplit("/", 1)[-1], poll_function=where.get("function"),
         stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, write_calls),
-        scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode), restore=None,
+        scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode, spec.loss, spec.seed),
+        restore=None,
         verified=False, roundtrip_identical=None, completed_on="source",
         native_agrees=native_output(spec.program, spec.size) == expected,
     )
@@ -202,7 +205,8 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     assert restore is not None  # the destination finished, so it restored
     output = src.stdout.decode() + dst.stdout.decode()
     return replace(
-        base, restore=restore, pricing=_pricing(scan.seconds, restore.seconds, moved, spec.network, spec.mode),
+        base, restore=restore,
+        pricing=_pricing(scan.seconds, restore.seconds, moved, spec.network, spec.mode, spec.loss, spec.seed),
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
@@ -275,10 +279,12 @@ def _source_continues(record: MigrationRecord, src: Guest, port: MigrationPort, 
                    completed_on="source", src_instructions=result.instructions)
 
 
-def _pricing(scan_s: float, restore_s: float | None, moved: Transfer, network: str, mode: str) -> Pricing:
-    """Tx and the phase totals of one mode, from the CPU phases and the transfer; no totals
-    for a migration that did not complete (``restore_s`` None) or whose transfer failed."""
-    price = Pricing(network, mode, moved.model, moved.seconds, moved.eth_frames)
+def _pricing(scan_s: float, restore_s: float | None, moved: Transfer, network: str, mode: str,
+             loss: float = 0.0, seed: int = 0) -> Pricing:
+    """Tx and the phase totals of one (network, mode), from the CPU phases and the transfer;
+    no totals for a migration that did not complete (``restore_s`` None) or whose transfer
+    failed."""
+    price = Pricing(network, mode, moved.model, moved.seconds, moved.eth_frames, loss=loss, seed=seed)
     if restore_s is None or moved.failed:
         return price
     if mode == "file":
