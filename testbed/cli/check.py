@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="migrate every program in every direction at a spread of poll-points; non-zero on any mismatch",
         description="Regression check: every program (small size), mipsel->sparc, sparc->mipsel and within "
         "each ISA, at a spread of K (20 per direction; 3 with --quick). Each migration must verify and its "
-        "round trip must be identical.",
+        "round trip must be identical. Each runs in a child process of its own: a crash or an error "
+        "fails that migration and the check goes on.",
     )
     p.add_argument("--quick", action="store_true", help="3 migration points per direction instead of 20")
     p.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
@@ -61,7 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
             mine = [r for r in rows if r["program"] == name]
             ks = len({r["at"] for r in mine})
             frames = max((r["call_frames"] or 0) for r in mine)
-            print(f"{name:13} {len(mine):4} migrations, {ks:3} distinct K, up to {frames} frames: "
+            print(f"{name:13} {len(mine):4} migrations, {ks:3} distinct K, up to {frames} call frames: "
                   f"{'all verified' if all(r['ok'] for r in mine) else 'FAILURES'}")
         if failed:
             print(f"\n{len(failed)} of {len(rows)} migrations failed:")
