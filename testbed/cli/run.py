@@ -76,8 +76,8 @@ def format_record(r: MigrationRecord) -> str:
         f"{s.live_bytes:,} bytes of live variables",
     ]
     if r.failure is not None or r.restore is None or price.migrate_s is None:
-        failure = r.failure.error if r.failure else "the destination did not restore"
-        lines.append(f"MIGRATION FAILED: {failure}; the source continued and "
+        failure = f"at {r.failure.phase}: {r.failure.error}" if r.failure else "the destination did not restore"
+        lines.append(f"MIGRATION FAILED {failure}; the source continued and "
                      f"{'finished correctly' if r.verified else 'did NOT finish correctly'}")
         return "\n".join(lines)
     if price.mode == "file":

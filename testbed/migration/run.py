@@ -8,8 +8,12 @@
 3. The transfer model prices Tx. If the link fails, the source resumes from its own
    stream and runs to completion: nothing is lost.
 4. The destination restores inside the guest and, for the round-trip check, collects
-   again at once: the stream must equal the one received. It resumes and finishes.
-5. Source output + destination output must equal the unmigrated reference run's.
+   again at once: the stream must equal the one received. It resumes and finishes. The
+   source stays paused until then: if anything fails at the destination (a refused
+   stream, a fault after acceptance, its budget, an error on the host side), the source
+   resumes from its own stream instead, and the record's failure names the phase.
+5. Source output + destination output must equal the reference: the plain program's
+   unmigrated run emulated on the source machine (a native host run is a cross-check).
 
 Scan is priced from the instructions the source executed between the start of unwinding
 and the end of collection; Restore from those the destination executed between the
