@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from testbed.build import RUNTIMES
 from testbed.programs import PROGRAMS
 
 
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="3 migration points per direction instead of 20")
     p.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--runtime", default="modern", choices=("modern", "classic"), help="runtime design (default modern)")
+    p.add_argument("--runtime", default="modern", choices=RUNTIMES, help="runtime design (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_check)
 
@@ -35,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--size", default="paper1", help="problem size (default paper1)")
     o.add_argument("--isa", default="mipsel", choices=("mipsel", "sparc"))
     o.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
-    o.add_argument("--runtime", default="modern", choices=("modern", "classic"), help="runtime design (default modern)")
+    o.add_argument("--runtime", default="modern", choices=RUNTIMES, help="runtime design (default modern)")
     o.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     o.set_defaults(func=run_overhead)
 

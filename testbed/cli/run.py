@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from testbed.build import RUNTIMES
 from testbed.emu.machines import names as machine_names
 from testbed.migration.record import MigrationRecord
 from testbed.programs import PROGRAMS, SIZE_NAMES
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the same seed gives the same run")
     p.add_argument("--background", type=float, default=0.0, metavar="LOAD",
                    help="offered load of other hosts on the shared 10 Mb/s medium (0..1)")
-    p.add_argument("--runtime", default="modern", choices=("modern", "classic"),
+    p.add_argument("--runtime", default="modern", choices=RUNTIMES,
                    help="runtime design: modern (default) or classic (the original's: sorted table, "
                         "first-fit allocator, one write() per item in file mode)")
     p.add_argument("--no-roundtrip", dest="roundtrip", action="store_false",
