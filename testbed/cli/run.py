@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from testbed.build import RUNTIMES
 from testbed.emu.machines import names as machine_names
-from testbed.migration.record import MigrationRecord
 from testbed.programs import PROGRAMS, SIZE_NAMES
+
+if TYPE_CHECKING:  # the migration stack is imported only when a command runs
+    from testbed.migration.record import MigrationRecord
 
 
 def register(sub: argparse._SubParsersAction) -> None:
