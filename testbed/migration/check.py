@@ -15,11 +15,11 @@ from typing import Any
 
 from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable
-from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
 from testbed.errors import TestbedError
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, migrate, native_output, passages, reference_output
+from testbed.migration.run import MigrationSpec, migrate, native_output, passages, reference_for
 from testbed.programs import PROGRAMS, program
 
 DIRECTIONS = (("mipsel", "sparc"), ("sparc", "mipsel"), ("mipsel", "mipsel"), ("sparc", "sparc"))
@@ -76,7 +76,7 @@ def check(quick: bool, jobs: int | None = None, programs: list[str] | None = Non
     whether it verified)."""
     todo = list(cases(quick, programs, runtime))
     for name, size, src in {(c.program, c.size, c.src) for c in todo}:  # once, inherited by each child
-        reference_output(name, size, resolve(src).name, runtime, DEFAULT_BUDGET)
+        reference_for(MigrationSpec(name, size, src, runtime=runtime))
         native_output(name, size)
     rows: list[dict[str, Any] | None] = [None] * len(todo)
     for index, row in isolated(run_case, todo, jobs or os.cpu_count() or 1):

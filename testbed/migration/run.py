@@ -125,6 +125,11 @@ def reference_output(name: str, size: str, machine_name: str, runtime: str = "mo
     return result.stdout
 
 
+def reference_for(spec: MigrationSpec) -> str:
+    """The reference output a migration of ``spec`` must print (computed once per process)."""
+    return reference_output(spec.program, spec.size, resolve(spec.src).name, spec.runtime, spec.budget)
+
+
 @cache
 def native_output(name: str, size: str) -> str | None:
     """Output of the plain program built for the host and run natively (a fast cross-check
@@ -148,7 +153,7 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     """Run one migration; returns its record (``testbed run --json`` prints ``to_dict()``)."""
     src_m, dst_m = resolve(spec.src), resolve(spec.dst)
     at = resolve_at(spec)
-    expected = reference_output(spec.program, spec.size, src_m.name, spec.runtime, spec.budget)
+    expected = reference_for(spec)
 
     dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
     src, src_port = _guest(spec, src_m, spec.budget)
