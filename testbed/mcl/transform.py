@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from pycparser import c_ast, c_generator
 
 from testbed.errors import ConfigError
-from testbed.mcl.cparse import Array, CType, TypeResolver, canonical_name, is_runtime_file, where
+from testbed.mcl.cparse import is_runtime_file, where
+from testbed.mcl.ctype import Array, CType, canonical_name
+from testbed.mcl.nodes import Generator, replace_child
+from testbed.mcl.resolve import TypeResolver
 
 ALLOCATORS = {"malloc": "rt_alloc_typed", "calloc": "rt_zalloc_typed"}
 
@@ -29,14 +32,9 @@ def program_nodes(ast: c_ast.FileAST) -> Iterator[c_ast.Node]:
 
 def _children_replace(parent: c_ast.Node, old: c_ast.Node, new: c_ast.Node) -> None:
     for name, child in parent.children():
-        if child is not old:
-            continue
-        if "[" in name:
-            attr, index = name[:-1].split("[")
-            getattr(parent, attr)[int(index)] = new
-        else:
-            setattr(parent, name, new)
-        return
+        if child is old:
+            replace_child(parent, name, new)
+            return
     raise AssertionError("child not found")
 
 
@@ -128,8 +126,6 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
 def emit_program(ast: c_ast.FileAST) -> str:
     """The program's own top-level nodes as C, each preceded by a #line directive so that
     compiler messages point at the original source."""
-    from testbed.mcl.precompiler import Generator  # knows the generated-code nodes
-
     gen = Generator()
     parts: list[str] = []
     for node in program_nodes(ast):
