@@ -22,12 +22,14 @@ from testbed.mcl.nodes import (
     replace_child,
     type_id,
 )
+from testbed.mcl.resolve import TypeResolver
 
 
 class Emitter:
-    def __init__(self, defs: dict[str, c_ast.FuncDef], marks: Marks) -> None:
+    def __init__(self, defs: dict[str, c_ast.FuncDef], marks: Marks, resolver: TypeResolver) -> None:
         self.defs = defs
         self.marks = marks
+        self.resolver = resolver
 
     def _record(self, fn: Function, names: list[str]) -> list[str]:
         lines = [f"mig_rec_ptr({v.name if isinstance(v.ctype, Array | VarArray) else '&' + v.name}, {type_id(v.elem)});"
@@ -71,9 +73,10 @@ class Emitter:
         ret = fn.node.decl.type.type
         if is_void(ret):
             return release + "return;"
-        if isinstance(ret, c_ast.TypeDecl) and isinstance(ret.type, c_ast.Struct | c_ast.IdentifierType) and not isinstance(ret.type, c_ast.IdentifierType):
-            return release + "{ static " + declare(ret, "__mcl_z") + "; return __mcl_z; }"
-        return release + "return 0;"
+        if isinstance(self.resolver.resolve(ret), Prim | Pointer):
+            return release + "return 0;"
+        # a struct, also through a typedef: the caller is unwinding and ignores the value
+        return release + "{ static " + declare(ret, "__mcl_z") + "; return __mcl_z; }"
 
     def emit_sites(self, fn: Function, node: c_ast.Node) -> None:
         for name, child in list(node.children()):

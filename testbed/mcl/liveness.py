@@ -10,17 +10,31 @@ from testbed.mcl.nodes import Function, Marks, Site, SiteMark, walk
 
 
 class _Node:
-    __slots__ = ("uses", "defs", "succ", "pred", "live_in", "assigned_in", "site", "arg_uses")
+    __slots__ = ("uses", "defs", "partial", "succ", "pred", "live_in", "assigned_in", "site")
 
-    def __init__(self, uses: set[str] = frozenset(), defs: set[str] = frozenset(), site: Site | None = None) -> None:
+    def __init__(self, uses: set[str], defs: set[str], partial: set[str], site: Site | None) -> None:
         self.uses = set(uses)
         self.defs = set(defs)
+        self.partial = set(partial)  # written in part (s.f = ...): assigned, but not killed
         self.succ: list[_Node] = []
         self.pred: list[_Node] = []
         self.live_in: set[str] = set()
         self.assigned_in: set[str] = set()
         self.site = site
-        self.arg_uses: set[str] = set()  # call sites: variables only the call's arguments read
+
+
+def _member_root(lvalue: c_ast.Node) -> str | None:
+    """The variable an lvalue writes part of: ``s`` in ``s.f``, ``s.a[i].g`` (not through a
+    pointer: ``p->f`` and ``p[i]`` write the pointee, which travels as its own block)."""
+    node = lvalue
+    through_member = False
+    while isinstance(node, c_ast.StructRef | c_ast.ArrayRef):
+        if isinstance(node, c_ast.StructRef):
+            if node.type != ".":
+                return None
+            through_member = True
+        node = node.name
+    return node.name if through_member and isinstance(node, c_ast.ID) else None
 
 
 class Liveness:
@@ -32,8 +46,9 @@ class Liveness:
         self.nodes: list[_Node] = []
         self.exit = self._new()
 
-    def _new(self, uses: set[str] = frozenset(), defs: set[str] = frozenset(), site: Site | None = None) -> _Node:
-        n = _Node(uses & self.tracked, defs & self.tracked, site)
+    def _new(self, uses: set[str] = frozenset(), defs: set[str] = frozenset(), partial: set[str] = frozenset(),
+             site: Site | None = None) -> _Node:
+        n = _Node(uses & self.tracked, defs & self.tracked, partial & self.tracked, site)
         self.nodes.append(n)
         return n
 
@@ -41,10 +56,12 @@ class Liveness:
         a.succ.extend(succ)
         return a
 
-    # uses and defs of an expression
-    def ud(self, e: c_ast.Node | None) -> tuple[set[str], set[str]]:
+    def ud(self, e: c_ast.Node | None) -> tuple[set[str], set[str], set[str]]:
+        """The variables an expression reads, those it assigns whole, and the structs it
+        assigns a member of."""
         uses: set[str] = set()
         defs: set[str] = set()
+        partial: set[str] = set()
 
         def visit(n: c_ast.Node | None) -> None:
             if n is None:
@@ -60,9 +77,13 @@ class Liveness:
                 else:
                     visit(n.lvalue)
                     visit(n.rvalue)
+                    partial.update(filter(None, [_member_root(n.lvalue)]))
             elif isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--") and isinstance(n.expr, c_ast.ID):
                 uses.add(n.expr.name)
                 defs.add(n.expr.name)
+            elif isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--"):
+                visit(n.expr)
+                partial.update(filter(None, [_member_root(n.expr)]))
             elif isinstance(n, c_ast.UnaryOp) and n.op == "sizeof":
                 return
             elif isinstance(n, c_ast.StructRef):
@@ -72,7 +93,7 @@ class Liveness:
                     visit(child)
 
         visit(e)
-        return uses, defs
+        return uses, defs, partial
 
     def build(self, s: c_ast.Node | None, nxt: _Node, brk: _Node | None, cont: _Node | None) -> _Node:
         if s is None or isinstance(s, c_ast.EmptyStatement | c_ast.Pragma):
@@ -85,9 +106,9 @@ class Liveness:
         if isinstance(s, SiteMark):
             return self._link(self._new(site=s.site), nxt)
         if isinstance(s, c_ast.Decl):
-            uses, defs = self.ud(s.init)
+            uses, defs, partial = self.ud(s.init)
             uses |= self.ud(s.type)[0]  # VLA sizes
-            return self._link(self._new(uses, defs | ({s.name} if s.init is not None else set()),
+            return self._link(self._new(uses, defs | ({s.name} if s.init is not None else set()), partial,
                                         site=self.call_sites.get(id(s))), nxt)
         if isinstance(s, c_ast.DeclList):
             entry = nxt
@@ -126,8 +147,7 @@ class Liveness:
                     entry = self.build(item, entry, nxt, cont)
             return self._link(c, *entries, *([] if has_default else [nxt]))
         if isinstance(s, c_ast.Return):
-            uses, defs = self.ud(s.expr)
-            return self._link(self._new(uses, defs, site=self.call_sites.get(id(s))), self.exit)
+            return self._link(self._new(*self.ud(s.expr), site=self.call_sites.get(id(s))), self.exit)
         if isinstance(s, c_ast.Break):
             assert brk is not None
             return brk
@@ -135,8 +155,7 @@ class Liveness:
             assert cont is not None
             return cont
         # an expression statement
-        uses, defs = self.ud(s)
-        return self._link(self._new(uses, defs, site=self.call_sites.get(id(s))), nxt)
+        return self._link(self._new(*self.ud(s), site=self.call_sites.get(id(s))), nxt)
 
     def solve(self, entry: _Node, params: set[str]) -> None:
         for n in self.nodes:
@@ -160,7 +179,7 @@ class Liveness:
             for n in self.nodes:
                 inn = set(params) if n is entry else set()
                 for p in n.pred:
-                    inn |= p.assigned_in | p.defs
+                    inn |= p.assigned_in | p.defs | p.partial
                 if inn != n.assigned_in:
                     n.assigned_in = inn
                     changed = True

@@ -76,7 +76,7 @@ class Precompiler:
             collect_variables(fn, self.resolver)
             self.functions[name] = fn
         rewriter = Rewriter(self.defs, migratable, self.marks, self._new_site)
-        emitter = Emitter(self.defs, self.marks)
+        emitter = Emitter(self.defs, self.marks, self.resolver)
         for fn in self.functions.values():
             self._transform(fn, rewriter, emitter)
         return Plan(self.functions, migratable, self.sites)
