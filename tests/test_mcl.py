@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testbed.build import RUNTIME_DIR, TARGETS, build_program
 from testbed.build.migratable import generate, site_table
 from testbed.cli import main as cli_main
 from testbed.errors import ConfigError, StreamError
@@ -107,11 +108,15 @@ def test_report_lists_poll_points_with_live_variables(capsys: pytest.CaptureFixt
     assert "bitonic.c:85" in out and "poll-point (recursion)" in out and "live: root, spr_val, dir" in out
 
 
-def test_mcl_writes_compilable_migratable_c(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_mcl_writes_compilable_migratable_c(tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str) -> None:
     out = tmp_path / "linpack_mig.c"
     assert cli_main(["mcl", "linpack", "-o", str(out)]) == 0
     text = out.read_text()
     assert "MIG_POLL()" in text and "mig_frame_push" in text and "mig_register_stack" in text
+    # compiled and linked with the migration runtime by that target's compiler
+    build = build_program("linpack-mcl-out", [out, RUNTIME_DIR / "mig.c"], target)
+    assert build.path.is_file() and build.path.stat().st_size > 0
 
 
 def test_site_table_names_every_site() -> None:
