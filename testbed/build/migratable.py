@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program, runtime_flags
+from testbed.build.atomic import write_atomic
 from testbed.build.preprocess import parse_program
 from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.mcl.unit import Generated, migratable_unit
@@ -41,20 +42,18 @@ def migratable_source(name: str) -> Path:
     if out.is_file():
         return out
     g = generate(p.source, program_key=f"{p.name}:{key}")
-    out.parent.mkdir(parents=True, exist_ok=True)
     portable = [
         {"id": e.id, "name": e.name, "kind": e.kind, "prim": e.prim, "target": e.target, "count": e.count,
          "leaves": e.leaves, "fields": [f.type for f in e.fields]}
         for e in g.ti.types
     ]
-    out.with_suffix(".ti.json").write_text(json.dumps({"fingerprint": g.ti.fingerprint, "types": portable}))
+    # the tables first, the unit last: its presence says the set is complete
+    write_atomic(out.with_suffix(".ti.json"), json.dumps({"fingerprint": g.ti.fingerprint, "types": portable}))
     sites = {f"{fn.fid}:{site.id}": {"function": fn.name, "kind": site.kind, "where": site.coord,
                                       "reason": site.reason, "live": site.live, "blocks": len(fn.blocks)}
              for fn in g.plan.functions.values() for site in fn.sites}
-    out.with_suffix(".sites.json").write_text(json.dumps(sites, indent=1))
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(g.unit)
-    tmp.replace(out)
+    write_atomic(out.with_suffix(".sites.json"), json.dumps(sites, indent=1))
+    write_atomic(out, g.unit)
     return out
 
 

@@ -1,0 +1,55 @@
+"""The build layer: a cache shared safely by concurrent processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from testbed import PROJECT_DIR
+
+# One builder: waits for the start signal so that all of them race, then builds the same
+# programs and reports a hash of every file it was handed.
+BUILDER = """
+import hashlib, json, sys, time
+from pathlib import Path
+from testbed.build import build_program
+from testbed.build.migratable import build_migratable, migratable_source, site_table, type_table
+from testbed.programs import program
+
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()
+out = {}
+for name in ("bitonic",):
+    unit = migratable_source(name)
+    out[name + "/unit"] = digest(unit)
+    out[name + "/sites"] = site_table(name)
+    out[name + "/types"] = type_table(name)
+    for target in ("mipsel", "host"):
+        out[name + "/mig-" + target] = digest(build_migratable(name, target).path)
+    out[name + "/plain"] = digest(build_program(name, [program(name).source], "sparc").path)
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+def test_concurrent_builds_from_an_empty_cache_agree(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    go = tmp_path / "go"
+    env = {**os.environ, "TESTBED_BUILD_DIR": str(build_dir)}
+    procs = [subprocess.Popen([sys.executable, "-c", BUILDER, str(go)], env=env, cwd=PROJECT_DIR,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    time.sleep(1.0)  # let all four import and wait
+    go.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    assert all(r == results[0] for r in results[1:])
+    leftovers = [p for p in build_dir.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []  # no temporary file or directory left behind
