@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from testbed.emu.guest import DEFAULT_BUDGET
 from testbed.emu.machines import names as machine_names
+from testbed.limits import DEFAULT_BUDGET
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
 

@@ -38,13 +38,13 @@ from testbed.build.atomic import atomic_path
 from testbed.emu.costmodel import BlockClassifier, Tally
 from testbed.emu.machines import Machine
 from testbed.errors import BudgetExhausted, GuestFault, TestbedError, ToolchainError
+from testbed.limits import EXPERIMENT_BUDGET
 
 PAGE = 0x1000
 SENTINEL = 0x0000_1000
 HEAP_BASE = 0x1000_0000
 STACK_TOP = 0x8000_0000
 STACK_SIZE = 64 << 20
-DEFAULT_BUDGET = 50_000_000_000
 
 # Hypercall numbers of guests/runtime/include/rt.h
 HC_EXIT, HC_WRITE, HC_HEAP_BASE, HC_HEAP_SIZE, HC_PANIC, HC_MARK = 1, 2, 3, 4, 5, 6
@@ -125,7 +125,7 @@ class Guest:
         machine: Machine,
         argv: list[str],
         *,
-        budget: int = DEFAULT_BUDGET,
+        budget: int = EXPERIMENT_BUDGET,
         heap_size: int | None = None,
         counting: bool = True,
     ) -> None:

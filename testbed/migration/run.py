@@ -26,10 +26,11 @@ from typing import Any
 
 from testbed.build import build_program
 from testbed.build.migratable import build_migratable, site_table, type_table
-from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.build.native import passages, run_native
+from testbed.emu.guest import Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
-from testbed.execute import run_native
+from testbed.limits import EXPERIMENT_BUDGET
 from testbed.migration.decode import walk
 from testbed.migration.host import (
     EV_COLLECT_END,
@@ -56,27 +57,13 @@ class MigrationSpec:
     network: str = "10mbps"
     mode: str = "network"
     roundtrip: bool = True
-    budget: int = DEFAULT_BUDGET
+    budget: int = EXPERIMENT_BUDGET
     loss: float = 0.0  # frame loss probability on the link
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
     runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
     # Fault injection: what the link does to the stream in transit (None: nothing).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
-
-
-@cache
-def passages(name: str, size: str) -> int:
-    """Poll-point passages of an unmigrated run (a native build of the migratable program:
-    same control flow as on the guests, far faster)."""
-    p = program(name)
-    build = build_migratable(name, "host")
-    proc = run_native(build.path, p.argv(size)[1:], env={"TESTBED_REPORT_PASSAGES": "1"})
-    for line in proc.stderr.splitlines():
-        if line.startswith("mcl-passages "):
-            return int(line.split()[1])
-    raise GuestFault(f"the native run of {name} ({size}) did not report its poll-point passages "
-                     f"(status {proc.returncode}): {proc.stderr.strip()[:200]}")
 
 
 def resolve_at(spec: MigrationSpec) -> int:
@@ -104,7 +91,7 @@ def reference_output(name: str, size: str) -> str:
     """Output of the plain (unannotated) program built natively: what every run must print."""
     p = program(name)
     build = build_program(p.name, [p.source], "host")
-    proc = run_native(build.path, p.argv(size)[1:])
+    proc = run_native(build.path, p.argv(size)[1:], f"the reference run of {name} ({size})")
     if proc.returncode != 0:
         raise GuestFault(f"the reference run of {name} (host) failed with status {proc.returncode}")
     return proc.stdout
