@@ -9,7 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from testbed import PROJECT_DIR
+from testbed.build import BUILD_DIR, build_program
+from testbed.build.migratable import build_migratable
+from testbed.errors import ToolchainError
 
 # One builder: waits for the start signal so that all of them race, then builds the same
 # programs and reports a hash of every file it was handed.
@@ -53,3 +58,36 @@ def test_concurrent_builds_from_an_empty_cache_agree(tmp_path: Path) -> None:
     assert all(r == results[0] for r in results[1:])
     leftovers = [p for p in build_dir.rglob("*") if p.name.startswith(".")]
     assert leftovers == []  # no temporary file or directory left behind
+
+
+BROKEN = """#include <stdio.h>
+struct acc { int count; };
+int main(void)
+{
+    struct acc a;
+    int i;
+    a.count = 0;
+    for (i = 0; i < 100000; i++) {
+        a.total += i;
+    }
+    printf("%d\\n", a.count);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("migratable", [False, True])
+def test_a_compiler_error_is_one_line_naming_the_users_file(tmp_path: Path, migratable: bool) -> None:
+    src = tmp_path / "broken.c"
+    src.write_text(BROKEN)
+    with pytest.raises(ToolchainError) as info:
+        if migratable:  # compiled from the generated unit: #line points back at broken.c
+            build_migratable(str(src), "mipsel")
+        else:
+            build_program("broken", [src], "mipsel")
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"{src}:9: " in message and "has no member named" in message and "total" in message
+    log = Path(message.rsplit("(full log: ", 1)[1].rstrip(")"))
+    assert log.is_file() and log.parent.parent == BUILD_DIR
+    assert "has no member named" in log.read_text() and "command: " in log.read_text()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from testbed import GUESTS_DIR, PROJECT_DIR
+from testbed.build.atomic import write_atomic
 from testbed.build.toolchain import (
     ISAS,
     TARGETS,
@@ -94,22 +97,40 @@ def build_program(
     # Write to a temporary name, then rename: concurrent builds of the same key are safe.
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}-") as work:
         tmp = Path(work) / out.name
+        log = BUILD_DIR / "logs" / f"{name}-{t.name}-{key}.log"
         if t.emulated:
-            _run(name, t, [*cmd, "-lgcc", "-o", str(tmp)])
+            _run(name, t, [*cmd, "-lgcc", "-o", str(tmp)], log)
         else:
             # The host build compiles the guest code freestanding exactly as the guests do,
             # then links it with rt_host.c and the system C library for start-up and I/O.
             host_rt = str(RUNTIME_DIR / "rt_host.c")
-            _run(name, t, [c for c in cmd if c != host_rt] + ["-c"], cwd=work)
+            _run(name, t, [c for c in cmd if c != host_rt] + ["-c"], log, cwd=work)
             objects = sorted(str(p) for p in Path(work).glob("*.o"))
-            _run(name, t, [compiler, "-O2", host_rt, *objects, "-o", str(tmp)])
+            _run(name, t, [compiler, "-O2", host_rt, *objects, "-o", str(tmp)], log)
         tmp.replace(out)
     return Build(t.name, name, out, key)
 
 
-def _run(name: str, t: Target, cmd: list[str], cwd: str | None = None) -> None:
+def _run(name: str, t: Target, cmd: list[str], log: Path, cwd: str | None = None) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
-        raise ToolchainError(
-            f"building {name} for {t.name} failed:\n{proc.stderr.strip()}\ncommand: {' '.join(cmd)}"
-        )
+        write_atomic(log, f"command: {shlex.join(cmd)}\nstatus: {proc.returncode}\n\n{proc.stderr}")
+        raise ToolchainError(f"building {name} for {t.name} failed: {first_error(proc.stderr)} (full log: {log})")
+
+
+# gcc's "file:line:col: error: ..." (or fatal error); the linker's "undefined reference".
+_ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+)(?::\d+)?: (?:fatal )?error: (?P<what>.*)$")
+
+
+def first_error(stderr: str) -> str:
+    """The first error of a compiler's output as one line: ``file:line: message``. The
+    generated units carry #line directives, so the file is the user's where it can be."""
+    lines = stderr.splitlines()
+    for line in lines:
+        m = _ERROR_LINE.match(line)
+        if m:
+            return f"{m['file']}:{m['line']}: {m['what']}"
+    for line in lines:
+        if "error" in line or "undefined reference" in line:
+            return line.strip()
+    return next((line.strip() for line in lines if line.strip()), "the compiler failed without a message")

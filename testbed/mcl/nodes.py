@@ -41,6 +41,22 @@ class SiteMark(c_ast.Node):
 
 
 class Generator(c_generator.CGenerator):
+    """C text of the AST with the generated-code nodes. With ``line_directives``, every
+    statement of the program is preceded by ``#line`` naming its place in the original
+    source, so that compiler messages point there and not into the generated unit."""
+
+    def __init__(self, line_directives: bool = False) -> None:
+        super().__init__()
+        self.line_directives = line_directives
+
+    def _generate_stmt(self, n: c_ast.Node, add_indent: bool = False) -> str:
+        text = super()._generate_stmt(n, add_indent)
+        coord = getattr(n, "coord", None)
+        if (not self.line_directives or isinstance(n, Raw | SiteMark | c_ast.Compound) or coord is None
+                or not coord.file):
+            return text
+        return f'#line {coord.line} "{coord.file}"\n{text}'
+
     def visit_Raw(self, n: Raw) -> str:
         return n.text
 

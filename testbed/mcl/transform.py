@@ -126,7 +126,7 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
 def emit_program(ast: c_ast.FileAST) -> str:
     """The program's own top-level nodes as C, each preceded by a #line directive so that
     compiler messages point at the original source."""
-    gen = Generator()
+    gen = Generator(line_directives=True)
     parts: list[str] = []
     for node in program_nodes(ast):
         coord = node.coord
