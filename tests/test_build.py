@@ -13,7 +13,9 @@ import pytest
 
 from testbed import PROJECT_DIR
 from testbed.build import BUILD_DIR, build_program
+from testbed.build.deps import parse_make_rules
 from testbed.build.migratable import build_migratable
+from testbed.build.native import run_native
 from testbed.errors import ToolchainError
 
 # One builder: waits for the start signal so that all of them race, then builds the same
@@ -91,3 +93,27 @@ def test_a_compiler_error_is_one_line_naming_the_users_file(tmp_path: Path, migr
     log = Path(message.rsplit("(full log: ", 1)[1].rstrip(")"))
     assert log.is_file() and log.parent.parent == BUILD_DIR
     assert "has no member named" in log.read_text() and "command: " in log.read_text()
+
+
+@pytest.mark.parametrize("migratable", [False, True])
+def test_editing_an_included_header_rebuilds(tmp_path: Path, migratable: bool) -> None:
+    src = tmp_path / "uses_header.c"
+    header = tmp_path / "local.h"
+    src.write_text('#include <stdio.h>\n#include "local.h"\n'
+                   "int main(void)\n{\n    int i, s = 0;\n    for (i = 0; i < 1000000; i++)\n        s += i & 1;\n"
+                   '    printf("%d %d\\n", VALUE, s);\n    return 0;\n}\n')
+
+    def output() -> str:
+        build = build_migratable(str(src), "host") if migratable else build_program("uses_header", [src], "host")
+        return run_native(build.path, [], "uses_header").stdout
+
+    header.write_text("#define VALUE 3\n")
+    assert output() == "3 500000\n"
+    assert output() == "3 500000\n"  # reused
+    header.write_text("#define VALUE 4\n")
+    assert output() == "4 500000\n"
+
+
+def test_make_rules_are_parsed_with_continuations_and_escaped_spaces() -> None:
+    rules = "a.o: a.c /x/h1.h \\\n /x/my\\ dir/h2.h\nb.o: b.c /x/h1.h\n"
+    assert parse_make_rules(rules) == [Path(p).resolve() for p in ("a.c", "/x/h1.h", "/x/my dir/h2.h", "b.c")]

@@ -2,7 +2,7 @@
 
 The migratable translation unit (testbed.mcl.unit) is generated into the build directory,
 named by a hash of the program and of everything that shapes the generated code (the
-runtime's headers, the MCL tools), beside its Type-Information and site tables as JSON.
+headers it includes, the runtime's headers, the MCL tools), beside its Type-Information and site tables as JSON.
 """
 
 from __future__ import annotations
@@ -11,9 +11,17 @@ import hashlib
 import json
 from pathlib import Path
 
-from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program, runtime_flags
+from testbed.build import (
+    BUILD_DIR,
+    INCLUDE_DIR,
+    RUNTIME_DIR,
+    Build,
+    build_program,
+    deps,
+    runtime_flags,
+)
 from testbed.build.atomic import write_atomic
-from testbed.build.preprocess import parse_program
+from testbed.build.preprocess import dependencies, parse_program
 from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.mcl.unit import Generated, migratable_unit
 from testbed.programs import program
@@ -37,7 +45,14 @@ def migratable_source(name: str) -> Path:
     """The generated translation unit for ``name`` (regenerated when its inputs change)."""
     p = program(name)
     text = p.source.read_text()
-    key = _inputs_key(text)
+    base = _inputs_key(f"{p.source.resolve()}\0{text}")  # the path: #line names it, headers are found from it
+    manifest = BUILD_DIR / "generated" / "deps" / f"{p.name}-mig-{base}.deps"
+    key = deps.cached_key(base, manifest)
+    if key is not None and (BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c").is_file():
+        return BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c"
+    read = dependencies(p.source)  # the program's own headers shape the unit too
+    deps.save_manifest(manifest, read)
+    key = deps.files_key(base, read)
     out = BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c"
     if out.is_file():
         return out
