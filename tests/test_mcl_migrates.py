@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from testbed.migration.record import MigrationRecord
 from testbed.migration.run import MigrationSpec, migrate, passages
 
 from .conftest import GUEST_TESTS
@@ -13,15 +14,15 @@ from .conftest import GUEST_TESTS
 DIRECTIONS = [("mipsel", "sparc"), ("sparc", "mipsel")]
 
 
-def _migrates(name: str, points: tuple[str, ...] = ("10%", "60%")) -> list[dict]:
+def _migrates(name: str, points: tuple[str, ...] = ("10%", "60%")) -> list[MigrationRecord]:
     path = str(GUEST_TESTS / name)
     assert passages(path, "small") > 0
     records = []
     for src, dst in DIRECTIONS:
         for at in points:
             record = migrate(MigrationSpec(path, "small", src, dst, at=at))
-            assert record["verified"], (src, dst, at, record)
-            assert record["roundtrip_identical"], (src, dst, at)
+            assert record.verified, (src, dst, at, record)
+            assert record.roundtrip_identical, (src, dst, at)
             records.append(record)
     return records
 
@@ -30,5 +31,5 @@ def _migrates(name: str, points: tuple[str, ...] = ("10%", "60%")) -> list[dict]
 def test_struct_results_and_members_migrate(name: str) -> None:
     """A typedef'd struct result (was `return 0;`); a struct changed only through its
     members is live at the poll-point (was dropped, so the totals restarted at zero)."""
-    functions = {r["poll_function"] for r in _migrates(name)}
+    functions = {r.poll_function for r in _migrates(name)}
     assert functions == {"tally", "widen"}
