@@ -33,3 +33,10 @@ def test_struct_results_and_members_migrate(name: str) -> None:
     members is live at the poll-point (was dropped, so the totals restarted at zero)."""
     functions = {r.poll_function for r in _migrates(name)}
     assert functions == {"tally", "widen"}
+
+
+def test_structs_by_value_as_parameters_and_results_migrate() -> None:
+    """A struct parameter read only by a call's arguments was zeroed with `a = 0;` (gcc
+    rejects it); struct results; a.count++ and a.total += ... keep the struct live."""
+    records = _migrates("struct_by_value.c", ("5%", "40%", "90%"))
+    assert {r.poll_function for r in records} >= {"accumulate"}

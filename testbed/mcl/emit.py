@@ -128,7 +128,9 @@ class Emitter:
             d = copy.deepcopy(stmt)
             d.init = None
             decl = gen(d) + ";\n    "
-        zero = "".join(f"\n        {v} = 0;" for v in site.zero)  # read only by the arguments
+        # read only by the arguments, which are evaluated again: give them a defined value
+        zero = "".join(f"\n        memset(&{v}, 0, sizeof {v});" if fn.vars[v].role == "value" else f"\n        {v} = 0;"
+                       for v in site.zero)
         return (f"{decl}/* MCL call site {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
                 f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}{zero}\n    }}\n"
                 f"    {invoke}\n"
