@@ -73,6 +73,12 @@ def test_migratable_call_inside_an_expression_is_refused(tmp_path: Path) -> None
     _refused(tmp_path, body, "inside an expression")
 
 
+def test_static_local_that_cannot_move_to_file_scope_is_refused(tmp_path: Path) -> None:
+    body = ("int count(void) { struct tally { int n; }; static struct tally t; t.n++; return t.n; }\n"
+            f"int main(void) {{ int i, s = 0; {LOOP} return s + count(); }}")
+    _refused(tmp_path, body, "static local t of count")
+
+
 def test_pointer_arithmetic_leaving_its_block_is_caught_at_collection() -> None:
     with pytest.raises(StreamError, match=r"variable past at escaping_pointer\.c:14 \(main\)"):
         migrate(MigrationSpec(str(GUEST_TESTS / "escaping_pointer.c"), "small", "mipsel", "sparc", at=3))

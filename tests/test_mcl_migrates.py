@@ -40,3 +40,10 @@ def test_structs_by_value_as_parameters_and_results_migrate() -> None:
     rejects it); struct results; a.count++ and a.total += ... keep the struct live."""
     records = _migrates("struct_by_value.c", ("5%", "40%", "90%"))
     assert {r.poll_function for r in records} >= {"accumulate"}
+
+
+def test_static_locals_migrate_as_globals() -> None:
+    """Static locals of functions without poll-points (were silently lost: the
+    destination restarted them from their initial values) and of a migratable one (was
+    refused)."""
+    _migrates("static_locals.c", ("20%", "70%", "98%"))

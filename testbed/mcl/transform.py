@@ -1,5 +1,6 @@
-"""Source-to-source rewrites shared by the migration build: typed allocation and the
-registration of globals, on the pycparser AST of a program.
+"""Source-to-source rewrites shared by the migration build: typed allocation, static
+locals moved to file scope, and the registration of globals, on the pycparser AST of a
+program.
 
 Typed allocation: ``malloc(sizeof(T))``, ``malloc(n * sizeof(T))``, ``malloc(sizeof(T) * n)``
 and ``calloc(n, sizeof(T))`` become ``rt_alloc_typed(MIG_T_<T>, n, sizeof(T))`` (or
@@ -99,6 +100,61 @@ def rewrite_allocations(ast: c_ast.FileAST, resolver: TypeResolver) -> list[CTyp
             assert parent is not None
             _children_replace(parent, node, typed)
     return types
+
+
+def hoist_static_locals(ast: c_ast.FileAST) -> None:
+    """Move every ``static`` local of the program to file scope, just before its function,
+    as ``__mcl_static_<function>_<name>``, in place: it is a global with a local name, so
+    it is registered and migrates like one (left inside its function it would be lost)."""
+    ext: list[c_ast.Node] = []
+    for top in ast.ext:
+        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
+            ext.extend(_hoist_statics(top))
+        ext.append(top)
+    ast.ext = ext
+
+
+def _hoist_statics(f: c_ast.FuncDef) -> list[c_ast.Decl]:
+    fn = f.decl.name
+    statics = [(node, parent) for node, parent in _walk_with_parent(f.body)
+               if isinstance(node, c_ast.Decl) and "static" in node.storage and node.name
+               and not isinstance(node.type, c_ast.FuncDecl)]
+    if not statics:
+        return []
+    params = f.decl.type.args.params if f.decl.type.args else []
+    declared = [p.name for p in params if getattr(p, "name", None)]
+    declared += [n.name for n, _ in _walk_with_parent(f.body) if isinstance(n, c_ast.Decl) and n.name]
+    own_types = any(isinstance(n, c_ast.Typedef) or (isinstance(n, c_ast.Struct | c_ast.Union | c_ast.Enum)
+                                                     and (getattr(n, "decls", None) or getattr(n, "values", None)))
+                    for n, _ in _walk_with_parent(f.body))
+    hoisted = []
+    for decl, parent in statics:
+        if own_types:
+            raise ConfigError(f"{where(decl)}: static local {decl.name} of {fn}: {fn} defines its own types, so "
+                              "it cannot be moved to file scope to migrate; declare it at file scope")
+        if declared.count(decl.name) > 1:
+            raise ConfigError(f"{where(decl)}: static local {decl.name} of {fn} shares its name with another "
+                              f"variable of {fn}; rename one so it can be moved to file scope to migrate")
+        new = f"__mcl_static_{fn}_{decl.name}"
+        _rename(f.body, decl.name, new)
+        assert isinstance(parent, c_ast.Compound)
+        parent.block_items = [item for item in parent.block_items if item is not decl]
+        decl.name = new
+        inner = decl.type
+        while not isinstance(inner, c_ast.TypeDecl):
+            inner = inner.type
+        inner.declname = new
+        hoisted.append(decl)
+    return hoisted
+
+
+def _rename(node: c_ast.Node, old: str, new: str) -> None:
+    """Rename the variable ``old`` in ``node`` (not struct fields of that name)."""
+    if isinstance(node, c_ast.ID) and node.name == old:
+        node.name = new
+    for name, child in node.children():
+        if not (isinstance(node, c_ast.StructRef) and name == "field"):
+            _rename(child, old, new)
 
 
 def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[list[str], list[CType]]:

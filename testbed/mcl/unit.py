@@ -21,7 +21,12 @@ from testbed.mcl.ctype import c_spelling
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.ti import TI, generate_ti
-from testbed.mcl.transform import emit_program, global_registrations, rewrite_allocations
+from testbed.mcl.transform import (
+    emit_program,
+    global_registrations,
+    hoist_static_locals,
+    rewrite_allocations,
+)
 
 PRELUDE_HEADERS = ("stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "math.h")
 
@@ -38,6 +43,7 @@ class Generated:
 def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
                     max_cost: int = DEFAULT_MAX_COST) -> Generated:
     """Precompile the AST of a plain C program (changed in place) into a migratable unit."""
+    hoist_static_locals(ast)  # first: the resolver registers file-scope declarations up front
     resolver = TypeResolver(ast)
     allocated = rewrite_allocations(ast, resolver)
     plan = precompile(ast, resolver, max_cost=max_cost)
