@@ -67,10 +67,15 @@ def test_untyped_allocation_is_refused(tmp_path: Path) -> None:
              "untyped allocation")
 
 
-def test_migratable_call_inside_an_expression_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("use", "match"), [
+    ("if (work(5) > 1) r = 1;", "in a loop or branch condition"),
+    ("r = n > 0 && work(5) > 1;", r"in an operand of &&, \|\|, \?:"),
+    ("r = n > 0 ? work(5) : 0;", r"in an operand of &&, \|\|, \?:"),
+])
+def test_migratable_call_where_it_cannot_be_hoisted_is_refused(tmp_path: Path, use: str, match: str) -> None:
     body = ("int work(int n) { int i, s = 0; for (i = 0; i < n; i++) {\n#pragma mcl poll\n s += i; } return s; }\n"
-            "int main(void) { int r; r = work(5) + 1; return r; }")
-    _refused(tmp_path, body, "inside an expression")
+            f"int main(int argc, char **argv) {{ int r = 0, n = argc; {use} return r; }}")
+    _refused(tmp_path, body, match)
 
 
 def test_static_local_that_cannot_move_to_file_scope_is_refused(tmp_path: Path) -> None:

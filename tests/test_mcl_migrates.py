@@ -47,3 +47,14 @@ def test_static_locals_migrate_as_globals() -> None:
     destination restarted them from their initial values) and of a migratable one (was
     refused)."""
     _migrates("static_locals.c", ("20%", "70%", "98%"))
+
+
+def test_calls_inside_expressions_are_hoisted_and_migrate() -> None:
+    """x = f(a) + 1, total += f(a), f(a) * f(b), f(f(a)), return n + f(n - 1): each call
+    becomes a site of its own (was refused); migrated at every third passage."""
+    path = str(GUEST_TESTS / "call_in_expression.c")
+    total = passages(path, "small")
+    for src, dst in DIRECTIONS:
+        for at in range(1, total + 1, 3):
+            record = migrate(MigrationSpec(path, "small", src, dst, at=at))
+            assert record.verified and record.roundtrip_identical, (src, dst, at)

@@ -35,6 +35,7 @@ from testbed.errors import ConfigError
 from testbed.mcl.checks import check_unsafe
 from testbed.mcl.cparse import is_runtime_file, where
 from testbed.mcl.emit import Emitter
+from testbed.mcl.hoist import Hoister
 from testbed.mcl.liveness import site_liveness
 from testbed.mcl.nodes import Function, Marks, Plan, Raw, Site, SiteMark, call_name, walk
 from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is_variadic
@@ -71,7 +72,9 @@ class Precompiler:
         for name in self.defs:
             if name in migratable and name not in fids:
                 fids[name] = len(fids)
+        hoister = Hoister(self.defs, migratable)
         for name in fids:
+            hoister.function(self.defs[name])
             fn = Function(name, fids[name], self.defs[name], variadic=is_variadic(self.defs[name]))
             collect_variables(fn, self.resolver)
             self.functions[name] = fn

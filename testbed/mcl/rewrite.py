@@ -157,6 +157,6 @@ class Rewriter:
             name = call_name(n)
             if name in self.migratable:
                 raise ConfigError(
-                    f"{where(n)}: call of migratable function {name} inside an expression or a loop or "
-                    "branch condition; make it a statement of its own (f(...); x = f(...); return f(...);)"
+                    f"{where(n)}: call of migratable function {name} in a loop or branch condition; "
+                    "make it a statement of its own before the test (x = f(...);)"
                 )
