@@ -29,11 +29,12 @@ from functools import cache
 
 from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable, site_table, type_table
+from testbed.build.native import passages, run_native
 from testbed.emu.costmodel import Tally
-from testbed.emu.guest import DEFAULT_BUDGET, Guest, RunResult
+from testbed.emu.guest import Guest, RunResult
 from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError, TestbedError
-from testbed.execute import run_native
+from testbed.limits import EXPERIMENT_BUDGET
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
 from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
@@ -56,7 +57,7 @@ class MigrationSpec:
     network: str = "10mbps"
     mode: str = "network"
     roundtrip: bool = True
-    budget: int = DEFAULT_BUDGET
+    budget: int = EXPERIMENT_BUDGET
     loss: float = 0.0  # frame loss probability on the link
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
@@ -67,20 +68,6 @@ class MigrationSpec:
     # hook given the destination's port once it has its stream (e.g. to add event handlers).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
     destination_hook: Callable[[MigrationPort], None] | None = field(default=None, compare=False)
-
-
-@cache
-def passages(name: str, size: str) -> int:
-    """Poll-point passages of an unmigrated run (a native build of the migratable program:
-    same control flow as on the guests, far faster)."""
-    p = program(name)
-    build = build_migratable(name, "host")
-    proc = run_native(build.path, p.argv(size)[1:], env={"TESTBED_REPORT_PASSAGES": "1"})
-    for line in proc.stderr.splitlines():
-        if line.startswith("mcl-passages "):
-            return int(line.split()[1])
-    raise GuestFault(f"the native run of {name} ({size}) did not report its poll-point passages "
-                     f"(status {proc.returncode}): {proc.stderr.strip()[:200]}")
 
 
 def resolve_at(spec: MigrationSpec) -> int:
@@ -105,7 +92,7 @@ def resolve_at(spec: MigrationSpec) -> int:
 
 @cache
 def reference_output(name: str, size: str, machine_name: str, runtime: str = "modern",
-                     budget: int = DEFAULT_BUDGET) -> str:
+                     budget: int = EXPERIMENT_BUDGET) -> str:
     """What every migration from ``machine_name`` must print: the plain (unannotated)
     program run unmigrated, emulated on that machine with the same runtime's allocator (a
     native host run differs wherever the output depends on the data model, e.g. on
@@ -130,7 +117,11 @@ def native_output(name: str, size: str) -> str | None:
     """Output of the plain program built for the host and run natively (a fast cross-check
     of the reference), or None if that run failed."""
     p = program(name)
-    proc = run_native(build_program(p.name, [p.source], "host").path, p.argv(size)[1:])
+    try:
+        proc = run_native(build_program(p.name, [p.source], "host").path, p.argv(size)[1:],
+                          f"the native run of {name} ({size})")
+    except GuestFault:  # crashed or timed out
+        return None
     return proc.stdout if proc.returncode == 0 else None
 
 
