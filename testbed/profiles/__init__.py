@@ -123,7 +123,8 @@ def _read_with_bases(kind: str, path: Path, chain: tuple[Path, ...]) -> dict[str
     for base in bases:
         base_path = COMMON_DIR / f"{base}.toml"
         if not base_path.is_file():
-            raise unknown_name(f"shared profile (extends in {path.name})", base, available(COMMON_DIR))
+            raise ConfigError(f"{kind} profile {path}: extends unknown shared profile {base!r}; "
+                              f"valid: {', '.join(available(COMMON_DIR))} (files in {COMMON_DIR})")
         _merge_into(merged, _read_with_bases(kind, base_path, (*chain, path)))
     _merge_into(merged, data)
     return merged
