@@ -35,6 +35,9 @@ class Isa(ABC):
     link: int  # return-address register
     args: tuple[int, ...]  # argument registers, in order
     hypercall_intno: int
+    # Can emulation stop before any block and resume there with emu_start(pc)? Not on
+    # SPARC: a block may start in a delay slot, and the NPC it needs is not exposed.
+    resumes_at_any_block: bool = True
 
     def new_uc(self) -> unicorn.Uc:
         uc = unicorn.Uc(self.uc_arch, self.uc_mode)
@@ -77,6 +80,11 @@ class Isa(ABC):
     @abstractmethod
     def describe_trap(self, intno: int) -> str:
         """What an unexpected trap number means on this ISA."""
+
+    def locate_trap(self, uc: unicorn.Uc, intno: int, block: bytes, block_address: int) -> int | None:
+        """The address of the instruction that raised trap ``intno``, when unicorn's PC
+        does not say (``block`` is the block that started last); None: the PC is right."""
+        return None
 
 
 class MipsEl(Isa):
@@ -151,10 +159,37 @@ class MipsEl(Isa):
             return f"{insn.mnemonic} {insn.op_str}".strip()
         return f".word {self.unpack_word(code[:4]):#010x}"
 
+    # Loads and stores of MIPS I by major opcode: access width in bytes (lwl/lwr/swl/swr,
+    # which never trap on alignment, are left out).
+    _ACCESS_WIDTH = {0x20: 1, 0x21: 2, 0x23: 4, 0x24: 1, 0x25: 2, 0x31: 4, 0x35: 8,
+                     0x28: 1, 0x29: 2, 0x2B: 4, 0x39: 4, 0x3D: 8}
+    _STORE_OPS = frozenset({0x28, 0x29, 0x2B, 0x39, 0x3D})
+    _ADDRESS_ERRORS = {12: False, 13: True}  # AdEL (load), AdES (store) -> is a store
+
+    def locate_trap(self, uc: unicorn.Uc, intno: int, block: bytes, block_address: int) -> int | None:
+        """Unicorn 2.1.4 leaves the MIPS PC where it was last synchronised (often just
+        after the last hypercall) when a load or store traps on alignment. The registers
+        are exact, though: every instruction before the faulting one has completed. So
+        the faulting one is the first load (AdEL) or store (AdES) of the last block, delay
+        slot included, whose effective address is misaligned for its width."""
+        if intno not in self._ADDRESS_ERRORS:
+            return None
+        want_store = self._ADDRESS_ERRORS[intno]
+        for i, (word,) in enumerate(struct.iter_unpack("<I", block[: len(block) & ~3])):
+            op = word >> 26
+            width = self._ACCESS_WIDTH.get(op)
+            if width is None or (op in self._STORE_OPS) != want_store:
+                continue
+            base = uc.reg_read(M.UC_MIPS_REG_0 + ((word >> 21) & 0x1F))
+            offset = (word & 0xFFFF) - ((word & 0x8000) << 1)
+            if (base + offset) % width:
+                return block_address + 4 * i
+        return None
+
     def describe_trap(self, intno: int) -> str:
         names = {
-            2: "TLB load miss", 3: "TLB store miss", 10: "bus error", 12: "address error on load",
-            13: "address error on store (unaligned or kernel address)", 18: "break instruction",
+            2: "TLB load miss", 3: "TLB store miss", 10: "bus error", 12: "address error on load (unaligned or kernel-segment address)",
+            13: "address error on store (unaligned or kernel-segment address)", 18: "break instruction",
             20: "reserved (illegal) instruction", 21: "coprocessor unusable",
             22: "integer overflow", 23: "trap instruction (division by zero check)",
         }
@@ -173,6 +208,7 @@ class Sparc32(Isa):
     link = S.UC_SPARC_REG_O7
     args = (S.UC_SPARC_REG_O0, S.UC_SPARC_REG_O1, S.UC_SPARC_REG_O2, S.UC_SPARC_REG_O3)
     hypercall_intno = 0x80 + 0x10  # `ta N` reaches UC_HOOK_INTR as 0x80 + N
+    resumes_at_any_block = False
 
     # PSR: S (supervisor), PS, EF (FPU enable). The CPU starts in user mode with the FPU
     # off; reading PSR before writing it crashes the Python binding, so only write it.

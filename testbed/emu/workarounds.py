@@ -1,0 +1,65 @@
+"""Work-arounds for unicorn 2.1.4 defects that would otherwise kill the Python process.
+
+MIPS: long straight-line blocks crash the translator (SIGSEGV in ``emu_start``).
+    Unicorn's MIPS translator leaks one TCG temporary for each instruction it translates
+    without a code hook, and a translation block holds at most TCG_MAX_TEMPS (512)
+    temporaries, about 136 of which are the CPU's globals. A block of more than about 375
+    instructions (fewer with the testbed's hooks installed; a fully unrolled SHA-256
+    compression function reaches thousands) overruns the temporaries array and crashes in
+    ``temp_load`` / ``tcg_gen_code_mipsel`` (the trace of unicorn issue #2134 on 2.1.4).
+    Measured with tests/guests/sha256_unrolled.c and raw straight-line ``nop``/``addiu``
+    runs: 375 instructions run, 376 crash, with or without a block hook; a code hook on
+    a single address does not help, a code hook covering the whole run does.
+    Work-around: every straight-line run longer than LONG_RUN instructions gets a code
+    hook over its whole range whose callback is an empty C function
+    (``ucnative.add_empty_code_hook``). It costs one native call per instruction in those
+    runs only; translation is unchanged elsewhere, so block counts and prices are too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import unicorn
+
+from testbed.emu import ucnative
+from testbed.emu.isa import Isa
+
+# Runs longer than this get the code hook; the crash needs ~300 instructions or more.
+LONG_RUN = 128
+
+
+def mips_control_transfers(words: np.ndarray) -> np.ndarray:
+    """Indices of the instructions that end a MIPS I translation block: jumps, branches
+    (their delay slot follows), and syscall/break, which raise exceptions."""
+    op = words >> 26
+    funct = words & 0x3F
+    rs = (words >> 21) & 0x1F
+    branch_ops = np.isin(op, (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x14, 0x15, 0x16, 0x17))
+    special = (op == 0) & np.isin(funct, (0x08, 0x09, 0x0C, 0x0D))
+    cop1_branch = (op == 0x11) & (rs == 0x08)
+    return np.flatnonzero(branch_ops | special | cop1_branch)
+
+
+def long_runs(code: bytes, base: int, limit: int = LONG_RUN) -> list[tuple[int, int]]:
+    """(first, last) addresses of the straight-line MIPS runs longer than ``limit``.
+
+    A block can start anywhere (a branch target) but never extends past the next control
+    transfer and its delay slot, so covering each run whole covers every block in it."""
+    words = np.frombuffer(code[: len(code) & ~3], dtype="<u4")
+    ends = mips_control_transfers(words)
+    # A run starts after a control transfer's delay slot and ends with the next delay slot.
+    starts = np.concatenate(([0], ends + 2))
+    stops = np.concatenate((ends + 1, [len(words) - 1]))
+    long = (stops - starts + 1) > limit
+    return [(base + 4 * int(s), base + 4 * int(e)) for s, e in zip(starts[long], stops[long], strict=True)]
+
+
+def protect_translator(uc: unicorn.Uc, isa: Isa, code: bytes, base: int) -> list[tuple[int, int]]:
+    """Install the work-around needed by ``isa`` for the executable ``code`` at ``base``;
+    returns the ranges it covered (empty on ISAs that need nothing)."""
+    if isa.name != "mipsel":
+        return []
+    runs = long_runs(code, base)
+    for first, last in runs:
+        ucnative.add_empty_code_hook(uc, first, last)
+    return runs
