@@ -81,9 +81,32 @@ class Isa(ABC):
     def describe_trap(self, intno: int) -> str:
         """What an unexpected trap number means on this ISA."""
 
+    # Alignment traps: trap number -> the access that raises it (True store, False load,
+    # None either). Unicorn 2.1.4 leaves the PC stale on these (MIPS: where it was last
+    # synchronised, often just after the last hypercall; SPARC: past the instruction).
+    alignment_traps: dict[int, bool | None] = {}
+
+    def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
+        """(width, is_store, effective address) if ``word`` is a load or store that can
+        trap on alignment, computed from the current registers; None otherwise."""
+        return None
+
     def locate_trap(self, uc: unicorn.Uc, intno: int, block: bytes, block_address: int) -> int | None:
-        """The address of the instruction that raised trap ``intno``, when unicorn's PC
-        does not say (``block`` is the block that started last); None: the PC is right."""
+        """The instruction that raised alignment trap ``intno`` (None: not one, or not
+        found; the PC is used then). ``block`` is the block that started last. The
+        registers are exact at the trap: every instruction before the faulting one has
+        completed. So it is the first load or store of that block, delay slot included,
+        whose effective address is misaligned for its width."""
+        if intno not in self.alignment_traps:
+            return None
+        want_store = self.alignment_traps[intno]
+        for i, (word,) in enumerate(struct.iter_unpack(">I" if self.big_endian else "<I", block[: len(block) & ~3])):
+            access = self.memory_access(uc, word)
+            if access is None or (want_store is not None and access[1] != want_store):
+                continue
+            width, _, address = access
+            if address % width:
+                return block_address + 4 * i
         return None
 
 
@@ -164,27 +187,16 @@ class MipsEl(Isa):
     _ACCESS_WIDTH = {0x20: 1, 0x21: 2, 0x23: 4, 0x24: 1, 0x25: 2, 0x31: 4, 0x35: 8,
                      0x28: 1, 0x29: 2, 0x2B: 4, 0x39: 4, 0x3D: 8}
     _STORE_OPS = frozenset({0x28, 0x29, 0x2B, 0x39, 0x3D})
-    _ADDRESS_ERRORS = {12: False, 13: True}  # AdEL (load), AdES (store) -> is a store
+    alignment_traps = {12: False, 13: True}  # AdEL (load), AdES (store)
 
-    def locate_trap(self, uc: unicorn.Uc, intno: int, block: bytes, block_address: int) -> int | None:
-        """Unicorn 2.1.4 leaves the MIPS PC where it was last synchronised (often just
-        after the last hypercall) when a load or store traps on alignment. The registers
-        are exact, though: every instruction before the faulting one has completed. So
-        the faulting one is the first load (AdEL) or store (AdES) of the last block, delay
-        slot included, whose effective address is misaligned for its width."""
-        if intno not in self._ADDRESS_ERRORS:
+    def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
+        op = word >> 26
+        width = self._ACCESS_WIDTH.get(op)
+        if width is None:
             return None
-        want_store = self._ADDRESS_ERRORS[intno]
-        for i, (word,) in enumerate(struct.iter_unpack("<I", block[: len(block) & ~3])):
-            op = word >> 26
-            width = self._ACCESS_WIDTH.get(op)
-            if width is None or (op in self._STORE_OPS) != want_store:
-                continue
-            base = uc.reg_read(M.UC_MIPS_REG_0 + ((word >> 21) & 0x1F))
-            offset = (word & 0xFFFF) - ((word & 0x8000) << 1)
-            if (base + offset) % width:
-                return block_address + 4 * i
-        return None
+        base = uc.reg_read(M.UC_MIPS_REG_0 + ((word >> 21) & 0x1F))
+        offset = (word & 0xFFFF) - ((word & 0x8000) << 1)
+        return width, op in self._STORE_OPS, (base + offset) & 0xFFFFFFFF
 
     def describe_trap(self, intno: int) -> str:
         names = {
@@ -237,6 +249,27 @@ class Sparc32(Isa):
         # Unicorn leaves NPC stale after a `ta` hook, so the next instruction would run
         # twice; writing PC to itself resets NPC to PC + 4.
         uc.reg_write(self.pc, uc.reg_read(self.pc))
+
+    # Loads and stores (op = 3) by op3: access width in bytes.
+    _ACCESS_WIDTH = {0x00: 4, 0x01: 1, 0x02: 2, 0x03: 8, 0x04: 4, 0x05: 1, 0x06: 2, 0x07: 8,
+                     0x09: 1, 0x0A: 2, 0x0D: 1, 0x0F: 4, 0x20: 4, 0x21: 4, 0x23: 8, 0x24: 4,
+                     0x25: 4, 0x27: 8}
+    _REGISTER_BANKS = (S.UC_SPARC_REG_G0, S.UC_SPARC_REG_O0, S.UC_SPARC_REG_L0, S.UC_SPARC_REG_I0)
+    alignment_traps = {7: None}  # mem_address_not_aligned, loads and stores alike
+
+    def _register(self, uc: unicorn.Uc, number: int) -> int:
+        return 0 if number == 0 else uc.reg_read(self._REGISTER_BANKS[number >> 3] + (number & 7))
+
+    def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
+        op3 = (word >> 19) & 0x3F
+        if word >> 30 != 3 or op3 not in self._ACCESS_WIDTH:
+            return None
+        base = self._register(uc, (word >> 14) & 0x1F)
+        if word & 0x2000:
+            offset = (word & 0x1FFF) - ((word & 0x1000) << 1)
+        else:
+            offset = self._register(uc, word & 0x1F)
+        return self._ACCESS_WIDTH[op3], op3 in self._STORE_OP3, (base + offset) & 0xFFFFFFFF
 
     _MUL_OP3 = frozenset({0x0A, 0x0B, 0x1A, 0x1B, 0x24})
     _DIV_OP3 = frozenset({0x0E, 0x0F, 0x1E, 0x1F})

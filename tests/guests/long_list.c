@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     unsigned sum = 0;
 
     for (i = 0; i < n; i++) {
-        p = (struct node *)malloc(sizeof *p);
+        p = (struct node *)malloc(sizeof(struct node));
         p->value = i;
         p->next = head;
         head = p;
