@@ -108,7 +108,9 @@ class Guest:
         self._wall = 0.0
         self._counting = counting
         self._budget = budget if counting else UNLIMITED
-        self.counter = BlockCounter(self.image.text_lo, self.image.text_hi, overflow_capacity=overflow_capacity)
+        text = self.image.text()
+        self.counter = BlockCounter(self.image.text_lo, self.image.text_hi, self.isa.delay_slots(text),
+                                    overflow_capacity=overflow_capacity)
         self.meter = Meter(self.counter, self.isa, self.read)
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(
@@ -117,7 +119,7 @@ class Guest:
             | unicorn.UC_HOOK_MEM_FETCH_PROT,
             self._on_bad_memory,
         )
-        workarounds.protect_translator(self.uc, self.isa, self.image.text(), self.image.text_lo)
+        workarounds.protect_translator(self.uc, self.isa, text, self.image.text_lo)
         if counting:
             self.counter.install(self.uc)
 
@@ -142,11 +144,6 @@ class Guest:
             self._emulate()
             if not self.counter.overflow_stop:
                 break
-            if not self.isa.resumes_at_any_block:
-                raise self._fault_error(
-                    f"the block counter's overflow table ({self.counter.overflow_capacity} blocks) is full, and "
-                    f"{self.isa.name} cannot resume at an arbitrary block; raise overflow_capacity "
-                    f"(OVERFLOW_CAPACITY in testbed/emu/counter.py)")
             self.counter.drain_overflow()  # then go on, unless something else stopped it too
             if self._error or self._fault or self._paused or self.counter.budget_stop or self._at_exit():
                 break

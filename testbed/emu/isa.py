@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from functools import cache
 
 import capstone
+import numpy as np
 import unicorn
 from unicorn import mips_const as M
 from unicorn import sparc_const as S
@@ -35,9 +36,6 @@ class Isa(ABC):
     link: int  # return-address register
     args: tuple[int, ...]  # argument registers, in order
     hypercall_intno: int
-    # Can emulation stop before any block and resume there with emu_start(pc)? Not on
-    # SPARC: a block may start in a delay slot, and the NPC it needs is not exposed.
-    resumes_at_any_block: bool = True
 
     def new_uc(self) -> unicorn.Uc:
         uc = unicorn.Uc(self.uc_arch, self.uc_mode)
@@ -68,6 +66,22 @@ class Isa(ABC):
 
     def unpack_word(self, data: bytes) -> int:
         return struct.unpack(">I" if self.big_endian else "<I", data)[0]
+
+    def words(self, code: bytes) -> np.ndarray:
+        return np.frombuffer(code[: len(code) & ~3], dtype=">u4" if self.big_endian else "<u4")
+
+    @abstractmethod
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        """True for each instruction word that ends a translation block: jumps, calls and
+        branches (a delay slot follows them) and traps."""
+
+    def delay_slots(self, code: bytes) -> np.ndarray:
+        """True for each instruction that follows a control transfer: emulation restarted
+        there with emu_start(pc) would lose the pending branch (and, on SPARC, its NPC)."""
+        words = self.words(code)
+        out = np.zeros(len(words), dtype=bool)
+        out[1:] = self.control_transfers(words)[:-1]
+        return out
 
     @abstractmethod
     def classify(self, code: bytes, address: int) -> tuple[int, ...]:
@@ -168,6 +182,14 @@ class MipsEl(Isa):
             return "fother"
         return "alu"
 
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        op = words >> 26
+        funct = words & 0x3F
+        branch_ops = np.isin(op, (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x14, 0x15, 0x16, 0x17))
+        special = (op == 0) & np.isin(funct, (0x08, 0x09, 0x0C, 0x0D))  # jr, jalr, syscall, break
+        cop1_branch = (op == 0x11) & (((words >> 21) & 0x1F) == 0x08)  # bc1f/bc1t
+        return branch_ops | special | cop1_branch
+
     def classify(self, code: bytes, address: int) -> tuple[int, ...]:
         counts = [0] * len(CLASSES)
         decoded = 0
@@ -220,7 +242,6 @@ class Sparc32(Isa):
     link = S.UC_SPARC_REG_O7
     args = (S.UC_SPARC_REG_O0, S.UC_SPARC_REG_O1, S.UC_SPARC_REG_O2, S.UC_SPARC_REG_O3)
     hypercall_intno = 0x80 + 0x10  # `ta N` reaches UC_HOOK_INTR as 0x80 + N
-    resumes_at_any_block = False
 
     # PSR: S (supervisor), PS, EF (FPU enable). The CPU starts in user mode with the FPU
     # off; reading PSR before writing it crashes the Python binding, so only write it.
@@ -310,6 +331,12 @@ class Sparc32(Isa):
         if op3 == 0x35:
             return "fother"  # fcmp
         return "alu"
+
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        op = words >> 30
+        branches = (op == 0) & np.isin((words >> 22) & 7, (2, 6, 7))  # Bicc, FBfcc, CBccc
+        jumps = (op == 2) & np.isin((words >> 19) & 0x3F, (0x38, 0x39, 0x3A))  # jmpl, rett, ticc
+        return (op == 1) | branches | jumps  # op 1: call
 
     def classify(self, code: bytes, address: int) -> tuple[int, ...]:
         counts = [0] * len(CLASSES)

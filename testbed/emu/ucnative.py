@@ -22,6 +22,7 @@ from testbed.build import BUILD_DIR
 from testbed.errors import GuestFault, ToolchainError
 
 NATIVE_SOURCE = Path(__file__).resolve().parent / "native" / "blockcount.c"
+PENDING_SLOTS = 16  # PENDING_SLOTS in native/blockcount.c
 
 
 class CounterStruct(ctypes.Structure):
@@ -32,6 +33,7 @@ class CounterStruct(ctypes.Structure):
         ("slots", ctypes.c_uint64),
         ("counts", ctypes.c_void_p),
         ("sizes", ctypes.c_void_p),
+        ("no_stop", ctypes.c_void_p),
         ("instructions", ctypes.c_uint64),
         ("outside", ctypes.c_uint64),
         ("budget", ctypes.c_uint64),
@@ -42,6 +44,9 @@ class CounterStruct(ctypes.Structure):
         ("overflow_used", ctypes.c_uint64),
         ("overflow_key", ctypes.c_void_p),
         ("overflow_count", ctypes.c_void_p),
+        ("pending_used", ctypes.c_uint64),
+        ("pending_key", ctypes.c_uint64 * PENDING_SLOTS),
+        ("lost", ctypes.c_uint64),
         ("last_address", ctypes.c_uint64),
         ("last_size", ctypes.c_uint32),
     ]

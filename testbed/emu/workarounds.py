@@ -28,25 +28,13 @@ from testbed.emu.isa import Isa
 LONG_RUN = 128
 
 
-def mips_control_transfers(words: np.ndarray) -> np.ndarray:
-    """Indices of the instructions that end a MIPS I translation block: jumps, branches
-    (their delay slot follows), and syscall/break, which raise exceptions."""
-    op = words >> 26
-    funct = words & 0x3F
-    rs = (words >> 21) & 0x1F
-    branch_ops = np.isin(op, (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x14, 0x15, 0x16, 0x17))
-    special = (op == 0) & np.isin(funct, (0x08, 0x09, 0x0C, 0x0D))
-    cop1_branch = (op == 0x11) & (rs == 0x08)
-    return np.flatnonzero(branch_ops | special | cop1_branch)
-
-
-def long_runs(code: bytes, base: int, limit: int = LONG_RUN) -> list[tuple[int, int]]:
-    """(first, last) addresses of the straight-line MIPS runs longer than ``limit``.
+def long_runs(isa: Isa, code: bytes, base: int, limit: int = LONG_RUN) -> list[tuple[int, int]]:
+    """(first, last) addresses of the straight-line runs longer than ``limit``.
 
     A block can start anywhere (a branch target) but never extends past the next control
     transfer and its delay slot, so covering each run whole covers every block in it."""
-    words = np.frombuffer(code[: len(code) & ~3], dtype="<u4")
-    ends = mips_control_transfers(words)
+    words = isa.words(code)
+    ends = np.flatnonzero(isa.control_transfers(words))
     # A run starts after a control transfer's delay slot and ends with the next delay slot.
     starts = np.concatenate(([0], ends + 2))
     stops = np.concatenate((ends + 1, [len(words) - 1]))
@@ -59,7 +47,7 @@ def protect_translator(uc: unicorn.Uc, isa: Isa, code: bytes, base: int) -> list
     returns the ranges it covered (empty on ISAs that need nothing)."""
     if isa.name != "mipsel":
         return []
-    runs = long_runs(code, base)
+    runs = long_runs(isa, code, base)
     for first, last in runs:
         ucnative.add_empty_code_hook(uc, first, last)
     return runs

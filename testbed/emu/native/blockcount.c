@@ -10,14 +10,18 @@
  * first size seen for a start address lives in `sizes`, and a block that later starts at
  * the same address with another size (a re-translation split differently) is counted in
  * an overflow table keyed by (address, size). When that table is full, emulation stops
- * before the block runs: the host drains the table into its own dictionary and resumes
- * (testbed/emu/counter.py), so no block is ever left unpriced. Once `instructions`
- * reaches the budget, emulation stops before the next block. `last_address`/`last_size` name the
+ * before the block runs (or, in a delay slot, the block waits in `pending_key` and
+ * emulation stops before the next one): the host drains the table into its own
+ * dictionary and resumes (testbed/emu/counter.py), so no block is ever left unpriced.
+ * Once `instructions` reaches the budget, emulation stops before the next block.
+ * `last_address`/`last_size` name the
  * block that started last, which locates faults whose PC unicorn leaves stale.
  *
  * tb_code_nothing exists for its side effect on unicorn's MIPS translator (see
  * testbed/emu/workarounds.py). */
 #include <stdint.h>
+
+#define PENDING_SLOTS 16
 
 typedef int (*emu_stop_fn)(void *uc);
 
@@ -26,6 +30,7 @@ typedef struct {
     uint64_t slots;
     uint64_t *counts;
     uint32_t *sizes;
+    const uint8_t *no_stop;  /* per slot: 1 if a block there starts in a delay slot */
     uint64_t instructions;   /* every block, in range or not */
     uint64_t outside;        /* instructions in blocks outside the counted range */
     uint64_t budget;         /* stop at the first block once instructions >= budget */
@@ -36,6 +41,9 @@ typedef struct {
     uint64_t overflow_used;
     uint64_t *overflow_key;  /* address << 20 | size; 0 = empty */
     uint64_t *overflow_count;
+    uint64_t pending_used;   /* blocks that found the table full where no stop is possible */
+    uint64_t pending_key[PENDING_SLOTS];
+    uint64_t lost;           /* more of those than pending_key holds: the host reports it */
     uint64_t last_address;
     uint32_t last_size;
 } block_counter;
@@ -64,16 +72,17 @@ void tb_count_block(void *uc, uint64_t address, uint32_t size, void *user_data)
 {
     block_counter *c = (block_counter *)user_data;
     uint64_t slot = (address - c->base) >> 2;
+    int can_stop = !(c->no_stop && slot < c->slots && c->no_stop[slot]);
     c->last_address = address;
     c->last_size = size;
     /* A stop requested here takes effect before this block runs (unicorn checks for it
      * right after the block hook), and the block is hooked again when emulation resumes
-     * at its address: so a block that stops emulation is not counted. */
-    if (c->instructions >= c->budget) {
-        if (!c->stopped) {
-            c->stopped = 1;
-            c->emu_stop(uc);
-        }
+     * at its address: so a block that stops emulation is not counted. Emulation resumes
+     * with PC = the block's address and NPC = PC + 4, so never stop before a block that
+     * starts in a delay slot (no_stop): stop before the next block instead. */
+    if (can_stop && (c->overflow_full || c->instructions >= c->budget)) {
+        c->stopped = c->instructions >= c->budget;
+        c->emu_stop(uc);
         return;
     }
     if (slot < c->slots) {
@@ -81,10 +90,19 @@ void tb_count_block(void *uc, uint64_t address, uint32_t size, void *user_data)
         if (known == size || known == 0) {
             c->sizes[slot] = size;
             c->counts[slot]++;
-        } else if (!overflow_add(c, (address << 20) | size)) {
-            c->overflow_full = 1;
-            c->emu_stop(uc);
-            return;
+        } else {
+            uint64_t key = (address << 20) | size;
+            if (!overflow_add(c, key)) {
+                c->overflow_full = 1;
+                if (can_stop) {
+                    c->emu_stop(uc);
+                    return;
+                }
+                if (c->pending_used < PENDING_SLOTS)
+                    c->pending_key[c->pending_used++] = key;
+                else
+                    c->lost++;
+            }
         }
     } else {
         c->outside += size >> 2;
