@@ -1,15 +1,16 @@
 """Work-arounds for unicorn 2.1.4 defects that would otherwise kill the Python process.
 
 MIPS: long straight-line blocks crash the translator (SIGSEGV in ``emu_start``).
-    Unicorn's MIPS translator leaks one TCG temporary for each instruction it translates
-    without a code hook, and a translation block holds at most TCG_MAX_TEMPS (512)
-    temporaries, about 136 of which are the CPU's globals. A block of more than about 375
-    instructions (fewer with the testbed's hooks installed; a fully unrolled SHA-256
-    compression function reaches thousands) overruns the temporaries array and crashes in
-    ``temp_load`` / ``tcg_gen_code_mipsel`` (the trace of unicorn issue #2134 on 2.1.4).
-    Measured with tests/guests/sha256_unrolled.c and raw straight-line ``nop``/``addiu``
-    runs: 375 instructions run, 376 crash, with or without a block hook; a code hook on
-    a single address does not help, a code hook covering the whole run does.
+    For each instruction it translates without a code hook, unicorn's
+    ``mips_tr_translate_insn`` emits a ``tcg_gen_addi_i32`` whose ``tcg_const_i32``
+    temporary is apparently never freed (the crash comes while allocating one); a
+    translation block holds at most TCG_MAX_TEMPS (512) temporaries, part of them the
+    CPU's globals. A block of more than 375 instructions (fewer with the testbed's hooks:
+    a 1,276-byte, 319-instruction unrolled SHA-256 block crashed) overruns the array; gdb shows the crash in ``tcg_emit_op_mipsel`` under
+    ``tcg_const_i32`` / ``mips_tr_translate_insn`` (issue #2134's 2.1.4 trace: ``temp_load``).
+    Measured on bare unicorn with straight-line ``nop``/``addiu``/mixed runs: 375
+    instructions run, 376 crash, with or without a block hook; a code hook on one address
+    does not help, a code hook covering the whole run does (tests/test_emulator.py).
     Work-around: every straight-line run longer than LONG_RUN instructions gets a code
     hook over its whole range whose callback is an empty C function
     (``ucnative.add_empty_code_hook``). It costs one native call per instruction in those
