@@ -9,6 +9,7 @@ import random
 import signal
 import struct
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -339,6 +340,10 @@ def _refuse() -> None:
     raise ConfigError("refused in the child")
 
 
+def _hang() -> None:
+    time.sleep(60)
+
+
 def test_an_isolated_emulation_turns_a_signal_into_one_error() -> None:
     with pytest.raises(EmulatorCrashed) as info:
         run_isolated(_die, signal.SIGSEGV, program="linpack", isa="mipsel")
@@ -346,6 +351,10 @@ def test_an_isolated_emulation_turns_a_signal_into_one_error() -> None:
     assert info.value.signal_name == "SIGSEGV" and isinstance(info.value, GuestFault)
     with pytest.raises(ConfigError, match="refused in the child"):
         run_isolated(_refuse, program="x", isa="sparc")
+    started = time.monotonic()
+    with pytest.raises(GuestFault, match=r"the emulation of bitonic on sparc did not finish within 0.5 s"):
+        run_isolated(_hang, program="bitonic", isa="sparc", timeout_s=0.5)
+    assert time.monotonic() - started < 10
     with pytest.raises(GuestFault) as fault:
         run_guest(_build("misaligned", "mipsel"), "mipsel", ["misaligned", "load"])
     assert "load_then_add+0x0" in str(fault.value) and fault.value.output == "about to crash\n"

@@ -17,7 +17,9 @@ from __future__ import annotations
 import faulthandler
 import os
 import pickle
+import select
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,9 +39,11 @@ class EmulatorCrashed(GuestFault):
         self.signal_name = signal_name
 
 
-def run_isolated(function: Callable[..., T], *args: Any, program: str, isa: str) -> T:
+def run_isolated(function: Callable[..., T], *args: Any, program: str, isa: str,
+                 timeout_s: float | None = None) -> T:
     """``function(*args)`` run in a forked child; its return value, or the TestbedError it
-    raised, re-raised here. EmulatorCrashed if the child was killed by a signal.
+    raised, re-raised here. EmulatorCrashed if the child was killed by a signal; a
+    GuestFault if it ran longer than ``timeout_s`` wall seconds (it is killed then).
 
     ``function``'s result and exceptions must pickle (RunResult, Tally and the testbed
     errors do); ``program`` and ``isa`` only name the run in messages."""
@@ -49,8 +53,15 @@ def run_isolated(function: Callable[..., T], *args: Any, program: str, isa: str)
         os.close(read_fd)
         _child(function, args, write_fd)
     os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
-        data = pipe.read()
+    try:
+        data = _read_result(read_fd, timeout_s)
+    except TimeoutError:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise GuestFault(f"the emulation of {program} on {isa} did not finish within {timeout_s:g} s "
+                         f"of wall time and was stopped") from None
+    finally:
+        os.close(read_fd)
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
@@ -62,6 +73,21 @@ def run_isolated(function: Callable[..., T], *args: Any, program: str, isa: str)
     if not ok:
         raise value
     return value
+
+
+def _read_result(fd: int, timeout_s: float | None) -> bytes:
+    """Everything the child writes until it closes the pipe; TimeoutError past the deadline."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    chunks = []
+    while True:
+        if deadline is not None:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _child(function: Callable[..., Any], args: tuple[Any, ...], write_fd: int) -> None:
@@ -94,9 +120,10 @@ def _run_to_end(elf_path: Path, machine_name: str, argv: list[str], budget: int)
 
 
 def run_guest(elf_path: Path, machine_name: str, argv: list[str], *, budget: int = DEFAULT_BUDGET,
-              program: str | None = None) -> RunResult:
+              program: str | None = None, timeout_s: float | None = None) -> RunResult:
     """Load ``elf_path`` on ``machine_name`` (a machine or ISA name) and run it to its end
     in a child process: its RunResult, the guest's GuestFault, or EmulatorCrashed."""
     machine = resolve(machine_name)  # a bad name is reported here, not in the child
     return run_isolated(_run_to_end, Path(elf_path), machine.name, list(argv), budget,
-                        program=program or Path(elf_path).stem, isa=f"{machine.isa.name} ({machine.name})")
+                        program=program or Path(elf_path).stem, isa=f"{machine.isa.name} ({machine.name})",
+                        timeout_s=timeout_s)
