@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "testbed.cli.run",
     "testbed.cli.mcl",
     "testbed.cli.check",
+    "testbed.cli.fuzz",
     "testbed.cli.bench",
     "testbed.cli.calibrate",
     "testbed.cli.net",
