@@ -63,6 +63,7 @@ class MigrationSpec:
     runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
     # Fault injection: what the link does to the stream in transit (None: nothing).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
+    save_stream: str | None = None  # write the collected stream (and its request, FILE.json) here
 
 
 @cache
@@ -141,6 +142,11 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
             f"before passage {at}: choose a smaller --at"
         )
     stream = src_port.streams[-1]
+    if spec.save_stream:
+        from testbed.migration.streamfile import SavedRequest, save  # it uses this module
+
+        save(spec.save_stream, stream, SavedRequest(spec.program, spec.size, src_m.isa.name, at, spec.runtime,
+                                                    src.stdout.decode()))
     header = read_header(stream)
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
