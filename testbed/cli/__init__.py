@@ -14,6 +14,7 @@ from testbed.errors import TestbedError
 COMMAND_MODULES = (
     "testbed.cli.guest",
     "testbed.cli.run",
+    "testbed.cli.stream",
     "testbed.cli.mcl",
     "testbed.cli.check",
     "testbed.cli.fuzz",

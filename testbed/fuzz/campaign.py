@@ -28,11 +28,9 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from testbed.build.migratable import build_migratable, type_table
+from testbed.build.migratable import type_table
 from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
 from testbed.errors import BudgetExhausted, GuestFault, StreamError, TestbedError
@@ -49,7 +47,7 @@ from testbed.fuzz.mutate import (
 )
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, reference_output, resolve_at
+from testbed.migration.run import MigrationSpec, _guest, reference_output, resolve_at
 from testbed.migration.stream import canonical_body
 from testbed.programs import PROGRAMS, program
 from testbed.protocol import Event
@@ -93,18 +91,9 @@ class Base:
     budget: int = 0  # instructions a mutated restore may execute
 
 
-@cache
-def _executable(name: str, isa: str, runtime: str) -> Path:
-    return build_migratable(name, isa, runtime).path
-
-
 def pre_initialised(name: str, size: str, isa: str, runtime: str, budget: int) -> tuple[Guest, MigrationPort]:
-    """A guest loaded and waiting in its start-up hypercall."""
-    guest = Guest(_executable(name, isa, runtime), resolve(isa), program(name).argv(size), budget=budget)
-    port = MigrationPort(guest)
-    if guest.run() is not None or port.waiting != "start":
-        raise GuestFault(f"{name} on {isa} did not ask for a stream at start-up")
-    return guest, port
+    """A destination (or source) guest loaded and waiting in its start-up hypercall."""
+    return _guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa))
 
 
 def collect(name: str, size: str, src: str, runtime: str, at: str) -> tuple[int, bytes, str]:
