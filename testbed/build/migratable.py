@@ -23,6 +23,7 @@ from pathlib import Path
 from testbed.build import BUILD_DIR, INCLUDE_DIR, RUNTIME_DIR, Build, build_program, runtime_flags
 from testbed.mcl.cparse import TypeResolver, c_spelling, parse_program
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
+from testbed.mcl.sitetable import render_site_table
 from testbed.mcl.ti import TI, generate_ti
 from testbed.mcl.transform import emit_program, global_registrations, rewrite_allocations
 from testbed.programs import program
@@ -70,6 +71,7 @@ def generate(source: Path, program_key: str, max_cost: int = DEFAULT_MAX_COST) -
         *registrations,
         "}",
         ti.code,
+        render_site_table(plan),
     ])
     return Generated(unit, ti, plan)
 
