@@ -26,50 +26,8 @@
 #include <string.h>
 
 #include "mig.h"
+#include "mig_protocol.h"
 #include "rt.h"
-
-/* Hypercalls of the migration runtime (testbed/migration/hypercalls.py). */
-#define HC_MIG_START 16      /* -> stream length to restore from, 0 for a normal start */
-#define HC_MIG_READ 17       /* (buffer, length): the host copies the stream in */
-#define HC_MIG_STREAM 18     /* (buffer, length): collection done -> 1 resume, 0 exit */
-#define HC_MIG_ERROR 19      /* (message, length, code): the stream was refused */
-#define HC_MIG_EVENT 20      /* (event): phase boundaries, for the host's clocks */
-
-#define EV_UNWIND_BEGIN 1
-#define EV_COLLECT_BEGIN 2
-#define EV_COLLECT_END 3
-#define EV_RESTORE_BEGIN 4
-#define EV_DECODE_END 5
-#define EV_RESTORE_END 6
-
-#define STREAM_MAGIC 0x4d53521au /* "MSR\x1a" */
-#define STREAM_VERSION 1
-#define HEADER_SIZE 32
-#define END_MARKER 0xEE
-
-#define TAG_NULL 0
-#define TAG_REF 1
-#define TAG_NEW 2
-
-#define VAL_I32 1
-#define VAL_U32 2
-#define VAL_I64 3
-#define VAL_F64 4
-#define VAL_F32 5
-#define VAL_PTR 6
-#define VAL_OBJ 7
-
-/* error codes reported to the host with HC_MIG_ERROR */
-#define ERR_MAGIC 1
-#define ERR_VERSION 2
-#define ERR_FINGERPRINT 3
-#define ERR_TRUNCATED 4
-#define ERR_CRC 5
-#define ERR_BLOCK_ID 6
-#define ERR_OFFSET 7
-#define ERR_TYPE 8
-#define ERR_FORMAT 9
-#define ERR_COLLECT 10
 
 volatile int32_t mig_flag;
 /* Items encoded by the last collection: classic file mode wrote each with one write(). */
@@ -141,7 +99,7 @@ struct block {
     uint32_t size;     /* bytes */
     int32_t type;      /* TI type, -1 for untyped bytes */
     uint32_t count;    /* elements */
-    uint32_t seg;      /* MIG_SEG_* */
+    uint32_t seg;      /* SEG_* */
     uint32_t locator;  /* global index, or stack slot (position among live stack blocks) */
     uint32_t epoch;    /* == current epoch once visited in this collection / restore */
     uint32_t id;       /* logical id in this collection / restore */
@@ -300,7 +258,7 @@ MIG_TEXT void rt_on_alloc(void *pointer, int type_id, size_t count, size_t eleme
         count *= element_size;
         element_size = 1;
     }
-    last_registered = block_new(pointer, type_id, (uint32_t)count, (uint32_t)(count * element_size), MIG_SEG_HEAP);
+    last_registered = block_new(pointer, type_id, (uint32_t)count, (uint32_t)(count * element_size), SEG_HEAP);
 }
 
 MIG_TEXT void rt_on_free(void *pointer)
@@ -346,7 +304,7 @@ static MIG_TEXT uint32_t heap_entry(struct rt_block_header *h)
     e->type = h->type;
     e->count = h->count;
     e->size = h->count * (h->type < 0 ? 1 : mig_types[h->type].size);
-    e->seg = MIG_SEG_HEAP;
+    e->seg = SEG_HEAP;
     e->locator = 0;
     e->epoch = 0; /* not visited yet */
     e->id = 0;
@@ -406,7 +364,7 @@ static MIG_TEXT struct rt_block_header *heap_block_containing(const char *p)
 
 MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
 {
-    uint32_t i = block_new(address, type, count, count * type_size(type), MIG_SEG_GLOBAL);
+    uint32_t i = block_new(address, type, count, count * type_size(type), SEG_GLOBAL);
     reserve(&globals, &globals_cap, nglobals + 1, sizeof(uint32_t), 32);
     B(i)->locator = nglobals;
     globals[nglobals++] = i;
@@ -583,6 +541,12 @@ static MIG_TEXT __attribute__((noinline)) uint32_t get_long_varint(void)
         shift += 7;
     } while (b & 0x80);
     return v;
+}
+
+/* The big-endian word at p (header fields and the trailer). */
+static inline MIG_TEXT uint32_t load_be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 static inline MIG_TEXT uint32_t get_be32(void)
@@ -854,7 +818,7 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
     put_varint(B(b)->seg);
     put_varint((uint32_t)(B(b)->type + 1));
     put_varint(B(b)->count);
-    if (B(b)->seg != MIG_SEG_HEAP)
+    if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
     put_varint(ordinal);
     save_contents(b);
@@ -1018,11 +982,11 @@ static MIG_TEXT uint32_t crc32(const unsigned char *p, uint32_t n)
 static MIG_TEXT uint32_t source_isa(void)
 {
 #if defined(__mips__)
-    return 1;
+    return ISA_MIPSEL;
 #elif defined(__sparc__)
-    return 2;
+    return ISA_SPARC;
 #else
-    return 3;
+    return ISA_HOST;
 #endif
 }
 
@@ -1065,8 +1029,8 @@ MIG_TEXT int mig_collect(void)
     next_id = 0;
     mig_items = 2; /* the header and the trailer */
     out_len = 0;
-    out_reserve(HEADER_SIZE);
-    out_len = HEADER_SIZE;
+    out_reserve(HDR_SIZE);
+    out_len = HDR_SIZE;
     for (f = nframes; f-- > 0;) {
         ITEM();
         put_varint((uint32_t)frames[f].function);
@@ -1082,10 +1046,10 @@ MIG_TEXT int mig_collect(void)
     mig_err_function = mig_err_site = mig_err_value = -1;
     for (i = 0; i < nglobals; i++)
         mig_save_ptr(B(globals[i])->addr, B(globals[i])->type);
-    put_byte(END_MARKER);
+    put_byte(STREAM_END_MARKER);
     /* header, now that the sizes are known */
     {
-        uint32_t payload = out_len - HEADER_SIZE, saved = out_len;
+        uint32_t payload = out_len - HDR_SIZE, saved = out_len;
         out_len = 0;
         put_be32(STREAM_MAGIC);
         mig_put_u16(STREAM_VERSION);
@@ -1117,7 +1081,7 @@ MIG_TEXT int mig_collect(void)
     /* each entry is known: delete it here rather than through rt_on_free, whose lookup
      * would re-sort the table after every deletion (quadratic) */
     for (i = 1; i < nblocks_used; i++) {
-        if (B(i)->live && B(i)->seg == MIG_SEG_HEAP) {
+        if (B(i)->live && B(i)->seg == SEG_HEAP) {
             char *addr = B(i)->addr;
             block_delete(i);
             mig_free(addr);
@@ -1181,7 +1145,7 @@ static MIG_TEXT void *pointer_into(uint32_t b, uint32_t ordinal)
 {
     uint32_t leaves = type_leaves(B(b)->type), elem = ordinal / leaves;
     char *base = B(b)->data;
-    if (B(b)->data != B(b)->addr && B(b)->seg == MIG_SEG_STACK && pending_ptr_slot)
+    if (B(b)->data != B(b)->addr && B(b)->seg == SEG_STACK && pending_ptr_slot)
         fixup_add(pending_ptr_slot, b, ordinal);
     return base + elem * type_size(B(b)->type) + offset_of_leaf(B(b)->type, ordinal - elem * leaves);
 }
@@ -1206,10 +1170,10 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
         int32_t btype = (int32_t)get_varint() - 1;
         void *slot = pending_ptr_slot;
         count = get_varint();
-        if (seg != MIG_SEG_HEAP)
+        if (seg != SEG_HEAP)
             locator = get_varint();
         ordinal = get_varint();
-        if (seg == MIG_SEG_HEAP) {
+        if (seg == SEG_HEAP) {
             void *p = btype < 0 ? rt_alloc_typed(-1, count, 1) : rt_alloc_typed(btype, count, type_size(btype));
 #ifdef MIG_CLASSIC
             (void)p;
@@ -1217,14 +1181,14 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
 #else
             b = heap_entry((struct rt_block_header *)p - 1);
 #endif
-        } else if (seg == MIG_SEG_GLOBAL) {
+        } else if (seg == SEG_GLOBAL) {
             b = globals[locator];
         } else if (locator < nstack) {
             b = stack_slots[locator];
         } else { /* a deeper frame's block: staged until the frame registers it */
             uint32_t size = count * type_size(btype);
             char *staging = mig_alloc(size);
-            b = block_new(staging, btype, count, size, MIG_SEG_STACK);
+            b = block_new(staging, btype, count, size, SEG_STACK);
             B(b)->locator = locator;
             B(b)->addr = (char *)0 + 1; /* not addressable until registered */
             B(b)->data = staging;
@@ -1353,25 +1317,25 @@ static MIG_TEXT void validate_ptr(int32_t declared)
     {
         uint32_t seg = get_varint(), count, locator = 0, id;
         int32_t type = (int32_t)get_varint() - 1;
-        if (seg < MIG_SEG_GLOBAL || seg > MIG_SEG_HEAP)
+        if (seg < SEG_GLOBAL || seg > SEG_HEAP)
             mig_fail(ERR_FORMAT, "stream refused: unknown memory segment");
         if (type < -1 || type >= (int32_t)mig_ntypes)
             mig_fail(ERR_TYPE, "stream refused: a block has a type id this program does not have");
         count = get_varint();
-        if (seg != MIG_SEG_HEAP)
+        if (seg != SEG_HEAP)
             locator = get_varint();
         ordinal = get_varint();
         if (count == 0 || count > in_end - in_pos + 1)
             mig_fail(ERR_FORMAT, "stream refused: a block's element count is implausible");
         if (ordinal > count * type_leaves(type))
             mig_fail(ERR_OFFSET, "stream refused: a pointer's element offset lies outside its block");
-        if (seg == MIG_SEG_GLOBAL) {
+        if (seg == SEG_GLOBAL) {
             if (locator >= nglobals)
                 mig_fail(ERR_BLOCK_ID, "stream refused: a global the program does not have");
             if (B(globals[locator])->type != type || B(globals[locator])->count != count)
                 mig_fail(ERR_TYPE, "stream refused: a global's type or size does not match this program");
         }
-        if (seg == MIG_SEG_STACK && locator < nstack) {
+        if (seg == SEG_STACK && locator < nstack) {
             uint32_t b = stack_slots[locator];
             if (B(b)->type != type || B(b)->count != count)
                 mig_fail(ERR_TYPE, "stream refused: a stack block's type or size does not match this program");
@@ -1388,7 +1352,7 @@ static MIG_TEXT void validate_ptr(int32_t declared)
 static MIG_TEXT void validate_stream(uint32_t length)
 {
     uint32_t f, nf, i;
-    if (length < HEADER_SIZE + 5)
+    if (length < HDR_SIZE + 1 + STREAM_TRAILER_SIZE) /* and the end marker */
         mig_fail(ERR_TRUNCATED, "stream refused: shorter than a header and a trailer (truncated)");
     if (get_be32() != STREAM_MAGIC)
         mig_fail(ERR_MAGIC, "stream refused: bad magic number (not a migration stream)");
@@ -1398,22 +1362,25 @@ static MIG_TEXT void validate_stream(uint32_t length)
     get_be32(); /* source ISA: informational */
     if (get_be32() != mig_fingerprint)
         mig_fail(ERR_FINGERPRINT, "stream refused: it comes from a different program or build (TI fingerprint mismatch)");
-    if (get_be32() != length - HEADER_SIZE - 4)
+    if (get_be32() != length - HDR_SIZE - STREAM_TRAILER_SIZE)
         mig_fail(ERR_TRUNCATED, "stream refused: its length does not match its header (truncated or padded)");
     nf = get_be32();
     get_be32();
     get_be32();
-    if (crc32(in, length - 4) != ((uint32_t)in[length - 4] << 24 | (uint32_t)in[length - 3] << 16 | (uint32_t)in[length - 2] << 8 | in[length - 1]))
+    /* the trailer indexed from `length` (not through load_be32): the instructions the
+     * classic runtime's transcripts pin */
+    if (crc32(in, length - STREAM_TRAILER_SIZE) != ((uint32_t)in[length - STREAM_TRAILER_SIZE] << 24 | (uint32_t)in[length - STREAM_TRAILER_SIZE + 1] << 16 |
+                                                    (uint32_t)in[length - STREAM_TRAILER_SIZE + 2] << 8 | in[length - STREAM_TRAILER_SIZE + 3]))
         mig_fail(ERR_CRC, "stream refused: CRC-32 mismatch (the stream was damaged)");
     if (!flat_bytes) {
         flat_bytes = mig_alloc(mig_ntypes * sizeof(uint32_t) + 4);
         for (i = 0; i < mig_ntypes; i++)
             flat_bytes[i] = mig_types[i].has_pointers ? 0 : encoded_flat_size((int32_t)i);
     }
-    in_end = length - 4;
+    in_end = length - STREAM_TRAILER_SIZE;
     nvblocks = 0;
     {
-        uint32_t declared = ((uint32_t)in[24] << 24) | ((uint32_t)in[25] << 16) | ((uint32_t)in[26] << 8) | in[27];
+        uint32_t declared = load_be32(in + HDR_BLOCKS_OFFSET);
         if (declared > length) /* every block takes at least one byte */
             mig_fail(ERR_FORMAT, "stream refused: its header declares more blocks than it can hold");
         if (declared > vblocks_cap) {
@@ -1447,9 +1414,9 @@ static MIG_TEXT void validate_stream(uint32_t length)
     }
     for (i = 0; i < nglobals; i++)
         validate_ptr(-1);
-    if (get_byte() != END_MARKER || in_pos != in_end)
+    if (get_byte() != STREAM_END_MARKER || in_pos != in_end)
         mig_fail(ERR_FORMAT, "stream refused: no end marker where the stream should end");
-    if (nvblocks != (((uint32_t)in[24] << 24) | ((uint32_t)in[25] << 16) | ((uint32_t)in[26] << 8) | in[27]))
+    if (nvblocks != load_be32(in + HDR_BLOCKS_OFFSET))
         mig_fail(ERR_FORMAT, "stream refused: its header's block count does not match its blocks");
 }
 
@@ -1490,8 +1457,8 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
     validate_stream(length);
     /* decode for real: the stream is known to be well formed */
     reset_records();
-    in_end = length - 4;
-    in_pos = 20; /* the frame count's place in the header */
+    in_end = length - STREAM_TRAILER_SIZE;
+    in_pos = HDR_FRAMES_OFFSET;
     nf = get_be32();
     {
         uint32_t nb = get_be32();
@@ -1513,7 +1480,7 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
             ids_cap = nb;
         }
     }
-    in_pos = HEADER_SIZE;
+    in_pos = HDR_SIZE;
     new_epoch();
     nids = 0;
     nfixups = 0;
@@ -1628,7 +1595,7 @@ MIG_TEXT void mig_register_stack(void *address, int32_t type, uint32_t count)
             }
         }
     } else {
-        b = block_new(address, type, count, size, MIG_SEG_STACK);
+        b = block_new(address, type, count, size, SEG_STACK);
     }
     reserve(&stack_slots, &stack_cap, nstack + 1, sizeof(uint32_t), 64);
     B(b)->locator = nstack;

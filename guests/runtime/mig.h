@@ -118,10 +118,6 @@ void *mig_restore_ptr(int32_t type);
 
 /* ---- MSRLT registration ---- */
 
-#define MIG_SEG_GLOBAL 1
-#define MIG_SEG_STACK 2
-#define MIG_SEG_HEAP 3
-
 void mig_register_global(void *address, int32_t type, uint32_t count);
 /* Stack blocks of the current frame, in declaration order, on function entry; released
  * together on exit (LIFO). */

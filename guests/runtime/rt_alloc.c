@@ -53,8 +53,8 @@ static union kr_header *kr_morecore(unsigned units)
 {
     union kr_header *up;
     if (heap_next == NULL) {
-        heap_first = heap_next = (char *)rt_hypercall(RT_HC_HEAP_BASE, 0, 0, 0);
-        heap_end = heap_next + rt_hypercall(RT_HC_HEAP_SIZE, 0, 0, 0);
+        heap_first = heap_next = (char *)rt_hypercall(HC_HEAP_BASE, 0, 0, 0);
+        heap_end = heap_next + rt_hypercall(HC_HEAP_SIZE, 0, 0, 0);
     }
     if (units < KR_CHUNK)
         units = KR_CHUNK;
@@ -158,8 +158,8 @@ static struct free_block *large_free;
 
 static void heap_init(void)
 {
-    heap_first = heap_next = (char *)rt_hypercall(RT_HC_HEAP_BASE, 0, 0, 0);
-    heap_end = heap_next + rt_hypercall(RT_HC_HEAP_SIZE, 0, 0, 0);
+    heap_first = heap_next = (char *)rt_hypercall(HC_HEAP_BASE, 0, 0, 0);
+    heap_end = heap_next + rt_hypercall(HC_HEAP_SIZE, 0, 0, 0);
 }
 
 static void *raw_alloc(size_t size)

@@ -15,23 +15,9 @@ from dataclasses import dataclass, field
 from testbed.emu.costmodel import Tally
 from testbed.emu.guest import Guest, Snapshot
 from testbed.errors import GuestFault, StreamError
-
-HC_MIG_START, HC_MIG_READ, HC_MIG_STREAM, HC_MIG_ERROR, HC_MIG_EVENT = 16, 17, 18, 19, 20
-
-EV_UNWIND_BEGIN = 1
-EV_COLLECT_BEGIN = 2
-EV_COLLECT_END = 3
-EV_RESTORE_BEGIN = 4
-EV_DECODE_END = 5
-EV_RESTORE_END = 6
+from testbed.protocol import ERROR_TEXT, ErrorCode, Hypercall
 
 NEVER = 0x7FFF_FFFF  # mig_countdown value no run reaches: 2^31 - 1 passages
-
-STREAM_ERRORS = {
-    1: "bad magic", 2: "unsupported version", 3: "fingerprint mismatch", 4: "truncated",
-    5: "CRC mismatch", 6: "block id out of range", 7: "element offset out of range",
-    8: "type mismatch", 9: "malformed", 10: "collection failed",
-}
 
 
 @dataclass
@@ -58,11 +44,11 @@ class MigrationPort:
 
     def __post_init__(self) -> None:
         h = self.guest.handlers
-        h[HC_MIG_START] = self._start
-        h[HC_MIG_READ] = self._read
-        h[HC_MIG_STREAM] = self._stream
-        h[HC_MIG_ERROR] = self._error
-        h[HC_MIG_EVENT] = self._event
+        h[Hypercall.MIG_START] = self._start
+        h[Hypercall.MIG_READ] = self._read
+        h[Hypercall.MIG_STREAM] = self._stream
+        h[Hypercall.MIG_ERROR] = self._error
+        h[Hypercall.MIG_EVENT] = self._event
 
     # ---- scheduler side ----
 
@@ -144,7 +130,8 @@ class MigrationPort:
 
     def _error(self, guest: Guest, message: int, length: int, code: int) -> int:
         text = guest.read(message, min(length, 400)).decode("utf-8", errors="replace")
-        raise StreamError(f"{text}{self._collection_place() if code == 10 else ''} [{STREAM_ERRORS.get(code, code)}]")
+        place = self._collection_place() if code == ErrorCode.COLLECT else ""
+        raise StreamError(f"{text}{place} [{ERROR_TEXT.get(code, code)}]")
 
     def _collection_place(self) -> str:
         """' in variable p at bitonic.c:85 (bimerge)' for a failed collection, when known."""

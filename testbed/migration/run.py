@@ -31,16 +31,11 @@ from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
 from testbed.execute import run_native
 from testbed.migration.decode import walk
-from testbed.migration.host import (
-    EV_COLLECT_END,
-    EV_RESTORE_BEGIN,
-    EV_RESTORE_END,
-    EV_UNWIND_BEGIN,
-    MigrationPort,
-)
+from testbed.migration.host import MigrationPort
 from testbed.migration.stream import canonical_body, read_header
 from testbed.migration.transfer import Transfer, transfer
 from testbed.programs import program
+from testbed.protocol import Event
 
 
 @dataclass(frozen=True)
@@ -151,7 +146,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
     where = site_table(spec.program).get(f"{function}:{site}", {})
-    scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
+    scan = src_port.tally(Event.UNWIND_BEGIN, Event.COLLECT_END)
     # The classic runtime wrote its file item by item: one write() per encoded item.
     write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
 
@@ -177,14 +172,14 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     delivered = spec.tamper(stream) if spec.tamper else stream
     dst_port.deliver(delivered)
     if spec.roundtrip:
-        dst_port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+        dst_port.on_event[Event.RESTORE_END] = MigrationPort.request_next_poll
     try:
         outcome = dst.run()
         roundtrip_identical = None
         if spec.roundtrip:
             if outcome is not None or dst_port.waiting != "stream":
                 raise GuestFault("the destination did not collect again for the round-trip check")
-            del dst_port.on_event[EV_RESTORE_END]
+            del dst_port.on_event[Event.RESTORE_END]
             roundtrip_identical = canonical_body(dst_port.streams[-1]) == canonical_body(delivered)
             dst_port.cancel_request()
             dst_port.decide(resume=True)
@@ -199,7 +194,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     src_result = src.run()
     if src_result is None or src_result.exit_code != 0:
         raise GuestFault("the source did not exit cleanly after migrating")
-    restore = dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END)
+    restore = dst_port.tally(Event.RESTORE_BEGIN, Event.RESTORE_END)
     restore_s = restore.seconds(dst_m.profile)
     output = src.stdout.decode() + dst.stdout.decode()
     record.update(_phases(record["scan_s"], restore_s, moved, spec.mode))

@@ -4,13 +4,7 @@
 #define RT_RT_H
 #include <stddef.h>
 
-/* Hypercall numbers: the host (testbed/emu/hypercalls.py) dispatches on these. */
-#define RT_HC_EXIT 1
-#define RT_HC_WRITE 2
-#define RT_HC_HEAP_BASE 3
-#define RT_HC_HEAP_SIZE 4
-#define RT_HC_PANIC 5
-#define RT_HC_MARK 6
+#include "mig_protocol.h" /* the hypercall numbers (HC_*) the host dispatches on */
 
 long rt_hypercall(long number, long a0, long a1, long a2);
 
@@ -43,6 +37,4 @@ void rt_on_free(void *pointer);
 
 void rt_flush(void);
 void rt_panic(const char *message);
-/* Tell the host a named event happened (used to delimit measured phases). */
-void rt_mark(int event);
 #endif
