@@ -12,15 +12,14 @@
 /* by path: this file is compiled with the system headers, not the runtime's include/ */
 #include "include/mig_protocol.h"
 
-/* Present when the program was built migratable: the poll-point countdown (mig.c). */
-extern volatile int mig_countdown __attribute__((weak));
-extern volatile int mig_flag __attribute__((weak));
+/* Present when the program was built migratable: the control block (mig_frames.c). */
+extern struct mig_control mig_control __attribute__((weak));
 
 /* Counting passages means arming the countdown (a poll counts only when armed). */
 __attribute__((constructor)) static void arm_passage_count(void)
 {
-    if (&mig_flag && getenv("TESTBED_REPORT_PASSAGES"))
-        mig_flag = 1;
+    if (&mig_control && getenv("TESTBED_REPORT_PASSAGES"))
+        mig_control.flag = 1;
 }
 
 static const long host_heap_size = 1L << 30;
@@ -30,9 +29,9 @@ static const long host_heap_size = 1L << 30;
 __attribute__((destructor)) static void report_passages(void)
 {
     static int reported;
-    if (&mig_countdown && getenv("TESTBED_REPORT_PASSAGES") && !reported) {
+    if (&mig_control && getenv("TESTBED_REPORT_PASSAGES") && !reported) {
         char line[64];
-        int n = snprintf(line, sizeof line, "mcl-passages %d\n", 0x7fffffff - mig_countdown);
+        int n = snprintf(line, sizeof line, "mcl-passages %d\n", CTL_COUNTDOWN_NEVER - mig_control.countdown);
         (void)!write(2, line, (size_t)n);
         reported = 1;
     }

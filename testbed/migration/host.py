@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from testbed.emu.costmodel import Tally
 from testbed.emu.guest import Guest, Snapshot
 from testbed.errors import GuestFault, StreamError
+from testbed.migration.control import NEVER, Control
 from testbed.protocol import ERROR_TEXT, ErrorCode, Hypercall
-
-NEVER = 0x7FFF_FFFF  # mig_countdown value no run reaches: 2^31 - 1 passages
 
 
 @dataclass
@@ -41,6 +40,7 @@ class MigrationPort:
     # "function id:site id" -> {"where", "function", "live", ...} (the precompiler's site table)
     sites: dict[str, dict] = field(default_factory=dict)
     _armed: int = NEVER
+    _control: Control | None = None
 
     def __post_init__(self) -> None:
         h = self.guest.handlers
@@ -50,12 +50,18 @@ class MigrationPort:
         h[Hypercall.MIG_ERROR] = self._error
         h[Hypercall.MIG_EVENT] = self._event
 
+    @property
+    def control(self) -> Control:
+        """The guest's control block (found on first use: a port can wait on any guest)."""
+        if self._control is None:
+            self._control = Control(self.guest)
+        return self._control
+
     # ---- scheduler side ----
 
     def request_at(self, passage: int) -> None:
         """Migrate at the given dynamic poll-point passage from now (1 = the next one)."""
-        self.guest.write_word(self.guest.symbol("mig_countdown"), passage)
-        self.guest.write_word(self.guest.symbol("mig_flag"), 1)
+        self.control.request(passage)
         self._armed = passage
 
     def request_next_poll(self) -> None:
@@ -66,15 +72,16 @@ class MigrationPort:
         self.request_at(NEVER)
 
     def cancel_request(self) -> None:
-        self.guest.write_word(self.guest.symbol("mig_flag"), 0)
-        self.guest.write_word(self.guest.symbol("mig_countdown"), NEVER)
+        self.control.cancel()
         self._armed = NEVER
 
     def passages(self) -> int:
         """Poll-point passages since the last request or count_passages()."""
-        left = self.guest.read_word(self.guest.symbol("mig_countdown"))
-        left = left - (1 << 32) if left & 0x8000_0000 else left
-        return self._armed - left
+        return self._armed - self.control.countdown
+
+    def items(self) -> int:
+        """Items the last collection encoded: the classic runtime's write() calls."""
+        return self.control.items
 
     # ---- measurement ----
 
@@ -135,14 +142,11 @@ class MigrationPort:
 
     def _collection_place(self) -> str:
         """' in variable p at bitonic.c:85 (bimerge)' for a failed collection, when known."""
-        def signed(name: str) -> int:
-            v = self.guest.read_word(self.guest.symbol(name))
-            return v - (1 << 32) if v & 0x8000_0000 else v
-
         try:
-            function, site, value = (signed(n) for n in ("mig_err_function", "mig_err_site", "mig_err_value"))
+            place = self.control.collection_place()
         except GuestFault:
             return ""
+        function, site, value = place.function, place.site, place.value
         info = self.sites.get(f"{function}:{site}")
         if function < 0 or info is None:
             return " (while encoding the globals)" if function < 0 else ""

@@ -148,7 +148,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     where = site_table(spec.program).get(f"{function}:{site}", {})
     scan = src_port.tally(Event.UNWIND_BEGIN, Event.COLLECT_END)
     # The classic runtime wrote its file item by item: one write() per encoded item.
-    write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
+    write_calls = src_port.items() if spec.runtime == "classic" else 1
 
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background)

@@ -30,7 +30,7 @@ struct rt_block_header {
 /* The heap's first header and the end of the carved part: walking headers from the one to
  * the other visits every block, used or free, in address order (modern allocator). */
 void rt_heap_bounds(char **first, char **end);
-/* The classic allocator (RT_CLASSIC) reports every allocation and release instead; the
+/* The classic allocator (MIG_RUNTIME_CLASSIC) reports every allocation and release instead; the
  * classic migration runtime keeps the blocks in its own table. */
 void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size);
 void rt_on_free(void *pointer);
