@@ -5,7 +5,7 @@
  *
  * What it proves, in stream order:
  * - the header: magic, version, flags 0, a known source ISA, fingerprint, payload length,
- *   reserved 0, a block count the stream can hold, the CRC-32;
+ *   the binding of this migration, a block count the stream can hold, the CRC-32;
  * - the frames: function and site ids of the program (the precompiler's site table,
  *   mig_sites), main outermost, each call site calling the next frame's function, a
  *   poll-point innermost; each frame's values of the kinds, types and count its site
@@ -339,8 +339,8 @@ static MIG_TEXT void validate_header(uint32_t length)
     if (crc32(in, length - STREAM_TRAILER_SIZE) != ((uint32_t)in[length - STREAM_TRAILER_SIZE] << 24 | (uint32_t)in[length - STREAM_TRAILER_SIZE + 1] << 16 |
                                                     (uint32_t)in[length - STREAM_TRAILER_SIZE + 2] << 8 | in[length - STREAM_TRAILER_SIZE + 3]))
         refuse(ERR_CRC, "stream refused: CRC-32 mismatch (the stream was damaged)");
-    if (load_be32(in + HDR_RESERVED_OFFSET) != 0)
-        refuse(ERR_FORMAT, "stream refused: the header's reserved field is not 0");
+    if (load_be32(in + HDR_BINDING_OFFSET) != mig_control.binding)
+        refuse(ERR_BINDING, "stream refused: it belongs to another migration (binding mismatch)");
     declared = load_be32(in + HDR_BLOCKS_OFFSET);
     if (declared > length) /* every block takes at least one byte */
         refuse(ERR_FORMAT, "stream refused: its header declares more blocks than it can hold");
