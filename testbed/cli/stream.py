@@ -64,7 +64,7 @@ def format_listing(path: str, info: dict[str, Any], every_block: bool) -> str:
         f"  magic {h['magic']:#010x}  version {h['version']}  flags {h['flags']:#06x}  "
         f"source ISA {h['isa']} ({h['isa_name']})",
         f"  fingerprint {h['fingerprint']:#010x}  payload {h['payload']:,} bytes  frames {h['frames']}  "
-        f"blocks {h['blocks']:,}  reserved {h['reserved']:#010x}",
+        f"blocks {h['blocks']:,}  binding {h['binding']:#010x}",
         f"Frames ({len(info['frames'])}, outermost first):",
         f"  {'function':>8} {'site':>5} {'values':>6}  where",
     ]

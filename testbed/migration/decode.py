@@ -236,7 +236,7 @@ class _Reader:
 
 def read_header_fields(stream: bytes) -> dict[str, int]:
     """The header's fields by name (magic, version, flags, isa, fingerprint, payload,
-    frames, blocks, reserved, as mig_protocol.h lays them out); no checks."""
+    frames, blocks, binding, as mig_protocol.h lays them out); no checks."""
     if len(stream) < HEADER_SIZE + STREAM_TRAILER_SIZE:
         raise StreamError(f"stream of {len(stream)} bytes is shorter than a header and a trailer")
     return dict(zip((f[0] for f in HEADER_FIELDS), HEADER.unpack_from(stream), strict=True))
@@ -293,7 +293,7 @@ def encode_varint(value: int) -> bytes:
     return bytes(out)
 
 
-def reseal(body: bytearray | bytes) -> bytes:
+def seal_with_length(body: bytearray | bytes) -> bytes:
     """A stream body (header and payload, no trailer) with its payload length made
     consistent and a fresh CRC appended: well formed on the outside, whatever it says."""
     body = bytearray(body)
@@ -305,4 +305,4 @@ def reseal(body: bytearray | bytes) -> bytes:
 def replace_span(stream: bytes, span: tuple[int, int], new: bytes) -> bytes:
     """The stream with bytes [span) replaced, its payload length and CRC made consistent:
     a forged stream that is well formed on the outside."""
-    return reseal(stream[: span[0]] + new + stream[span[1] : -STREAM_TRAILER_SIZE])
+    return seal_with_length(stream[: span[0]] + new + stream[span[1] : -STREAM_TRAILER_SIZE])

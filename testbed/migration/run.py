@@ -19,6 +19,7 @@ start of decoding and the innermost frame's resumption.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -106,6 +107,13 @@ def reference_output(name: str, size: str) -> str:
     return proc.stdout
 
 
+def binding(spec: MigrationSpec) -> int:
+    """The migration's binding: a digest of its request (docs/stream-format.md, Binding),
+    never 0 (no migration named). The same request gives the same process, bit for bit."""
+    request = f"{spec.program}|{spec.size}|{spec.src}|{spec.dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
+    return zlib.crc32(request.encode()) or 1
+
+
 def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]:
     build = build_migratable(spec.program, machine.isa.name, spec.runtime)
     guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=spec.budget)
@@ -124,6 +132,8 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
 
     dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
     src, src_port = _guest(spec, src_m)
+    dst_port.bind(binding(spec))  # the destination accepts only this migration's stream
+    src_port.bind(binding(spec))
     src_port.start_normally()
     if spec.at_time is not None:
         src_port.count_passages()
@@ -141,7 +151,7 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
         from testbed.migration.streamfile import SavedRequest, save  # it uses this module
 
         save(spec.save_stream, stream, SavedRequest(spec.program, spec.size, src_m.isa.name, at, spec.runtime,
-                                                    src.stdout.decode()))
+                                                    src.stdout.decode(), binding(spec)))
     header = read_header(stream)
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point

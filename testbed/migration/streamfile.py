@@ -35,6 +35,7 @@ class SavedRequest:
     at: int
     runtime: str
     source_output: str  # what the source printed before the stream was collected
+    binding: int  # the migration's binding: a destination restoring it is bound to it
 
 
 def description_path(path: Path) -> Path:
@@ -134,6 +135,8 @@ def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "moder
     request, the answer is checked against an unmigrated run's."""
     machine = resolve(dst)
     guest, port = _guest(MigrationSpec(name, size, runtime=runtime), machine)
+    # pre-initialised for the described migration; a bare stream names its own
+    port.bind(request.binding if request is not None else read_header_fields(stream)["binding"])
     port.deliver(stream)
     result = guest.run()
     if result is None:
