@@ -8,17 +8,23 @@ clean restore's) and a wall-clock limit, and its outcome is classified:
 
 - ``refused``: refused before the first write (during the validator's dry run);
 - ``late_refusal``: refused after decoding had started writing (``EV_DECODE_END`` seen);
-- ``verified_noop``: accepted, the answer right, and collecting again at once gives the
-  unmutated stream's bytes: the mutation changed nothing the process holds;
+- ``valid_state``: accepted, and collecting again right after the restore gives exactly
+  the mutated stream's bytes: it was a well-formed stream of another state (a primitive
+  value changed, or a pointer retargeted to another object of its declared type), which
+  no structural check can tell from a real one; the program's answer may then differ;
+- ``verified_noop``: accepted with the right answer, and the state collected again is
+  the unmutated stream's: the mutation was ignored;
 - ``verified``: accepted with the right answer although the state differs;
 - ``wrong_answer``, ``fault`` (the destination crashed or panicked), ``budget`` (ran
   into the instruction budget), ``hang`` (the wall-clock limit), ``host_exception``.
 
-An *escape* is a structural mutation (see ``mutate``) that was not refused (accepted as
-a no-op included: a field the format fixes, such as flags, must be refused even if
-nothing reads it), any accepted swapped stream, a source-ISA relabelling that changed
-the outcome, and any host exception. Data mutations (primitive values only) may be
-accepted whatever their outcome: they are counted apart, as ``data_value_accepted``.
+An *escape* is a structural mutation (see ``mutate``) that was neither refused nor made
+a well-formed stream (ignored ones included: a field the format fixes, such as flags,
+must be refused even if nothing reads it), any accepted swapped stream, a source-ISA
+relabelling that changed the outcome, and any host exception. Data mutations (primitive
+values only) may be accepted whatever their outcome: they are counted apart, as
+``data_value_accepted``; structural ones that made a well-formed stream as
+``valid_state_accepted``.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from testbed.fuzz.mutate import (
 )
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, _guest, reference_output, resolve_at
+from testbed.migration.run import MigrationSpec, _guest, binding, reference_output, resolve_at
 from testbed.migration.stream import canonical_body
 from testbed.programs import PROGRAMS, program
 from testbed.protocol import Event
@@ -62,7 +68,7 @@ PER_BASE = {
     "quick": {"raw_flip": 4, "crc_flip": 12, "struct_flip": 14, "field_edit": 14, "overwrite": 8,
               "truncate": 4, "insert": 4, "header": 4},
 }
-OUTCOMES = ("refused", "late_refusal", "verified_noop", "verified", "wrong_answer", "fault", "budget", "hang",
+OUTCOMES = ("refused", "late_refusal", "valid_state", "verified_noop", "verified", "wrong_answer", "fault", "budget", "hang",
             "host_exception")
 BAD = frozenset(("verified", "wrong_answer", "fault", "budget", "hang", "host_exception"))
 SLICE = 2_000_000  # instructions between two looks at the wall clock
@@ -87,6 +93,7 @@ class Base:
     runtime: str
     at: int
     stream: bytes
+    binding: int  # the migration's: the destination is bound to it
     expected: str = ""  # what the destination must print after a clean restore
     budget: int = 0  # instructions a mutated restore may execute
 
@@ -96,10 +103,12 @@ def pre_initialised(name: str, size: str, isa: str, runtime: str, budget: int) -
     return _guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa))
 
 
-def collect(name: str, size: str, src: str, runtime: str, at: str) -> tuple[int, bytes, str]:
-    """(K, stream, what the source printed) of a migration at ``at``."""
-    k = resolve_at(MigrationSpec(name, size, at=at))
-    guest, port = pre_initialised(name, size, src, runtime, MigrationSpec(name).budget)
+def collect(request: MigrationSpec) -> tuple[int, bytes, str]:
+    """(K, stream, what the source printed) of the migration ``request`` names."""
+    name, size, src = request.program, request.size, request.src
+    k = resolve_at(request)
+    guest, port = pre_initialised(name, size, src, request.runtime, request.budget)
+    port.bind(binding(request))
     port.start_normally()
     port.request_at(k)
     if guest.run() is not None:
@@ -114,8 +123,10 @@ def _collect_group(group: tuple[str, str, str, str]) -> list[Base]:
     out, printed = [], []
     for variant, size, at in (("main", "small", BASE_AT), ("point", "small", OTHER_AT),
                               ("size", other_size(name), BASE_AT)):
-        k, stream, said = collect(name, size, src, runtime, at)
-        out.append(Base(f"{name}/{src}/{runtime}/{variant}", name, size, src, dst, runtime, k, stream))
+        request = MigrationSpec(name, size, src, dst, at=at, runtime=runtime)
+        k, stream, said = collect(request)
+        out.append(Base(f"{name}/{src}/{runtime}/{variant}", name, size, src, dst, runtime, k, stream,
+                        binding(request)))
         printed.append(said)
     main, printed_main = out[0], printed[0]
     reference = reference_output(name, "small")
@@ -123,6 +134,7 @@ def _collect_group(group: tuple[str, str, str, str]) -> list[Base]:
         raise GuestFault(f"{main.key}: the source printed what an unmigrated run does not")
     expected = reference[len(printed_main):]
     guest, port = pre_initialised(name, "small", dst, runtime, MigrationSpec(name).budget)
+    port.bind(main.binding)
     port.deliver(main.stream)
     result = guest.run()
     if result is None or result.exit_code != 0 or result.stdout != expected:
@@ -131,14 +143,27 @@ def _collect_group(group: tuple[str, str, str, str]) -> list[Base]:
     return out
 
 
-def attempt(base: Base, stream: bytes, check_noop: bool = True) -> tuple[str, str]:
+def attempt(base: Base, stream: bytes, check_state: bool = True) -> tuple[str, str]:
     """Deliver one stream to a fresh pre-initialised destination: (outcome, detail)."""
+    recollected: list[bytes] = []
+    outcome, detail = _deliver(base, stream, recollected, check_state)
+    if outcome in ("refused", "late_refusal", "host_exception") or not recollected:
+        return outcome, detail
+    again = canonical_body(recollected[0])
+    if again == canonical_body(stream):  # the destination holds exactly what the stream says
+        return "valid_state", f"a well-formed stream of another state ({outcome}: {detail})"
+    if again == canonical_body(base.stream) and outcome == "verified":
+        return "verified_noop", "accepted, and the mutation was ignored: the state is the unmutated stream's"
+    return outcome, detail
+
+
+def _deliver(base: Base, stream: bytes, recollected: list[bytes], check_state: bool) -> tuple[str, str]:
     try:
         guest, port = pre_initialised(base.program, base.size, base.dst, base.runtime, base.budget)
     except TestbedError as exc:
         return "host_exception", f"pre-initialisation: {exc}"
-    recollected: list[bytes] = []
-    if check_noop:  # collect again right after restoring: did the state change?
+    port.bind(base.binding)
+    if check_state:  # collect again right after restoring: what state did the stream make?
         port.on_event[Event.RESTORE_END] = MigrationPort.request_next_poll
     started = time.perf_counter()
     try:
@@ -168,8 +193,6 @@ def attempt(base: Base, stream: bytes, check_noop: bool = True) -> tuple[str, st
         return "host_exception", f"{type(exc).__name__}: {exc}"[:200]
     if result.exit_code != 0 or result.stdout != base.expected:
         return "wrong_answer", f"exit {result.exit_code}, {len(result.stdout)} characters of output"
-    if recollected and canonical_body(recollected[0]) == canonical_body(base.stream):
-        return "verified_noop", "the state collected again equals the unmutated stream's"
     return "verified", "accepted; the right answer although the state differs"
 
 
@@ -179,7 +202,7 @@ def is_escape(m: Mutation, outcome: str) -> bool:
     if m.cls == "swap":
         return outcome not in ("refused", "late_refusal")
     if m.scope == NOOP:
-        return outcome not in ("refused", "late_refusal", "verified", "verified_noop")
+        return outcome not in ("refused", "late_refusal", "valid_state", "verified", "verified_noop")
     return m.scope == STRUCTURE and outcome in BAD | {"verified_noop"}
 
 
@@ -201,7 +224,7 @@ def run_chunk(chunk: Chunk) -> list[dict[str, Any]]:
     rows = []
     for m in mutations:
         t0 = time.perf_counter()
-        outcome, detail = attempt(base, m.stream, check_noop=m.cls != "swap")
+        outcome, detail = attempt(base, m.stream, check_state=m.cls != "swap")
         rows.append({"class": m.cls, "scope": m.scope, "outcome": outcome, "base": base.key,
                      "mutation": m.description, "detail": detail, "escape": is_escape(m, outcome),
                      "wall_s": time.perf_counter() - t0})
@@ -252,10 +275,11 @@ class Report:
         return {
             "seed": self.seed, "form": self.form, "mutations": len(self.rows), "escapes": len(escapes),
             "late_refusals": sum(r["outcome"] == "late_refusal" for r in self.rows),
-            "data_value_accepted": sum(r["scope"] == DATA and r["outcome"] in ("verified", "verified_noop",
-                                                                              "wrong_answer") for r in self.rows),
+            "data_value_accepted": sum(r["scope"] == DATA and r["outcome"] not in ("refused", "late_refusal")
+                                       for r in self.rows),
+            "valid_state_accepted": sum(r["scope"] == STRUCTURE and r["outcome"] == "valid_state" for r in self.rows),
             "data_value_mutations": sum(r["scope"] == DATA for r in self.rows),
-            "noop_accepted": sum(r["scope"] == NOOP and r["outcome"] in ("verified", "verified_noop")
+            "noop_accepted": sum(r["scope"] == NOOP and r["outcome"] in ("valid_state", "verified", "verified_noop")
                                  for r in self.rows),
             "escapes_by_class": {c: sum(r["escape"] for r in self.rows if r["class"] == c) for c in CLASSES},
             "classes": classes,
@@ -287,7 +311,7 @@ def campaign(quick: bool = False, seed: int = 1, jobs: int | None = None,
 
 def format_table(summary: dict[str, Any]) -> str:
     """Mutations per class and outcome, escapes last."""
-    short = {"refused": "refused", "late_refusal": "late", "verified_noop": "noop", "verified": "ok-diff",
+    short = {"refused": "refused", "late_refusal": "late", "valid_state": "valid", "verified_noop": "noop", "verified": "ok-diff",
              "wrong_answer": "wrong", "fault": "fault", "budget": "budget", "hang": "hang",
              "host_exception": "host-exc"}
     head = f"{'class':12}" + "".join(f"{short[o]:>9}" for o in OUTCOMES) + f"{'total':>8}{'escapes':>9}"
@@ -307,7 +331,9 @@ def format_table(summary: dict[str, Any]) -> str:
         f"{summary['wall_s']:.0f} s; slowest {summary['slowest_mutation_s']:.1f} s. "
         f"Escapes: {summary['escapes']}; late refusals: {summary['late_refusals']}; "
         f"data-value mutations accepted: {summary['data_value_accepted']} of {summary['data_value_mutations']} "
-        f"(undetectable by any structure); source-ISA relabellings accepted: {summary['noop_accepted']}.")
+        f"(undetectable by any structure); structural mutations that made another well-formed stream "
+        f"(a pointer retargeted within its type; the destination collects exactly those bytes again): "
+        f"{summary['valid_state_accepted']}; source-ISA relabellings accepted: {summary['noop_accepted']}.")
     for cls, examples in summary["escape_examples"].items():
         for e in examples:
             lines.append(f"  escape [{cls}] {e['base']}: {e['mutation']} -> {e['outcome']}: {e['detail']}")

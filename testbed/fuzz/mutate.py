@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from testbed.migration.decode import Field, StreamMap, encode_varint, reseal
+from testbed.migration.decode import Field, StreamMap, encode_varint, seal_with_length
 from testbed.protocol import (
     HEADER_FIELDS,
     HEADER_SIZE,
@@ -144,7 +144,7 @@ def field_edit(rng: random.Random, a: Anatomy) -> Mutation:
         new = bytes([value if value != f.value else (f.value + 1) & 0xFF])
     else:
         new = encode_varint(value)
-    stream = reseal(a.stream[: f.start] + new + a.stream[f.end : -STREAM_TRAILER_SIZE])
+    stream = seal_with_length(a.stream[: f.start] + new + a.stream[f.end : -STREAM_TRAILER_SIZE])
     return Mutation("field_edit", f"{f.name} at {f.start}: {f.value} -> {new[0] if f.name in BYTE_FIELDS else value}",
                     STRUCTURE, stream)
 
@@ -169,10 +169,10 @@ def truncate(rng: random.Random, a: Anatomy) -> Mutation:
     start = rng.randrange(HEADER_SIZE, end_payload)
     if rng.random() < 0.5:
         return Mutation("truncate", f"payload cut at byte {start}", STRUCTURE,
-                        reseal(a.stream[:start]))
+                        seal_with_length(a.stream[:start]))
     stop = min(start + rng.randint(1, 16), end_payload)
     return Mutation("truncate", f"bytes {start}..{stop} removed", STRUCTURE,
-                    reseal(a.stream[:start] + a.stream[stop:end_payload]))
+                    seal_with_length(a.stream[:start] + a.stream[stop:end_payload]))
 
 
 def insert(rng: random.Random, a: Anatomy) -> Mutation:
@@ -186,7 +186,7 @@ def insert(rng: random.Random, a: Anatomy) -> Mutation:
     else:
         new, what = a.stream[at - n : at], "repeated"
     return Mutation("insert", f"{n} {what} bytes inserted at {at}", STRUCTURE,
-                    reseal(a.stream[:at] + new + a.stream[at:end_payload]))
+                    seal_with_length(a.stream[:at] + new + a.stream[at:end_payload]))
 
 
 def header(rng: random.Random, a: Anatomy) -> Mutation:
