@@ -65,6 +65,12 @@ def _retarget(stream: bytes, m: StreamMap, was: int, to: int) -> bytes:
     raise AssertionError(f"no reference to a block of type {was} after a block of type {to}")
 
 
+def _long_form(stream: bytes, m: StreamMap) -> bytes:
+    """A one-byte element count written in two bytes: the same number, not canonical."""
+    count = _first(m, "count")
+    return replace_span(stream, (count.start, count.end), bytes([count.value | 0x80, 0]))
+
+
 # Each forgery names one field the hostile review saw escape, and what the refusal says.
 FORGERIES: dict[str, tuple[Callable[[bytes, StreamMap], bytes], str]] = {
     "unknown site id": (lambda s, m: _edit(s, _frame_fields(m, "site")[0], 99), "function or site this program"),
@@ -89,6 +95,7 @@ FORGERIES: dict[str, tuple[Callable[[bytes, StreamMap], bytes], str]] = {
     "global root locator": (lambda s, m: _edit(s, [f for f in m.fields if f.name == "locator"][-1], 0),
                             "global"),
     "block type id": (lambda s, m: _edit(s, _first(m, "type", lambda f: f.value == 11), 13), "type"),
+    "varint not in its shortest form": (_long_form, "shortest form"),
     "header flags": (lambda s, m: _header(s, "flags", 1), "flags are set"),
     "header source ISA": (lambda s, m: _header(s, "isa", 7), "unknown source ISA"),
     "header block count": (lambda s, m: _header(s, "blocks", m.header["blocks"] - 1), "block count"),
