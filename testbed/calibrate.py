@@ -74,7 +74,7 @@ def measure(runtime: str = "classic") -> list[dict[str, Any]]:
         key = (t.program, t.size, t.src, t.dst)
         if key not in runs:
             runs[key] = migrate(MigrationSpec(t.program, t.size, t.src, t.dst, network=t.network,
-                                              roundtrip=False, runtime=runtime))
+                                              roundtrip=False, runtime=runtime)).to_dict()
         r = runs[key]
         side = "scan" if t.phase in ("scan", "collect") else "restore"
         out.append({"target": t, "counts": np.array([r[f"{side}_n_{c}"] for c in CLASSES], dtype=float),

@@ -27,6 +27,7 @@ from testbed.experiments import provenance
 from testbed.experiments import reproduce as rp
 from testbed.experiments.config import Run, load_experiment, parse_experiment
 from testbed.experiments.runner import append_rows, group_runs, read_results, sweep
+from testbed.migration.record import MigrationRecord
 
 EXPERIMENTS = PROJECT_DIR / "experiments"
 NOTEBOOK = EXPERIMENTS / "analysis.ipynb"
@@ -277,20 +278,21 @@ def fake_migrate(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     calls: list[Any] = []
 
-    def migrate(spec: Any) -> dict[str, Any]:
+    def migrate(spec: Any) -> MigrationRecord:
         calls.append(spec)
         n = int(spec.size) if str(spec.size).isdigit() else 24
-        record = {
+        record = MigrationRecord.from_dict({
             "program": spec.program, "size": spec.size, "runtime": spec.runtime,
             "write_calls": 3 * n if spec.runtime == "classic" else 1,
-            "src": "mipsel", "dst": "sparc",
-            "src_machine": spec.src, "dst_machine": spec.dst, "at": 7, "at_request": str(spec.at),
-            "network": spec.network, "mode": spec.mode, "tx_model": "simpy",
-            "tx_bytes": 1000 * n, "blocks": 3, "frames": 1, "scan_instructions": 10 * n,
-            "scan_s": 0.001 * n, "failed": False, "failure": None, "restore_instructions": 5 * n,
-            "restore_s": 0.0005 * n, "verified": True, "roundtrip_identical": True,
-            "completed_on": "destination", "src_instructions": 1, "dst_instructions": 1,
-        }
+            "src": spec.src, "dst": spec.dst, "src_isa": "mipsel", "dst_isa": "sparc",
+            "at": 7, "at_request": str(spec.at), "poll_point": "x.c:1", "poll_function": "main",
+            "network": spec.network, "mode": spec.mode, "tx_model": "simpy", "tx_s": 0.0, "eth_frames": 0,
+            "tx_bytes": 1000 * n, "blocks": 3, "call_frames": 1, "live_bytes": 8,
+            "scan_instructions": 10 * n, "scan_s": 0.001 * n, "failed": False, "failure": None,
+            "restore_instructions": 5 * n, "restore_s": 0.0005 * n, "verified": True,
+            "roundtrip_identical": True, "completed_on": "destination", "src_instructions": 1,
+            "dst_instructions": 1,
+        })
         return migration.reprice(record, spec.network, spec.mode)
 
     monkeypatch.setattr(migration, "migrate", migrate)
@@ -369,9 +371,9 @@ def test_rows_are_tidy_with_parameters_hash_revision_versions(
     provenance_cols = ["experiment", "config_hash", "emulation_hash", "git_revision",
                        "testbed_version", "unicorn_version", "capstone_version", "simpy_version",
                        "timestamp"]
-    metrics = ["tx_bytes", "blocks", "frames", "scan_instructions", "scan_s", "tx_s", "restore_s",
+    metrics = ["tx_bytes", "blocks", "call_frames", "eth_frames", "scan_instructions", "scan_s", "tx_s", "restore_s",
                "restore_instructions", "migrate_s", "verified", "failed", "roundtrip_identical",
-               "at_passage", "at_request", "src_isa", "dst_isa", "scan_write_s", "rcp_s",
+               "at_passage", "at_request", "src_machine", "dst_machine", "src_isa", "dst_isa", "scan_write_s", "rcp_s",
                "read_restore_s"]
     for column in params + provenance_cols + metrics:
         assert column in rows.columns, column

@@ -19,7 +19,7 @@ from testbed.migration.streamfile import description_path
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("streams") / "test_pointer.mig"
     record = migrate(MigrationSpec("test_pointer", "small", "mipsel", "sparc", at="50%", save_stream=str(path)))
-    assert record["verified"] and path.stat().st_size == record["tx_bytes"]
+    assert record.verified and path.stat().st_size == record.stream.tx_bytes
     return path
 
 

@@ -34,16 +34,17 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from unicorn.unicorn_py3.arch.types import uc_hook_h
 
 from testbed.build import BUILD_DIR
+from testbed.build.atomic import atomic_path
 from testbed.emu.costmodel import BlockClassifier, Tally
 from testbed.emu.machines import Machine
 from testbed.errors import BudgetExhausted, GuestFault, TestbedError, ToolchainError
+from testbed.limits import EXPERIMENT_BUDGET
 
 PAGE = 0x1000
 SENTINEL = 0x0000_1000
 HEAP_BASE = 0x1000_0000
 STACK_TOP = 0x8000_0000
 STACK_SIZE = 64 << 20
-DEFAULT_BUDGET = 50_000_000_000
 
 # Hypercall numbers of guests/runtime/include/rt.h
 HC_EXIT, HC_WRITE, HC_HEAP_BASE, HC_HEAP_SIZE, HC_PANIC, HC_MARK = 1, 2, 3, 4, 5, 6
@@ -79,15 +80,13 @@ def _native_hook() -> int:
     key = hashlib.sha256(source).hexdigest()[:16]
     lib_path = BUILD_DIR / "native" / f"blockcount-{key}.so"
     if not lib_path.is_file():
-        lib_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = lib_path.with_suffix(f".tmp{id(lib_path)}")
-        proc = subprocess.run(
-            ["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp), str(NATIVE_SOURCE)],
-            capture_output=True, text=True,
-        )
-        if proc.returncode != 0:
-            raise ToolchainError(f"building the native block counter failed: {proc.stderr.strip()}")
-        tmp.replace(lib_path)
+        with atomic_path(lib_path) as tmp:  # a name unique to this process: concurrent builds are safe
+            proc = subprocess.run(
+                ["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp), str(NATIVE_SOURCE)],
+                capture_output=True, text=True,
+            )
+            if proc.returncode != 0:
+                raise ToolchainError(f"building the native block counter failed: {proc.stderr.strip()}")
     lib = ctypes.CDLL(str(lib_path))
     return ctypes.cast(lib.tb_count_block, ctypes.c_void_p).value
 
@@ -126,7 +125,7 @@ class Guest:
         machine: Machine,
         argv: list[str],
         *,
-        budget: int = DEFAULT_BUDGET,
+        budget: int = EXPERIMENT_BUDGET,
         heap_size: int | None = None,
         counting: bool = True,
     ) -> None:

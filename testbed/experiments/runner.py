@@ -42,7 +42,7 @@ TEXT_COLUMNS = ("experiment", "config_hash", "emulation_hash", "git_revision", "
 # Record fields that are run parameters (the row's own columns win) or renamed.
 _PARAM_FIELDS = ("program", "size", "network", "mode", "runtime")
 # The record's "at" is the passage K a "P%" request resolved to.
-_RENAMED = {"src": "src_isa", "dst": "dst_isa", "at": "at_passage"}
+_RENAMED = {"src": "src_machine", "dst": "dst_machine", "at": "at_passage"}
 # Progress is reported through this hook (a tqdm bar's update, or a test's counter).
 ProgressHook = Callable[[int], Any]
 
@@ -148,13 +148,13 @@ def emulate(group: EmulationGroup) -> list[Outcome]:
         return [Outcome(run, None, error, run is not first, wall, timestamp())
                 for run in group.runs]
     wall = time.perf_counter() - start
-    outcomes = [Outcome(first, record, None, False, wall, timestamp())]
+    outcomes = [Outcome(first, record.to_dict(), None, False, wall, timestamp())]
     for run in group.runs[1:]:
         try:
-            if record["failed"]:
-                raise ConfigError(f"not re-priced: the emulated transfer failed ({record['failure']})")
+            if record.failure is not None:
+                raise ConfigError(f"not re-priced: the emulated migration failed ({record.failure.error})")
             priced = migration.reprice(record, run.network, run.mode)
-            outcomes.append(Outcome(run, priced, None, True, wall, timestamp()))
+            outcomes.append(Outcome(run, priced.to_dict(), None, True, wall, timestamp()))
         except Exception as exc:  # noqa: BLE001
             outcomes.append(Outcome(run, None, _describe(exc), True, wall, timestamp()))
     return outcomes

@@ -53,7 +53,7 @@ from testbed.fuzz.mutate import (
 )
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, _guest, binding, reference_output, resolve_at
+from testbed.migration.run import MigrationSpec, _guest, binding, reference_for, resolve_at
 from testbed.migration.stream import canonical_body
 from testbed.programs import PROGRAMS, program
 from testbed.protocol import Event
@@ -100,7 +100,7 @@ class Base:
 
 def pre_initialised(name: str, size: str, isa: str, runtime: str, budget: int) -> tuple[Guest, MigrationPort]:
     """A destination (or source) guest loaded and waiting in its start-up hypercall."""
-    return _guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa))
+    return _guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa), budget)
 
 
 def collect(request: MigrationSpec) -> tuple[int, bytes, str]:
@@ -129,7 +129,7 @@ def _collect_group(group: tuple[str, str, str, str]) -> list[Base]:
                         binding(request)))
         printed.append(said)
     main, printed_main = out[0], printed[0]
-    reference = reference_output(name, "small")
+    reference = reference_for(MigrationSpec(name, "small", src, dst, runtime=runtime))
     if not reference.startswith(printed_main):
         raise GuestFault(f"{main.key}: the source printed what an unmigrated run does not")
     expected = reference[len(printed_main):]

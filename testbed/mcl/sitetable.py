@@ -10,8 +10,8 @@ value kinds and declared types, in the order the precompiler records them.
 
 from __future__ import annotations
 
-from testbed.mcl.cparse import Pointer, Prim
-from testbed.mcl.precompiler import Function, Plan, Site, Var, _type_id
+from testbed.mcl.ctype import Pointer, Prim
+from testbed.mcl.nodes import Function, Plan, Site, Var, type_id
 
 # The value kind a scalar travels as (mig_rec_*); I64 and U64 both travel as I64.
 _SCALAR_KIND = {"U32": "VAL_U32", "I64": "VAL_I64", "U64": "VAL_I64", "F32": "VAL_F32", "F64": "VAL_F64"}
@@ -27,15 +27,15 @@ def _value(fn: Function, name: str) -> str:
     v = fn.vars[name]
     if v.role == "pointer":
         assert isinstance(v.ctype, Pointer)
-        return f"{{ VAL_PTR, {_type_id(v.ctype.target)}, 0u }}"
+        return f"{{ VAL_PTR, {type_id(v.ctype.target)}, 0u }}"
     if v.role == "value":
-        return f"{{ VAL_OBJ, {_type_id(v.ctype)}, 1u }}"
+        return f"{{ VAL_OBJ, {type_id(v.ctype)}, 1u }}"
     assert isinstance(v.ctype, Prim)
     return f"{{ {_SCALAR_KIND.get(v.ctype.prim, 'VAL_I32')}, -1, 0u }}"
 
 
 def _values(fn: Function, site: Site) -> list[str]:
-    blocks = [f"{{ VAL_PTR, {_type_id(v.elem)}, {_fixed_count(v)}u }}" for v in fn.blocks]
+    blocks = [f"{{ VAL_PTR, {type_id(v.elem)}, {_fixed_count(v)}u }}" for v in fn.blocks]
     return blocks + [_value(fn, name) for name in site.live]
 
 

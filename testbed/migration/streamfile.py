@@ -134,7 +134,8 @@ def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "moder
     destination validates it like any other (a refusal raises StreamError); with the
     request, the answer is checked against an unmigrated run's."""
     machine = resolve(dst)
-    guest, port = _guest(MigrationSpec(name, size, runtime=runtime), machine)
+    spec = MigrationSpec(name, size, runtime=runtime)
+    guest, port = _guest(spec, machine, spec.budget)
     # pre-initialised for the described migration; a bare stream names its own
     port.bind(request.binding if request is not None else read_header_fields(stream)["binding"])
     port.deliver(stream)
@@ -145,7 +146,8 @@ def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "moder
     verified = None
     if request is not None:
         verified = (result.exit_code == 0
-                    and request.source_output + result.stdout == reference_output(name, size))
+                    and request.source_output + result.stdout
+                    == reference_output(name, size, resolve(request.src).name, runtime))
     return {"program": name, "size": size, "runtime": runtime, "dst": machine.isa.name,
             "dst_machine": machine.name, "tx_bytes": len(stream), "exit_code": result.exit_code,
             "output": result.stdout, "restore_instructions": restore_phase.instructions,
