@@ -8,8 +8,12 @@ sweep and the notebook (which runs the quick reproduction) emulate for real.
 
 from __future__ import annotations
 
+import ctypes
+import faulthandler
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -30,7 +34,17 @@ from testbed.experiments import reproduce as rp
 from testbed.experiments import tables as tb
 from testbed.experiments.config import Run, load_experiment, parse_experiment
 from testbed.experiments.report import build_report
-from testbed.experiments.runner import append_rows, group_runs, read_results, sweep
+from testbed.experiments.runner import (
+    EmulationGroup,
+    Outcome,
+    append_rows,
+    emulate,
+    group_runs,
+    read_results,
+    sweep,
+    sweep_many,
+)
+from testbed.experiments.workers import IsolatedPool, WorkerDied
 
 EXPERIMENTS = PROJECT_DIR / "experiments"
 NOTEBOOK = EXPERIMENTS / "analysis.ipynb"
@@ -456,6 +470,57 @@ def test_failed_run_is_recorded_and_exits_nonzero(tmp_path: Path,
     assert len(rows) == 4 and rows["failed"].all() and not rows["verified"].any()
     assert rows["failure"].str.contains("smaller --at").all()
     assert "FAILED" in out
+
+
+# --- crash isolation ------------------------------------------------------------------------
+
+
+def _crash(how: str) -> None:
+    """Die the way an emulator can: a real SIGSEGV (a NULL read in native code) or exit()
+    from native code, which no Python handler sees."""
+    if how == "segv":
+        faulthandler.disable()  # pytest's handler would print the worker's stack first
+        ctypes.string_at(0)
+    os._exit(3)
+
+
+def _square_or_die(task: int) -> int:
+    if task == 2:
+        _crash("segv")
+    if task == 5:
+        _crash("exit")
+    return task * task
+
+
+def test_isolated_pool_reports_the_dead_task_and_goes_on() -> None:
+    results = dict(IsolatedPool(_square_or_die, jobs=2).map(list(range(8))))
+    assert set(results) == set(range(8))
+    assert results[2] == WorkerDied(-signal.SIGSEGV)
+    assert results[2].text() == "killed by signal 11 (SIGSEGV)"
+    assert results[5] == WorkerDied(3) and results[5].text() == "exited with status 3"
+    assert {k: v for k, v in results.items() if k not in (2, 5)} == {
+        k: k * k for k in (0, 1, 3, 4, 6, 7)}  # every other task, on fresh workers
+
+
+def _emulate_but_crash_bitonic(group: EmulationGroup) -> list[Outcome]:
+    if group.runs[0].program == "bitonic":
+        _crash("segv")
+    return emulate(group)
+
+
+def test_sweep_records_a_crashed_emulation_as_its_runs_failure(tmp_path: Path) -> None:
+    """The bitonic emulation takes its worker down; its runs are failed rows naming the
+    signal, and linpack's runs are measured as usual."""
+    exp = load_experiment(write(tmp_path, TINY))
+    result = sweep_many([exp], tmp_path, jobs=2, work=_emulate_but_crash_bitonic)["tiny"]
+    rows = read_results(result.path)
+    assert len(rows) == 8
+    crashed = rows[rows["program"] == "bitonic"]
+    assert crashed["failed"].all() and not crashed["verified"].any()
+    assert crashed["failure"].str.contains("killed by signal 11 \\(SIGSEGV\\)").all()
+    measured = rows[rows["program"] == "linpack"]
+    assert measured["verified"].all() and not measured["failed"].any()
+    assert len(result.failures) == 4
 
 
 # --- the reference rows -------------------------------------------------------------------
