@@ -19,11 +19,15 @@ import numpy as np
 
 from testbed.calibration import Fitted, RowFit
 from testbed.emu.isa import CLASSES
+from testbed.errors import ConfigError
 from testbed.experiments import records
 from testbed.profiles import machine
 from testbed.reference import load
 
 MEMORY = ("load", "store")
+# Where the programs migrate: as in the reproduction's grids (experiments/*.toml), halfway
+# through, when linpack holds its full matrix.
+AT = "50%"
 PATHS = tuple(f"cpu.cycles.{c}" for c in MEMORY)
 METHOD = "classic runtime; load and store fitted as one value by least squares on relative error"
 COMMAND = "testbed calibrate"
@@ -77,20 +81,28 @@ def published(target: Target) -> float:
     return load().row(target.row).seconds
 
 
-def measure(runtime: str = "classic") -> list[Measured]:
-    """Instruction counts per class of each target phase (one emulation per migration)."""
-    from testbed.migration.run import MigrationSpec, migrate
+def measure(runtime: str = "classic", jobs: int | None = None) -> list[Measured]:
+    """Instruction counts per class of each target phase: one emulated migration per
+    (program, size, pair), run by the sweep runner (in parallel, a crashed worker reported)
+    at the reproduction's migration point, so the fit sees the migrations its tables show."""
+    from testbed.experiments.config import Run
+    from testbed.experiments.runner import execute, group_runs
 
-    runs: dict[tuple[str, ...], Any] = {}
-    out = []
-    for t in TARGETS:
-        key = (t.program, t.size, t.src, t.dst)
-        if key not in runs:
-            runs[key] = migrate(MigrationSpec(t.program, t.size, t.src, t.dst, network=t.network,
-                                              roundtrip=False, runtime=runtime))
-        counts = records.instruction_counts(runs[key], t.side, CLASSES)
-        out.append(Measured(t, np.array(counts, dtype=float), published(t)))
-    return out
+    def run(t: Target) -> Run:
+        return Run(t.program, t.size, t.src, t.dst, t.network, "network", AT, runtime,
+                   roundtrip=False)
+
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for outcomes in execute(group_runs(run(t) for t in TARGETS), jobs=jobs):
+        for o in outcomes:
+            if o.record is None or records.transfer_failed(o.record) is not None:
+                why = o.error if o.record is None else records.transfer_failed(o.record)
+                raise ConfigError(f"calibration: the migration of {o.run.program} "
+                                  f"{o.run.size} {o.run.src} -> {o.run.dst} failed: {why}")
+            found[o.run.emulation_key] = o.record
+    return [Measured(t, np.array(records.instruction_counts(found[run(t).emulation_key], t.side,
+                                                            CLASSES), dtype=float), published(t))
+            for t in TARGETS]
 
 
 def fit(measured: list[Measured]) -> list[Fitted]:

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fit the network, disk and rcp parameters instead of the CPU ones")
     p.add_argument("--write", action="store_true",
                    help="write the fitted values into testbed/profiles/machines/*.toml")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes for the CPU calibration's migrations (default: every "
+                   "core)")
     p.set_defaults(func=run_calibrate)
 
 
@@ -37,7 +40,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     else:
         from testbed.calibration import cpu
 
-        fitted = cpu.fit(cpu.measure())
+        fitted = cpu.fit(cpu.measure(jobs=args.jobs))
     print(report(fitted))
     if args.write:
         for line in writer.write(fitted):
