@@ -50,6 +50,14 @@ def _run(r: Measurement, hosts: Hosts, mode: str) -> TransferResult:
     return run_transfer(r.tx_bytes, hosts[r.src], hosts[r.dst], load_link(r.network), mode=mode)
 
 
+def _priced(r: Measurement, hosts: Hosts, quantity: str) -> float:
+    """One TransferResult field of the row's transfer, in the mode that has it."""
+    mode = "file" if quantity in ("write_s", "rcp_s", "read_s") else "network"
+    value = getattr(_run(r, hosts, mode), quantity)
+    assert value is not None
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Check:
     """A model figure set against a reference figure (a row, or a difference of two rows)."""
@@ -65,11 +73,7 @@ class Check:
         return rows[0].seconds - sum(r.seconds for r in rows[1:])
 
     def model(self, hosts: Hosts | None = None) -> float:
-        r = row(self.keys[0])
-        mode = "file" if self.quantity in ("write_s", "rcp_s", "read_s") else "network"
-        value = getattr(_run(r, hosts or _hosts(), mode), self.quantity)
-        assert value is not None
-        return float(value)
+        return _priced(row(self.keys[0]), hosts or _hosts(), self.quantity)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -189,11 +193,7 @@ RCP_ROWS = ("hetero,linpack,n=200,file,rcp", "hetero,linpack,n=1000,file,rcp")
 def _model_s(key: str, hosts: Hosts) -> float:
     """The model's time of a tx row (network mode) or an rcp row (file mode)."""
     r = row(key)
-    if r.phase == "rcp":
-        value = _run(r, hosts, "file").rcp_s
-        assert value is not None
-        return float(value)
-    return float(_run(r, hosts, "network").tx_s)
+    return _priced(r, hosts, "rcp_s" if r.phase == "rcp" else "tx_s")
 
 
 def fit_values() -> dict[tuple[str, str], float]:
