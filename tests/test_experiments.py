@@ -863,6 +863,20 @@ def test_reproduction_reads_its_grids_from_the_directory(tmp_path: Path) -> None
         rp.experiments(directory=tmp_path)
 
 
+def test_reproduce_with_a_broken_grid_file_is_one_error_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for path in EXPERIMENTS.glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    scaling = tmp_path / "scaling.toml"
+    scaling.write_text(scaling.read_text().replace('modes = ["network"]', 'modes = ["carrier pigeon"]'))
+    monkeypatch.setattr(rp, "EXPERIMENTS_DIR", tmp_path)
+    assert main(["reproduce", "--quick", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("testbed: error: ") and err.count("\n") == 1
+    assert "scaling.toml" in err and "'carrier pigeon'" in err
+    assert not (tmp_path / "out").exists()  # nothing ran
+
+
 # --- the notebook ---------------------------------------------------------------------
 
 

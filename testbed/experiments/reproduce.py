@@ -61,9 +61,10 @@ def _roundtrip(runtime: str) -> bool:
     return runtime != "classic"
 
 
-def load_grid(name: str, quick: bool = False, directory: Path = EXPERIMENTS_DIR) -> Experiment:
-    """One reproduction grid from its file ``directory/<name>.toml``, full or --quick."""
-    experiment = load_experiment(directory / f"{name}.toml")
+def load_grid(name: str, quick: bool = False, directory: Path | None = None) -> Experiment:
+    """One reproduction grid from its file ``directory/<name>.toml`` (default
+    ``experiments/``), full or --quick."""
+    experiment = load_experiment((directory or EXPERIMENTS_DIR) / f"{name}.toml")
     if experiment.name != name:
         raise ConfigError(f"{experiment.source}: [experiment] name is {experiment.name!r}; the "
                           f"reproduction reads its {name!r} grid from this file, so it must be "
@@ -72,7 +73,7 @@ def load_grid(name: str, quick: bool = False, directory: Path = EXPERIMENTS_DIR)
 
 
 def experiments(quick: bool = False, runtime: str = REFERENCE_RUNTIME,
-                directory: Path = EXPERIMENTS_DIR) -> tuple[Experiment, ...]:
+                directory: Path | None = None) -> tuple[Experiment, ...]:
     """The grids compared with the papers (hetero, homog, scaling), full or --quick, on one
     runtime (the original design's by default, as the files say)."""
     _check_runtime(runtime)
@@ -81,7 +82,7 @@ def experiments(quick: bool = False, runtime: str = REFERENCE_RUNTIME,
 
 
 def runtime_experiments(quick: bool = False,
-                        directory: Path = EXPERIMENTS_DIR) -> tuple[Experiment, ...]:
+                        directory: Path | None = None) -> tuple[Experiment, ...]:
     """The two runtime designs side by side, full or --quick: ``runtimes`` (the
     heterogeneous table's six workloads, network and file mode) and ``collection`` (bitonic
     from 2,048 to 65,536 keys), as their files define them."""
@@ -89,7 +90,7 @@ def runtime_experiments(quick: bool = False,
 
 
 def all_experiments(quick: bool = False, runtime: str = REFERENCE_RUNTIME,
-                    directory: Path = EXPERIMENTS_DIR) -> tuple[Experiment, ...]:
+                    directory: Path | None = None) -> tuple[Experiment, ...]:
     """Every grid of the reproduction: hetero, homog, scaling, runtimes, collection."""
     return (*experiments(quick, runtime, directory), *runtime_experiments(quick, directory))
 
