@@ -29,7 +29,7 @@ from testbed.cli import build_parser, main
 from testbed.errors import ConfigError
 from testbed.experiments import config as cfg
 from testbed.experiments import findings as fd
-from testbed.experiments import fits, provenance
+from testbed.experiments import fits, provenance, records
 from testbed.experiments import reproduce as rp
 from testbed.experiments import tables as tb
 from testbed.experiments.config import Run, load_experiment, parse_experiment
@@ -470,6 +470,39 @@ def test_failed_run_is_recorded_and_exits_nonzero(tmp_path: Path,
     assert len(rows) == 4 and rows["failed"].all() and not rows["verified"].any()
     assert rows["failure"].str.contains("smaller --at").all()
     assert "FAILED" in out
+
+
+# --- migration records ----------------------------------------------------------------------
+
+
+class _RecordObject:
+    """A record in the other form: an object with a flat to_dict(), machines in src/dst."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+def test_records_of_either_form_give_the_same_row_columns() -> None:
+    common = {"program": "linpack", "size": "small", "network": "10mbps", "mode": "network",
+              "runtime": "classic", "at": 7, "tx_bytes": 100, "failed": False, "failure": None,
+              "scan_n_load": 3, "scan_n_alu": 4}
+    as_dict = {**common, "src": "mipsel", "dst": "sparc", "src_machine": "dec5000",
+               "dst_machine": "ss20"}
+    as_object = _RecordObject({**common, "src": "dec5000", "dst": "ss20", "src_isa": "mipsel",
+                               "dst_isa": "sparc", "src_machine": "dec5000", "dst_machine": "ss20"})
+    for record in (as_dict, as_object):
+        row = records.row_metrics(record)
+        assert row == {"src_isa": "mipsel", "dst_isa": "sparc", "src_machine": "dec5000",
+                       "dst_machine": "ss20", "at_passage": 7, "tx_bytes": 100, "failed": False,
+                       "failure": None, "scan_n_load": 3, "scan_n_alu": 4}
+        assert records.transfer_failed(record) is None
+        assert records.instruction_counts(record, "scan", ("alu", "load")) == [4, 3]
+    assert records.transfer_failed({**as_dict, "failed": True, "failure": "cut"}) == "cut"
+    with pytest.raises(TypeError, match="not a migration record"):
+        records.fields(42)
 
 
 # --- crash isolation ------------------------------------------------------------------------
