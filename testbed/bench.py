@@ -57,7 +57,7 @@ def bench_collection(keys: tuple[int, ...] = COLLECTION_KEYS, src: str = "mipsel
 
     rows = []
     for n in keys:
-        r = migrate(MigrationSpec("bitonic", str(n), src, dst, roundtrip=False, runtime=runtime))
+        r = migrate(MigrationSpec("bitonic", str(n), src, dst, roundtrip=False, runtime=runtime)).to_dict()
         rows.append({
             "keys": n, "blocks": r["blocks"], "tx_bytes": r["tx_bytes"],
             "scan_instructions": r["scan_instructions"], "restore_instructions": r["restore_instructions"],

@@ -37,10 +37,6 @@ class StreamError(TestbedError):
     """A migration stream was refused: damaged, truncated, foreign or inconsistent."""
 
 
-class TransferFailed(TestbedError):
-    """The simulated link failed during a transfer."""
-
-
 def unknown_name(kind: str, name: str, valid: list[str] | tuple[str, ...]) -> ConfigError:
     """The standard error for an unknown name, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(sorted(valid))}")

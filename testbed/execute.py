@@ -19,7 +19,7 @@ from testbed.emu.guest import DEFAULT_BUDGET, Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.emu.machines import names as machine_names
 from testbed.errors import ConfigError, GuestFault
-from testbed.programs import PROGRAMS, program
+from testbed.programs import program
 
 
 @dataclass(frozen=True)
@@ -34,18 +34,10 @@ class Workload:
     @classmethod
     def resolve(cls, name: str, size: str | int | None = None) -> Workload:
         """A registered program with a size, or a C file (``size`` then is argv[1] if given)."""
-        if name.endswith(".c"):
-            path = Path(name)
-            if not path.is_file():
-                raise ConfigError(f"C file {name} does not exist")
-            argv = (path.stem,) + ((str(size),) if size is not None else ())
-            return cls(path.stem, (path.resolve(),), argv, str(size) if size is not None else "")
-        if name not in PROGRAMS:
-            raise ConfigError(
-                f"unknown program {name!r}; valid programs: {', '.join(sorted(PROGRAMS))} "
-                f"(or a path to a .c file)"
-            )
-        p = program(name)
+        p = program(name)  # a registered program, or a C file that exists
+        if p.path is not None:
+            argv = (p.name,) + ((str(size),) if size is not None else ())
+            return cls(p.name, (p.source,), argv, str(size) if size is not None else "")
         size = "small" if size is None else size
         return cls(p.name, (p.source,), tuple(p.argv(size)), str(size))
 

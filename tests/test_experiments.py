@@ -45,6 +45,7 @@ from testbed.experiments.runner import (
     sweep_many,
 )
 from testbed.experiments.workers import IsolatedPool, WorkerDied
+from testbed.migration.record import MigrationRecord
 
 EXPERIMENTS = PROJECT_DIR / "experiments"
 NOTEBOOK = EXPERIMENTS / "analysis.ipynb"
@@ -282,20 +283,21 @@ def fake_migrate(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     calls: list[Any] = []
 
-    def migrate(spec: Any) -> dict[str, Any]:
+    def migrate(spec: Any) -> MigrationRecord:
         calls.append(spec)
         n = int(spec.size) if str(spec.size).isdigit() else 24
-        record = {
+        record = MigrationRecord.from_dict({
             "program": spec.program, "size": spec.size, "runtime": spec.runtime,
             "write_calls": 3 * n if spec.runtime == "classic" else 1,
-            "src": "mipsel", "dst": "sparc",
-            "src_machine": spec.src, "dst_machine": spec.dst, "at": 7, "at_request": str(spec.at),
-            "network": spec.network, "mode": spec.mode, "tx_model": "simpy",
-            "tx_bytes": 1000 * n, "blocks": 3, "frames": 1, "scan_instructions": 10 * n,
-            "scan_s": 0.001 * n, "failed": False, "failure": None, "restore_instructions": 5 * n,
-            "restore_s": 0.0005 * n, "verified": True, "roundtrip_identical": True,
-            "completed_on": "destination", "src_instructions": 1, "dst_instructions": 1,
-        }
+            "src": spec.src, "dst": spec.dst, "src_isa": "mipsel", "dst_isa": "sparc",
+            "at": 7, "at_request": str(spec.at), "poll_point": "x.c:1", "poll_function": "main",
+            "network": spec.network, "mode": spec.mode, "tx_model": "simpy", "tx_s": 0.0, "eth_frames": 0,
+            "tx_bytes": 1000 * n, "blocks": 3, "call_frames": 1, "live_bytes": 8,
+            "scan_instructions": 10 * n, "scan_s": 0.001 * n, "failed": False, "failure": None,
+            "restore_instructions": 5 * n, "restore_s": 0.0005 * n, "verified": True,
+            "roundtrip_identical": True, "completed_on": "destination", "src_instructions": 1,
+            "dst_instructions": 1,
+        })
         return migration.reprice(record, spec.network, spec.mode)
 
     monkeypatch.setattr(migration, "migrate", migrate)
@@ -374,9 +376,9 @@ def test_rows_are_tidy_with_parameters_hash_revision_versions(
     provenance_cols = ["experiment", "config_hash", "emulation_hash", "git_revision",
                        "testbed_version", "unicorn_version", "capstone_version", "simpy_version",
                        "timestamp"]
-    metrics = ["tx_bytes", "blocks", "frames", "scan_instructions", "scan_s", "tx_s", "restore_s",
+    metrics = ["tx_bytes", "blocks", "call_frames", "eth_frames", "scan_instructions", "scan_s", "tx_s", "restore_s",
                "restore_instructions", "migrate_s", "verified", "failed", "roundtrip_identical",
-               "at_passage", "at_request", "src_isa", "dst_isa", "scan_write_s", "rcp_s",
+               "at_passage", "at_request", "src_machine", "dst_machine", "src_isa", "dst_isa", "scan_write_s", "rcp_s",
                "read_restore_s"]
     for column in params + provenance_cols + metrics:
         assert column in rows.columns, column
@@ -475,32 +477,33 @@ def test_failed_run_is_recorded_and_exits_nonzero(tmp_path: Path,
 # --- migration records ----------------------------------------------------------------------
 
 
-class _RecordObject:
-    """A record in the other form: an object with a flat to_dict(), machines in src/dst."""
+def _record(**changes: Any) -> MigrationRecord:
+    """A completed migration's record, as migrate() returns it."""
+    return MigrationRecord.from_dict({
+        "program": "linpack", "size": "small", "runtime": "classic", "write_calls": 1,
+        "src": "dec5000", "dst": "ss20", "src_isa": "mipsel", "dst_isa": "sparc", "at": 7,
+        "at_request": "50%", "poll_point": "x.c:1", "poll_function": "main",
+        "network": "10mbps", "mode": "network", "tx_model": "simpy", "tx_s": 0.5,
+        "eth_frames": 9, "tx_bytes": 1000, "blocks": 3, "call_frames": 1, "live_bytes": 8,
+        "scan_instructions": 7, "scan_s": 0.001, "scan_n_alu": 4, "scan_n_load": 3,
+        "failed": False, "failure": None, "restore_instructions": 5, "restore_s": 0.0005,
+        "verified": True, "roundtrip_identical": True, "completed_on": "destination",
+        **changes})
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.values)
-
-
-def test_records_of_either_form_give_the_same_row_columns() -> None:
-    common = {"program": "linpack", "size": "small", "network": "10mbps", "mode": "network",
-              "runtime": "classic", "at": 7, "tx_bytes": 100, "failed": False, "failure": None,
-              "scan_n_load": 3, "scan_n_alu": 4}
-    as_dict = {**common, "src": "mipsel", "dst": "sparc", "src_machine": "dec5000",
-               "dst_machine": "ss20"}
-    as_object = _RecordObject({**common, "src": "dec5000", "dst": "ss20", "src_isa": "mipsel",
-                               "dst_isa": "sparc", "src_machine": "dec5000", "dst_machine": "ss20"})
-    for record in (as_dict, as_object):
-        row = records.row_metrics(record)
-        assert row == {"src_isa": "mipsel", "dst_isa": "sparc", "src_machine": "dec5000",
-                       "dst_machine": "ss20", "at_passage": 7, "tx_bytes": 100, "failed": False,
-                       "failure": None, "scan_n_load": 3, "scan_n_alu": 4}
-        assert records.transfer_failed(record) is None
-        assert records.instruction_counts(record, "scan", ("alu", "load")) == [4, 3]
-    assert records.transfer_failed({**as_dict, "failed": True, "failure": "cut"}) == "cut"
+def test_records_adapter_gives_row_columns_failures_and_counts() -> None:
+    record = _record()
+    row = records.row_metrics(record)
+    assert row == records.row_metrics(record.to_dict())  # a record, or its flat dict
+    assert not set(records.PARAM_FIELDS) & set(row)  # the row's own columns
+    assert (row["src_machine"], row["dst_machine"], row["src_isa"], row["dst_isa"]) == (
+        "dec5000", "ss20", "mipsel", "sparc")
+    assert row["at_passage"] == 7 and "src" not in row and "at" not in row
+    assert row["tx_bytes"] == 1000 and row["call_frames"] == 1 and row["verified"] is True
+    assert records.failure(record) is None
+    assert records.instruction_counts(record, "scan", ("alu", "load")) == [4, 3]
+    failed = _record(failed=True, failure="transfer failed: cut", failure_phase="transfer")
+    assert records.failure(failed) == "transfer failed: cut"
     with pytest.raises(TypeError, match="not a migration record"):
         records.fields(42)
 

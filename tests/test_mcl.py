@@ -90,15 +90,15 @@ def test_only_live_and_assigned_variables_travel(tmp_path: Path) -> None:
 def test_bitonic_migrates_inside_its_recursion() -> None:
     """Deep in the recursion: main -> bisort -> ... -> bimerge."""
     record = migrate(MigrationSpec("bitonic", "small", "sparc", "mipsel", at="50%"))
-    assert record["verified"] and record["roundtrip_identical"]
-    assert record["frames"] >= 3 and record["poll_function"] == "bimerge"
+    assert record.verified and record.roundtrip_identical
+    assert record.stream.call_frames >= 3 and record.poll_function == "bimerge"
 
 
 def test_at_time_migrates_after_the_requested_simulated_time() -> None:
     early = migrate(MigrationSpec("linpack", "small", "mipsel", "sparc", at_time=0.0005))
     late = migrate(MigrationSpec("linpack", "small", "mipsel", "sparc", at_time=0.006))
-    assert early["verified"] and late["verified"]
-    assert early["at"] < late["at"]
+    assert early.verified and late.verified
+    assert early.at < late.at
 
 
 def test_report_lists_poll_points_with_live_variables(capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,4 +138,4 @@ def test_any_migration_point_verifies(name: str, data: st.DataObject) -> None:
     k = data.draw(st.integers(min_value=1, max_value=total), label="K")
     src, dst = data.draw(st.sampled_from([("mipsel", "sparc"), ("sparc", "mipsel")]), label="direction")
     record = migrate(MigrationSpec(name, "small", src, dst, at=k))
-    assert record["verified"] and record["roundtrip_identical"], record
+    assert record.verified and record.roundtrip_identical, record

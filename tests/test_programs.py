@@ -84,13 +84,21 @@ def test_self_check_detects_broken_data(name: str, fault: int) -> None:
     assert FAIL_LINE.search(proc.stdout), proc.stdout
 
 
+def _tripped_checks(flags: tuple[str, ...]) -> set[str]:
+    out = run_host("test_pointer", ["40"], flags).stdout
+    counts = dict(re.findall(r"(\w+) (\d+)", out.split("checks:")[1].splitlines()[0]))
+    assert len(counts) == 7, out  # ring, parents, paths, distinct, shared, cells, pointers
+    return {name for name, n in counts.items() if int(n) > 0}
+
+
 def test_test_pointer_faults_hit_their_own_check() -> None:
-    """Each broken structure is reported by the check meant for it, not by accident."""
-    expected = {1: "ring", 2: "shared", 3: "pointers", 4: "parents", 5: "cells"}
-    for fault, check in expected.items():
-        out = run_host("test_pointer", ["40"], (f"-DINJECT_FAULT={fault}",)).stdout
-        counts = dict(re.findall(r"(\w+) (\d+)", out.split("checks:")[1].splitlines()[0]))
-        assert int(counts[check]) > 0, (fault, out)
+    """Each broken structure is reported by the check meant for it, not by accident: the
+    intact run trips nothing, and a fault trips its own check(s) and no other (a duplicated
+    shared node is also a node counted twice: shared and distinct)."""
+    assert _tripped_checks(()) == set()
+    expected = {1: {"ring"}, 2: {"shared", "distinct"}, 3: {"pointers"}, 4: {"parents"}, 5: {"cells"}}
+    for fault, checks in expected.items():
+        assert _tripped_checks((f"-DINJECT_FAULT={fault}",)) == checks, fault
 
 
 def test_linpack_reports_singular_matrix() -> None:

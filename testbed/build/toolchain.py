@@ -1,6 +1,6 @@
 """Compilers and flags for each build target: the two emulated ISAs and the host.
 
-The flags are those DESIGN.md verified for unicorn 2.1.4 with Debian 12's gcc 12 cross
+The flags are those verified to run under unicorn 2.1.4 with Debian 12's gcc 12 cross
 compilers; every target builds the same freestanding C with the same runtime, so output
 is byte-identical between them.
 """

@@ -95,8 +95,8 @@ def measure(runtime: str = "classic", jobs: int | None = None) -> list[Measured]
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for outcomes in execute(group_runs(run(t) for t in TARGETS), jobs=jobs):
         for o in outcomes:
-            if o.record is None or records.transfer_failed(o.record) is not None:
-                why = o.error if o.record is None else records.transfer_failed(o.record)
+            why = o.error if o.record is None else records.failure(o.record)
+            if why is not None:
                 raise ConfigError(f"calibration: the migration of {o.run.program} "
                                   f"{o.run.size} {o.run.src} -> {o.run.dst} failed: {why}")
             found[o.run.emulation_key] = o.record

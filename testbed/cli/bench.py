@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from testbed.build import RUNTIMES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
     p.add_argument("--collection", action="store_true",
                    help="also measure collection cost per block for bitonic, 2,048 to 65,536 keys")
-    p.add_argument("--runtime", default="modern", choices=("modern", "classic"),
+    p.add_argument("--runtime", default="modern", choices=RUNTIMES,
                    help="runtime design for --collection (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_bench)

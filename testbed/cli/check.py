@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from testbed.build import RUNTIMES
 from testbed.programs import PROGRAMS
 
 
@@ -16,12 +17,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="migrate every program in every direction at a spread of poll-points; non-zero on any mismatch",
         description="Regression check: every program (small size), mipsel->sparc, sparc->mipsel and within "
         "each ISA, at a spread of K (20 per direction; 3 with --quick). Each migration must verify and its "
-        "round trip must be identical.",
+        "round trip must be identical. Each runs in a child process of its own: a crash or an error "
+        "fails that migration and the check goes on.",
     )
     p.add_argument("--quick", action="store_true", help="3 migration points per direction instead of 20")
     p.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--runtime", default="modern", choices=("modern", "classic"), help="runtime design (default modern)")
+    p.add_argument("--runtime", default="modern", choices=RUNTIMES, help="runtime design (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_check)
 
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--size", default="paper1", help="problem size (default paper1)")
     o.add_argument("--isa", default="mipsel", choices=("mipsel", "sparc"))
     o.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
-    o.add_argument("--runtime", default="modern", choices=("modern", "classic"), help="runtime design (default modern)")
+    o.add_argument("--runtime", default="modern", choices=RUNTIMES, help="runtime design (default modern)")
     o.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     o.set_defaults(func=run_overhead)
 
@@ -60,8 +62,8 @@ def run_check(args: argparse.Namespace) -> int:
         for name in programs:
             mine = [r for r in rows if r["program"] == name]
             ks = len({r["at"] for r in mine})
-            frames = max((r["frames"] or 0) for r in mine)
-            print(f"{name:13} {len(mine):4} migrations, {ks:3} distinct K, up to {frames} frames: "
+            frames = max((r["call_frames"] or 0) for r in mine)
+            print(f"{name:13} {len(mine):4} migrations, {ks:3} distinct K, up to {frames} call frames: "
                   f"{'all verified' if all(r['ok'] for r in mine) else 'FAILURES'}")
         if failed:
             print(f"\n{len(failed)} of {len(rows)} migrations failed:")

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from testbed.build import RUNTIMES
 from testbed.emu.guest import DEFAULT_BUDGET
 from testbed.emu.machines import names as machine_names
 from testbed.programs import PROGRAMS, SIZE_NAMES
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"problem size: {', '.join(SIZE_NAMES)} or a positive integer (default small)")
     p.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
                    help=f"instruction budget before the guest is stopped (default {DEFAULT_BUDGET:,})")
-    p.add_argument("--runtime", default="modern", choices=("modern", "classic"),
+    p.add_argument("--runtime", default="modern", choices=RUNTIMES,
                    help="runtime design whose allocator the program uses (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_exec)

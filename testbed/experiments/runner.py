@@ -147,11 +147,11 @@ def emulate(group: EmulationGroup) -> list[Outcome]:
                 for run in group.runs]
     wall = time.perf_counter() - start
     outcomes = [Outcome(first, records.fields(raw), None, False, wall, timestamp())]
-    failure = records.transfer_failed(raw)
+    failure = records.failure(raw)
     for run in group.runs[1:]:
         try:
             if failure is not None:
-                raise ConfigError(f"not re-priced: the emulated transfer failed ({failure})")
+                raise ConfigError(f"not re-priced: the emulated migration failed ({failure})")
             priced = migration.reprice(raw, run.network, run.mode)
             outcomes.append(Outcome(run, records.fields(priced), None, True, wall, timestamp()))
         except Exception as exc:  # noqa: BLE001

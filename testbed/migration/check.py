@@ -3,10 +3,14 @@ the cost of being migratable (the precompiler's poll-points and bookkeeping)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from testbed.build import build_program, runtime_flags
@@ -15,7 +19,7 @@ from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
 from testbed.errors import TestbedError
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, migrate, passages
+from testbed.migration.run import MigrationSpec, migrate, native_output, passages, reference_for
 from testbed.programs import PROGRAMS, program
 
 DIRECTIONS = (("mipsel", "sparc"), ("sparc", "mipsel"), ("mipsel", "mipsel"), ("sparc", "sparc"))
@@ -49,27 +53,80 @@ def cases(quick: bool, programs: list[str] | None = None, runtime: str = "modern
 
 
 def run_case(case: Case) -> dict[str, Any]:
+    """One case's row; any error is the case's failure, not the check's."""
     try:
         r = migrate(MigrationSpec(case.program, case.size, case.src, case.dst, at=case.at, runtime=case.runtime))
-        ok = bool(r["verified"] and r["roundtrip_identical"] and not r["failed"])
-        return {**case.__dict__, "ok": ok, "frames": r["frames"], "poll_point": r["poll_point"],
-                "error": None if ok else (r.get("failure") or "output or round trip differs")}
     except TestbedError as exc:
-        return {**case.__dict__, "ok": False, "frames": None, "poll_point": None, "error": str(exc)}
+        return _failed_row(case, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug in one run must not end the check
+        return _failed_row(case, f"{type(exc).__name__}: {exc}")
+    ok = bool(r.verified and r.roundtrip_identical and not r.failed)
+    return {**case.__dict__, "ok": ok, "call_frames": r.stream.call_frames, "poll_point": r.poll_point,
+            "error": None if ok else (r.failure.error if r.failure else "output or round trip differs")}
+
+
+def _failed_row(case: Case, error: str) -> dict[str, Any]:
+    return {**case.__dict__, "ok": False, "call_frames": None, "poll_point": None, "error": error}
 
 
 def check(quick: bool, jobs: int | None = None, programs: list[str] | None = None,
           progress: Callable[[dict[str, Any]], None] | None = None, runtime: str = "modern") -> list[dict[str, Any]]:
-    """Migrate every case; returns one row per case (``ok`` says whether it verified)."""
+    """Migrate every case, each in a child process of its own (an emulator that crashes
+    takes only its case down); returns one row per case, in case order (``ok`` says
+    whether it verified)."""
     todo = list(cases(quick, programs, runtime))
-    rows: list[dict[str, Any]] = []
-    workers = jobs or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for row in pool.map(run_case, todo):
-            rows.append(row)
-            if progress:
-                progress(row)
-    return rows
+    for name, size, src in {(c.program, c.size, c.src) for c in todo}:  # once, inherited by each child
+        reference_for(MigrationSpec(name, size, src, runtime=runtime))
+        native_output(name, size)
+    rows: list[dict[str, Any] | None] = [None] * len(todo)
+    for index, row in isolated(run_case, todo, jobs or os.cpu_count() or 1):
+        rows[index] = row
+        if progress:
+            progress(row)
+    return [row for row in rows if row is not None]
+
+
+def isolated(work: Callable[[Case], dict[str, Any]], todo: list[Case],
+             workers: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, row) of every case as it finishes, ``workers`` at a time, each case in a
+    forked child: a child that dies without answering (a signal, a native crash, os._exit)
+    is reported as its case's failure and the rest go on."""
+    context = multiprocessing.get_context("fork")
+    pending = deque(enumerate(todo))
+    running: dict[Connection, tuple[int, BaseProcess]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                index, case = pending.popleft()
+                receive, send = context.Pipe(duplex=False)
+                child = context.Process(target=_answer, args=(work, case, send), daemon=True)
+                child.start()
+                send.close()  # the child holds the only sending end: its death is an EOF here
+                running[receive] = (index, child)
+            for receive in wait(list(running)):
+                index, child = running.pop(receive)
+                try:
+                    row = receive.recv()
+                except EOFError:
+                    row = None
+                receive.close()
+                child.join()
+                yield index, row or _failed_row(todo[index], f"the run crashed ({_death(child.exitcode)}); "
+                                                             "the check went on without it")
+    finally:
+        for _, child in running.values():
+            child.kill()
+
+
+def _answer(work: Callable[[Case], dict[str, Any]], case: Case, send: Connection) -> None:
+    send.send(work(case))
+    send.close()
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"killed by {signal.Signals(-exitcode).name}"
+    return f"exit status {exitcode} without a result"
 
 
 def overhead(name: str, size: str = "paper1", isa: str = "mipsel", runtime: str = "modern") -> dict[str, Any]:

@@ -8,8 +8,12 @@
 3. The transfer model prices Tx. If the link fails, the source resumes from its own
    stream and runs to completion: nothing is lost.
 4. The destination restores inside the guest and, for the round-trip check, collects
-   again at once: the stream must equal the one received. It resumes and finishes.
-5. Source output + destination output must equal the unmigrated reference run's.
+   again at once: the stream must equal the one received. It resumes and finishes. The
+   source stays paused until then: if anything fails at the destination (a refused
+   stream, a fault after acceptance, its budget, an error on the host side), the source
+   resumes from its own stream instead, and the record's failure names the phase.
+5. Source output + destination output must equal the reference: the plain program's
+   unmigrated run emulated on the source machine (a native host run is a cross-check).
 
 Scan is priced from the instructions the source executed between the start of unwinding
 and the end of collection; Restore from those the destination executed between the
@@ -20,15 +24,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any
 
-from testbed.build import build_program
+from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable, site_table, type_table
-from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.emu.costmodel import Tally
+from testbed.emu.guest import DEFAULT_BUDGET, Guest, RunResult
 from testbed.emu.machines import Machine, resolve
-from testbed.errors import ConfigError, GuestFault, StreamError
+from testbed.errors import ConfigError, GuestFault, StreamError, TestbedError
 from testbed.execute import run_native
 from testbed.migration.decode import walk
 from testbed.migration.host import (
@@ -38,6 +42,7 @@ from testbed.migration.host import (
     EV_UNWIND_BEGIN,
     MigrationPort,
 )
+from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
 from testbed.migration.stream import canonical_body, read_header
 from testbed.migration.transfer import Transfer, transfer
 from testbed.programs import program
@@ -60,9 +65,13 @@ class MigrationSpec:
     loss: float = 0.0  # frame loss probability on the link
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
+    seed: int = 0  # seeds the link's random choices (loss, backoff, background traffic)
     runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
-    # Fault injection: what the link does to the stream in transit (None: nothing).
+    dst_budget: int | None = None  # the destination's instruction budget (None: ``budget``)
+    # Fault injection: what the link does to the stream in transit (None: nothing), and a
+    # hook given the destination's port once it has its stream (e.g. to add event handlers).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
+    destination_hook: Callable[[MigrationPort], None] | None = field(default=None, compare=False)
 
 
 @cache
@@ -100,19 +109,39 @@ def resolve_at(spec: MigrationSpec) -> int:
 
 
 @cache
-def reference_output(name: str, size: str) -> str:
-    """Output of the plain (unannotated) program built natively: what every run must print."""
+def reference_output(name: str, size: str, machine_name: str, runtime: str = "modern",
+                     budget: int = DEFAULT_BUDGET) -> str:
+    """What every migration from ``machine_name`` must print: the plain (unannotated)
+    program run unmigrated, emulated on that machine with the same runtime's allocator (a
+    native host run differs wherever the output depends on the data model, e.g. on
+    sizeof(long))."""
     p = program(name)
-    build = build_program(p.name, [p.source], "host")
-    proc = run_native(build.path, p.argv(size)[1:])
-    if proc.returncode != 0:
-        raise GuestFault(f"the reference run of {name} (host) failed with status {proc.returncode}")
-    return proc.stdout
+    machine = resolve(machine_name)
+    build = build_program(p.name, [p.source], machine.isa.name, extra_flags=runtime_flags(runtime))
+    result = Guest(build.path, machine, p.argv(size), budget=budget).run()
+    if result is None or result.exit_code != 0:
+        raise GuestFault(f"the unmigrated reference run of {name} ({size}) on {machine.name} did not exit "
+                         f"cleanly (status {result.exit_code if result else 'paused'}): fix the program first")
+    return result.stdout
 
 
-def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]:
+def reference_for(spec: MigrationSpec) -> str:
+    """The reference output a migration of ``spec`` must print (computed once per process)."""
+    return reference_output(spec.program, spec.size, resolve(spec.src).name, spec.runtime, spec.budget)
+
+
+@cache
+def native_output(name: str, size: str) -> str | None:
+    """Output of the plain program built for the host and run natively (a fast cross-check
+    of the reference), or None if that run failed."""
+    p = program(name)
+    proc = run_native(build_program(p.name, [p.source], "host").path, p.argv(size)[1:])
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _guest(spec: MigrationSpec, machine: Machine, budget: int) -> tuple[Guest, MigrationPort]:
     build = build_migratable(spec.program, machine.isa.name, spec.runtime)
-    guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=spec.budget)
+    guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=budget)
     port = MigrationPort(guest, sites=site_table(spec.program))
     if guest.run() is not None or port.waiting != "start":
         raise GuestFault(f"{spec.program} on {machine.name} did not ask for a stream at start-up: "
@@ -120,14 +149,14 @@ def _guest(spec: MigrationSpec, machine: Machine) -> tuple[Guest, MigrationPort]
     return guest, port
 
 
-def migrate(spec: MigrationSpec) -> dict[str, Any]:
-    """Run one migration; returns the tidy record ``testbed run --json`` prints."""
+def migrate(spec: MigrationSpec) -> MigrationRecord:
+    """Run one migration; returns its record (``testbed run --json`` prints ``to_dict()``)."""
     src_m, dst_m = resolve(spec.src), resolve(spec.dst)
     at = resolve_at(spec)
-    expected = reference_output(spec.program, spec.size)
+    expected = reference_for(spec)
 
-    dst, dst_port = _guest(spec, dst_m)  # pre-initialised, waiting for its stream
-    src, src_port = _guest(spec, src_m)
+    dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
+    src, src_port = _guest(spec, src_m, spec.budget)
     src_port.start_normally()
     if spec.at_time is not None:
         src_port.count_passages()
@@ -145,107 +174,149 @@ def migrate(spec: MigrationSpec) -> dict[str, Any]:
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
     where = site_table(spec.program).get(f"{function}:{site}", {})
-    scan = src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END)
+    scan = _cpu_phase(src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END), src_m)
     # The classic runtime wrote its file item by item: one write() per encoded item.
     write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
 
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
-                               loss=spec.loss, fail_at=spec.fail_at, background=spec.background)
-    record: dict[str, Any] = {
-        "program": spec.program, "size": spec.size, "runtime": spec.runtime,
-        "src": src_m.isa.name, "dst": dst_m.isa.name,
-        "src_machine": src_m.name, "dst_machine": dst_m.name, "at": at, "at_request": f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
-        "network": spec.network, "mode": spec.mode, "tx_model": moved.model,
-        "tx_bytes": len(stream), "blocks": header.blocks, "frames": header.frames,
-        "poll_point": where.get("where", "?").rsplit("/", 1)[-1], "poll_function": where.get("function"),
-        "live_bytes": layout.live_bytes, "write_calls": write_calls,
-        "scan_instructions": scan.instructions, "scan_s": scan.seconds(src_m.profile),
-        **{f"scan_n_{c}": n for c, n in scan.as_dict().items()},  # per instruction class, for calibration
-        "tx_s": moved.seconds,
-    }
+                               loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
+                               seed=spec.seed)
+    base = MigrationRecord(
+        program=spec.program, size=spec.size, runtime=spec.runtime,
+        src=src_m.name, dst=dst_m.name, src_isa=src_m.isa.name, dst_isa=dst_m.isa.name, at=at,
+        at_request=f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
+        poll_point=where.get("where", "?").rsplit("/", 1)[-1], poll_function=where.get("function"),
+        stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, write_calls),
+        scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode, spec.loss, spec.seed),
+        restore=None,
+        verified=False, roundtrip_identical=None, completed_on="source",
+        native_agrees=native_output(spec.program, spec.size) == expected,
+    )
     if moved.failed:
-        return _source_continues(record, src, src_port, expected, f"transfer failed: {moved.reason}")
+        return _source_continues(base, src, src_port, expected, Failure("transfer", f"transfer failed: {moved.reason}"))
 
-    # The source stays paused until the destination has accepted the stream: a refused
-    # stream leaves it able to continue.
-    delivered = spec.tamper(stream) if spec.tamper else stream
-    dst_port.deliver(delivered)
-    if spec.roundtrip:
-        dst_port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+    # The source stays paused until the destination has finished: whatever fails there
+    # (a refused stream, a fault after acceptance, its budget, an error on the host side),
+    # the source resumes from its own state and finishes.
     try:
-        outcome = dst.run()
-        roundtrip_identical = None
-        if spec.roundtrip:
-            if outcome is not None or dst_port.waiting != "stream":
-                raise GuestFault("the destination did not collect again for the round-trip check")
-            del dst_port.on_event[EV_RESTORE_END]
-            roundtrip_identical = canonical_body(dst_port.streams[-1]) == canonical_body(delivered)
-            dst_port.cancel_request()
-            dst_port.decide(resume=True)
-            outcome = dst.run()
-    except StreamError as exc:
-        return _source_continues(record, src, src_port, expected,
-                                 f"the destination ({dst_m.name}) refused the stream: {exc}")
-    if outcome is None:
-        raise GuestFault(f"the destination ({dst_m.name}) paused unexpectedly instead of finishing")
+        outcome, roundtrip_identical = _run_destination(spec, dst, dst_port, stream)
+    except Exception as exc:  # noqa: BLE001 - no failure at the destination may lose the process
+        failure = Failure(_destination_stage(dst_port, spec.roundtrip), _describe(exc, dst_m))
+        return _source_continues(replace(base, restore=_restore_phase(dst_port, dst_m),
+                                         dst_instructions=dst.instructions),
+                                 src, src_port, expected, failure)
 
     src_port.decide(resume=False)
     src_result = src.run()
     if src_result is None or src_result.exit_code != 0:
         raise GuestFault("the source did not exit cleanly after migrating")
-    restore = dst_port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END)
-    restore_s = restore.seconds(dst_m.profile)
+    restore = _restore_phase(dst_port, dst_m)
+    assert restore is not None  # the destination finished, so it restored
     output = src.stdout.decode() + dst.stdout.decode()
-    record.update(_phases(record["scan_s"], restore_s, moved, spec.mode))
-    record.update(
-        failed=False, failure=None,
-        restore_instructions=restore.instructions, restore_s=restore_s,
-        **{f"restore_n_{c}": n for c, n in restore.as_dict().items()},
+    return replace(
+        base, restore=restore,
+        pricing=_pricing(scan.seconds, restore.seconds, moved, spec.network, spec.mode, spec.loss, spec.seed),
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
     )
-    return record
 
 
-def _source_continues(record: dict[str, Any], src: Guest, port: MigrationPort, expected: str,
-                      reason: str) -> dict[str, Any]:
+def _run_destination(spec: MigrationSpec, dst: Guest, port: MigrationPort,
+                     stream: bytes) -> tuple[RunResult, bool | None]:
+    """Deliver the stream, restore, check the round trip (collect again at once: the same
+    stream must come out) and run to the end; the destination's result."""
+    delivered = spec.tamper(stream) if spec.tamper else stream
+    port.deliver(delivered)
+    if spec.destination_hook:
+        spec.destination_hook(port)
+    roundtrip_identical = None
+    if spec.roundtrip:
+        port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+        if dst.run() is not None or port.waiting != "stream":
+            raise GuestFault("the destination did not collect again for the round-trip check")
+        del port.on_event[EV_RESTORE_END]
+        roundtrip_identical = canonical_body(port.streams[-1]) == canonical_body(delivered)
+        port.cancel_request()
+        port.decide(resume=True)
+    outcome = dst.run()
+    if outcome is None:
+        raise GuestFault("the destination paused unexpectedly instead of finishing")
+    return outcome, roundtrip_identical
+
+
+def _destination_stage(port: MigrationPort, roundtrip: bool) -> str:
+    """Where the destination was when it failed: restore, roundtrip or destination (running
+    on after it had resumed)."""
+    if not any(event == EV_RESTORE_END for event, _ in port.events):
+        return "restore"
+    if roundtrip and not port.streams:
+        return "roundtrip"
+    return "destination"
+
+
+def _describe(exc: Exception, machine: Machine) -> str:
+    """One line: what failed on the destination."""
+    if isinstance(exc, StreamError):
+        return f"the destination ({machine.name}) refused the stream: {exc}"
+    if isinstance(exc, TestbedError):
+        return f"the destination ({machine.name}) failed: {exc}"
+    return f"the host side of the destination ({machine.name}) raised {type(exc).__name__}: {exc}"
+
+
+def _restore_phase(port: MigrationPort, machine: Machine) -> CpuPhase | None:
+    """The destination's Restore, if it got that far."""
+    try:
+        return _cpu_phase(port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END), machine)
+    except GuestFault:
+        return None
+
+
+def _cpu_phase(tally: Tally, machine: Machine) -> CpuPhase:
+    return CpuPhase(tally.instructions, tally.seconds(machine.profile), tally.as_dict())
+
+
+def _source_continues(record: MigrationRecord, src: Guest, port: MigrationPort, expected: str,
+                      failure: Failure) -> MigrationRecord:
     """Nothing is lost: the source restores itself from its own stream and finishes."""
     port.cancel_request()
     port.decide(resume=True)
     result = src.run()
     if result is None:
         raise GuestFault("the source paused again instead of finishing")
-    record.update(failed=True, failure=reason, restore_instructions=None, restore_s=None,
-                  migrate_s=None, verified=result.stdout == expected and result.exit_code == 0,
-                  roundtrip_identical=None, completed_on="source")
-    return record
+    return replace(record, failure=failure, verified=result.stdout == expected and result.exit_code == 0,
+                   completed_on="source", src_instructions=result.instructions)
 
 
-def _phases(scan_s: float, restore_s: float, moved: Transfer, mode: str) -> dict[str, Any]:
-    """Tx and the phase totals of one mode, from the CPU phases and the transfer."""
-    out: dict[str, Any] = {"tx_s": moved.seconds, "tx_model": moved.model}
+def _pricing(scan_s: float, restore_s: float | None, moved: Transfer, network: str, mode: str,
+             loss: float = 0.0, seed: int = 0) -> Pricing:
+    """Tx and the phase totals of one (network, mode), from the CPU phases and the transfer;
+    no totals for a migration that did not complete (``restore_s`` None) or whose transfer
+    failed."""
+    price = Pricing(network, mode, moved.model, moved.seconds, moved.eth_frames, loss=loss, seed=seed)
+    if restore_s is None or moved.failed:
+        return price
     if mode == "file":
-        out.update(scan_write_s=scan_s + moved.write_s, rcp_s=moved.rcp_s, read_restore_s=moved.read_s + restore_s)
-        out["migrate_s"] = out["scan_write_s"] + out["rcp_s"] + out["read_restore_s"]
-    else:
-        out["migrate_s"] = scan_s + moved.seconds + restore_s
-    return out
+        scan_write_s = scan_s + (moved.write_s or 0.0)
+        read_restore_s = (moved.read_s or 0.0) + restore_s
+        rcp_s = moved.rcp_s or 0.0
+        return replace(price, scan_write_s=scan_write_s, rcp_s=rcp_s, read_restore_s=read_restore_s,
+                       migrate_s=scan_write_s + rcp_s + read_restore_s)
+    return replace(price, migrate_s=scan_s + moved.seconds + restore_s)
 
 
-def reprice(record: dict[str, Any], network: str, mode: str) -> dict[str, Any]:
+def reprice(record: MigrationRecord, network: str, mode: str) -> MigrationRecord:
     """The same emulated migration moved over another network or by another mode: Scan,
     Restore, the stream and the verification are the transfer's inputs, not its outputs,
     so one emulation serves every (network, mode) pair (a sweep's reuse)."""
-    if record["failed"]:
-        raise ConfigError("a migration whose transfer failed cannot be re-priced")
-    moved = transfer(record["tx_bytes"], resolve(record["src_machine"]), resolve(record["dst_machine"]),
-                     network, mode, write_calls=record.get("write_calls", 1))
-    out = {k: v for k, v in record.items() if k not in ("scan_write_s", "rcp_s", "read_restore_s")}
-    out.update(network=network, mode=mode, **_phases(record["scan_s"], record["restore_s"], moved, mode))
+    if record.failed or record.restore is None:
+        raise ConfigError("a migration that did not complete on its destination cannot be re-priced")
+    moved = transfer(record.stream.tx_bytes, resolve(record.src), resolve(record.dst),
+                     network, mode, write_calls=record.stream.write_calls)
+    priced = replace(record, pricing=_pricing(record.scan.seconds, record.restore.seconds, moved, network, mode))
     if moved.failed:
-        out.update(failed=True, failure=f"transfer failed: {moved.reason}", migrate_s=None)
-    return out
+        return replace(priced, failure=Failure("transfer", f"transfer failed: {moved.reason}"))
+    return priced
 
 
 def _run_until_time(spec: MigrationSpec, guest: Guest, port: MigrationPort) -> int:

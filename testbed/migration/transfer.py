@@ -25,7 +25,7 @@ class Transfer:
     write_s: float | None = None  # file mode: the source's write() and its disk
     rcp_s: float | None = None
     read_s: float | None = None  # file mode: the destination's read() and its disk
-    frames: int = 0
+    eth_frames: int = 0  # Ethernet frames both hosts put on the link
 
 
 def syscall_seconds(machine: Machine, nbytes: int, calls: int = 1) -> float:
@@ -35,12 +35,15 @@ def syscall_seconds(machine: Machine, nbytes: int, calls: int = 1) -> float:
 
 
 def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str, write_calls: int = 1,
-             loss: float = 0.0, fail_at: float | None = None, background: float = 0.0) -> Transfer:
+             loss: float = 0.0, fail_at: float | None = None, background: float = 0.0,
+             seed: int = 0) -> Transfer:
+    """``seed`` seeds every random choice of the link (loss, backoff, background traffic):
+    the same arguments and seed give the same transfer."""
     r = simulate_transfer(nbytes, src.name, dst.name, network=network, mode=mode,
-                          background=background, loss=loss, fail_at=fail_at)
+                          background=background, loss=loss, fail_at=fail_at, seed=seed)
     if mode == "file":
         write_s = (r.write_s or 0.0) + syscall_seconds(src, nbytes, calls=write_calls)
         read_s = (r.read_s or 0.0) + syscall_seconds(dst, nbytes)
         return Transfer(write_s + (r.rcp_s or 0.0) + read_s, "simpy", r.failed, r.reason,
                         write_s, r.rcp_s, read_s, r.frames)
-    return Transfer(r.tx_s, "simpy", r.failed, r.reason, frames=r.frames)
+    return Transfer(r.tx_s, "simpy", r.failed, r.reason, eth_frames=r.frames)
