@@ -42,7 +42,7 @@ def test_the_default_budget_stops_a_never_ending_guest_within_a_minute() -> None
     with pytest.raises(BudgetExhausted):
         execute(Workload.resolve(NEVER_ENDS), "sparc", budget=budget)
     per_instruction = (time.perf_counter() - t0) / budget
-    assert DEFAULT_BUDGET * per_instruction < 50, f"{DEFAULT_BUDGET * per_instruction:.0f} s"
+    assert DEFAULT_BUDGET * per_instruction < 60, f"{DEFAULT_BUDGET * per_instruction:.0f} s"
 
 
 def test_exec_and_run_report_the_budget_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
