@@ -38,7 +38,8 @@ __all__ = ["Build", "build_program", "runtime_flags", "BUILD_DIR", "ISAS", "RUNT
 
 # The two runtime designs (docs/runtimes.md): the improved default, and the original's.
 RUNTIMES = ("modern", "classic")
-_RUNTIME_FLAGS = {"modern": (), "classic": ("-DMIG_CLASSIC", "-DRT_CLASSIC")}
+# One switch selects both the MSR table and the allocator (guests/runtime/runtime_design.h).
+_RUNTIME_FLAGS = {"modern": (), "classic": ("-DMIG_RUNTIME_CLASSIC",)}
 
 
 def runtime_flags(runtime: str) -> tuple[str, ...]:
@@ -63,7 +64,9 @@ def _base_key(t: Target, sources: list[Path], extra_flags: tuple[str, ...]) -> s
     h = hashlib.sha256()
     h.update(compiler_identity(t).encode())
     h.update("\0".join(t.cflags + t.ldflags + extra_flags).encode())
-    for path in sources:  # by full path: the headers a source includes depend on where it is
+    # every runtime file, not only the listed sources: mig.c and rt_alloc.c include others
+    runtime_files = sorted(INCLUDE_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.[ch]"))
+    for path in [*sources, *runtime_files]:  # by full path: included headers depend on where it is
         h.update(str(path).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

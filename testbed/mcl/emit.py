@@ -103,7 +103,7 @@ class Emitter:
     def _entry_dispatch(self, fn: Function, site: Site) -> str:
         if self.marks.entry_poll.get(fn.name) is not site:
             return ""
-        return (f"        if (mig_mode == MIG_REWINDING) {{\n            mig_countdown = 1;\n"
+        return (f"        if (mig_mode == MIG_REWINDING) {{\n            mig_control.countdown = 1;\n"
                 f"            {self._dispatch(fn)}\n        }}\n")
 
     def _call_code(self, fn: Function, stmt: c_ast.Node, site: Site, call: c_ast.FuncCall, form: str) -> str:

@@ -36,17 +36,12 @@ from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError, TestbedError
 from testbed.limits import EXPERIMENT_BUDGET
 from testbed.migration.decode import walk
-from testbed.migration.host import (
-    EV_COLLECT_END,
-    EV_RESTORE_BEGIN,
-    EV_RESTORE_END,
-    EV_UNWIND_BEGIN,
-    MigrationPort,
-)
+from testbed.migration.host import MigrationPort
 from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
 from testbed.migration.stream import canonical_body, read_header
 from testbed.migration.transfer import Transfer, transfer
 from testbed.programs import program
+from testbed.protocol import Event
 
 
 @dataclass(frozen=True)
@@ -165,9 +160,9 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
     where = site_table(spec.program).get(f"{function}:{site}", {})
-    scan = _cpu_phase(src_port.tally(EV_UNWIND_BEGIN, EV_COLLECT_END), src_m)
+    scan = _cpu_phase(src_port.tally(Event.UNWIND_BEGIN, Event.COLLECT_END), src_m)
     # The classic runtime wrote its file item by item: one write() per encoded item.
-    write_calls = src.read_word(src.symbol("mig_items")) if spec.runtime == "classic" else 1
+    write_calls = src_port.items() if spec.runtime == "classic" else 1
 
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
@@ -223,10 +218,10 @@ def _run_destination(spec: MigrationSpec, dst: Guest, port: MigrationPort,
         spec.destination_hook(port)
     roundtrip_identical = None
     if spec.roundtrip:
-        port.on_event[EV_RESTORE_END] = MigrationPort.request_next_poll
+        port.on_event[Event.RESTORE_END] = MigrationPort.request_next_poll
         if dst.run() is not None or port.waiting != "stream":
             raise GuestFault("the destination did not collect again for the round-trip check")
-        del port.on_event[EV_RESTORE_END]
+        del port.on_event[Event.RESTORE_END]
         roundtrip_identical = canonical_body(port.streams[-1]) == canonical_body(delivered)
         port.cancel_request()
         port.decide(resume=True)
@@ -239,7 +234,7 @@ def _run_destination(spec: MigrationSpec, dst: Guest, port: MigrationPort,
 def _destination_stage(port: MigrationPort, roundtrip: bool) -> str:
     """Where the destination was when it failed: restore, roundtrip or destination (running
     on after it had resumed)."""
-    if not any(event == EV_RESTORE_END for event, _ in port.events):
+    if not any(event == Event.RESTORE_END for event, _ in port.events):
         return "restore"
     if roundtrip and not port.streams:
         return "roundtrip"
@@ -258,7 +253,7 @@ def _describe(exc: Exception, machine: Machine) -> str:
 def _restore_phase(port: MigrationPort, machine: Machine) -> CpuPhase | None:
     """The destination's Restore, if it got that far."""
     try:
-        return _cpu_phase(port.tally(EV_RESTORE_BEGIN, EV_RESTORE_END), machine)
+        return _cpu_phase(port.tally(Event.RESTORE_BEGIN, Event.RESTORE_END), machine)
     except GuestFault:
         return None
 
