@@ -88,3 +88,9 @@ def test_one_past_the_end_of_a_local_array_migrates(src: str, dst: str) -> None:
 def test_one_past_the_end_of_the_last_heap_block_migrates(src: str, dst: str, runtime: str) -> None:
     record = migrate(MigrationSpec(str(GUEST_TESTS / "past_end_heap.c"), "small", src, dst, at=5, runtime=runtime))
     assert record.verified and record.roundtrip_identical
+
+
+def test_a_struct_whose_member_address_is_taken_travels_as_a_block() -> None:
+    """cp = &a.count made no block of a (only &a did): the pointer pointed outside every
+    registered block at collection."""
+    _migrates("member_pointer.c")
