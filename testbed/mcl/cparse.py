@@ -27,6 +27,8 @@ ANALYSIS_DEFINES = (
     "__MCL__",
     "__builtin_offsetof=offsetof",   # stddef.h's offsetof; pycparser knows `offsetof`
     "__attribute__(x)=",
+    "__attribute(x)=",               # the older GCC spelling
+    "__asm(x)=",
     "__asm__(x)=",
     "__extension__=",
     "__restrict=",
