@@ -31,7 +31,8 @@ def _migrates_everywhere(name: str, every: int = 1) -> int:
 
 
 def test_gnu_spellings_call_initialisers_and_const_locals_migrate() -> None:
-    """__attribute, __inline, __restrict, __extension__ parse; `int first = weigh(1);`
+    """__attribute, __inline, __restrict, __extension__, a K&R definition and an empty
+    asm statement parse; `int first = weigh(1);`
     and `const int second = weigh(...) + 1;` at the top of main are sites (were refused
     with "declare, then assign"); the const local `scale` is live across a call, so the
     restore code assigns it (gcc rejected the generated code)."""

@@ -1,4 +1,4 @@
-/* GNU spellings, call-initialised and const locals: what real freestanding programs
+/* GNU spellings, a K&R definition, an empty asm, call-initialised and const locals: what real freestanding programs
    written by others use (tests/test_mcl_subset.py). */
 #include <stdio.h>
 
@@ -20,13 +20,20 @@ static int sum_into(int *__restrict out, const int *__restrict in, int n)
     return s;
 }
 
+static int offset(k, p)               /* K&R: k is an int */
+     int *p;
+{
+    asm volatile ("" : : "g" (p) : "memory");   /* an empty asm: an optimisation barrier only */
+    return k + *p;
+}
+
 int weigh(int seed)
 {
     const int scale = 3 + seed;        /* const, live across the call below */
     int in[16], out[16], i;
     for (i = 0; i < 16; i++)
         in[i] = (i * 7 + seed) % 11;
-    return sum_into(out, in, 16) * scale + out[5];
+    return sum_into(out, in, 16) * scale + offset(seed, &out[5]);
 }
 
 int main(void)
