@@ -71,3 +71,24 @@ out:
     assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in lines] == ["6", "9", "11"]
     assert "integer is cast to a pointer ((int *) address)" in lines[0]
     assert "goto" in lines[1]
+
+
+def test_unions_without_pointers_migrate_as_their_largest_member() -> None:
+    """A union local, a union typedef, a union field and a global array of unions, each
+    written through one member and read through another (were all refused)."""
+    _migrates_everywhere("flat_unions.c", every=90)
+
+
+def test_a_union_whose_members_order_bytes_differently_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"prog.c:\d+: .*members i and c order their bytes differently"):
+        _precompile(tmp_path, """
+union mix { int i; char c[4]; };
+int main(void)
+{
+    union mix m;
+    int k, s = 0;
+    m.i = 1;
+    for (k = 0; k < 1000; k++) { s += m.c[k % 4]; m.i += k; }
+    return s;
+}
+""")

@@ -38,6 +38,12 @@ class Outcome:
     verified: int = 0
     silent_wrong: list[str] = field(default_factory=list)  # "src->dst@K" of each
 
+    def enter(self, stage: str) -> None:
+        """Start a stage; said on stdout at once, so a parent that stops this process for
+        taking too long knows where it was."""
+        self.stage = stage
+        print(f"stage {stage}", flush=True)
+
     @property
     def built(self) -> bool:
         return STAGES.index(self.stage) > STAGES.index("run")
@@ -82,7 +88,7 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - every failure is a counted reason
         out.reason = build_reason(_text(exc))
         return out
-    out.stage = "run"
+    out.enter("run")
     for isa, build in builds.items():
         try:
             result = Guest(build.path, resolve(isa), [path.stem], budget=budget).run()
@@ -92,13 +98,13 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
         if result is None or result.exit_code != 0:
             out.reason = f"exits with status {result.exit_code if result else 'paused'} on {isa}"
             return out
-    out.stage = "precompile"
+    out.enter("precompile")
     try:
         migratable_source(name)
     except Exception as exc:  # noqa: BLE001 - every failure is a counted reason
         out.reason = _text(exc)
         return out
-    out.stage = "passages"
+    out.enter("passages")
     try:
         total = passages(name, "small")
     except Exception as exc:  # noqa: BLE001 - every failure is a counted reason
@@ -107,7 +113,7 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
     if total == 0:
         out.reason = "no poll-point passage (nothing runs long enough to need one)"
         return out
-    out.stage = "migrate"
+    out.enter("migrate")
     failures = []
     for src, dst in DIRECTIONS:
         for at in sorted({1, (total + 1) // 2, total})[:points]:

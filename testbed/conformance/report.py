@@ -38,8 +38,10 @@ def run_one(path: Path, budget: int = DEFAULT_BUDGET, timeout_s: float = DEFAULT
         stdout, stderr = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the child's own session: it and its native runs
-        proc.communicate()
-        return Outcome(path.name, "build", f"took longer than the {timeout_s:g} s wall-clock limit")
+        stdout, _ = proc.communicate()
+        stages = [line.split()[1] for line in stdout.splitlines() if line.startswith("stage ")]
+        return Outcome(path.name, stages[-1] if stages else "build",
+                       f"took longer than the {timeout_s:g} s wall-clock limit")
     lines = stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         last = (stderr.strip().splitlines() or [f"status {proc.returncode}"])[-1]
@@ -56,7 +58,7 @@ def reason_class(outcome: Outcome) -> str:
     text = re.sub(r" \(full log: [^)]*\)", "", text)
     text = re.sub(r"\([^()]*\)", "(...)", text)  # quoted code
     text = re.sub(r"'[^']*'|`[^`']*'|\"[^\"]*\"", "'...'", text) if "needs " not in text else text
-    text = re.sub(r"\b(function|local|parameter|variable|global|field|member)\s+[A-Za-z_]\w*", r"\1 X", text)
+    text = re.sub(r"\b(function|local|parameter|global|field|member)\s+[A-Za-z_]\w*", r"\1 X", text)
     text = re.sub(r"^[A-Za-z_]\w* (is|in) ", r"X \1 ", text)
     text = re.sub(r"\b\d+\b", "N", text)
     return f"{outcome.stage}: {text}"
