@@ -32,11 +32,10 @@ from testbed.emu.machines import Machine
 from testbed.emu.memory import MemoryLayout
 from testbed.emu.meter import Meter
 from testbed.errors import BudgetExhausted, GuestFault, TestbedError
+from testbed.limits import EXPERIMENT_BUDGET
 from testbed.protocol import Hypercall
 
-DEFAULT_BUDGET = 50_000_000_000
-
-__all__ = ["DEFAULT_BUDGET", "Guest", "RunResult", "Snapshot"]
+__all__ = ["Guest", "RunResult", "Snapshot"]
 
 _BAD_MEMORY = {
     unicorn.UC_MEM_READ_UNMAPPED: "read from unmapped address",
@@ -70,7 +69,7 @@ class Guest:
         machine: Machine,
         argv: list[str],
         *,
-        budget: int = DEFAULT_BUDGET,
+        budget: int = EXPERIMENT_BUDGET,
         heap_size: int | None = None,
         counting: bool = True,
         overflow_capacity: int = OVERFLOW_CAPACITY,

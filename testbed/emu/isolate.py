@@ -24,9 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from testbed.emu.guest import DEFAULT_BUDGET, Guest, RunResult
+from testbed.emu.guest import Guest, RunResult
 from testbed.emu.machines import resolve
 from testbed.errors import GuestFault, TestbedError
+from testbed.limits import EXPERIMENT_BUDGET
 
 T = TypeVar("T")
 
@@ -119,7 +120,7 @@ def _run_to_end(elf_path: Path, machine_name: str, argv: list[str], budget: int)
     return result
 
 
-def run_guest(elf_path: Path, machine_name: str, argv: list[str], *, budget: int = DEFAULT_BUDGET,
+def run_guest(elf_path: Path, machine_name: str, argv: list[str], *, budget: int = EXPERIMENT_BUDGET,
               program: str | None = None, timeout_s: float | None = None) -> RunResult:
     """Load ``elf_path`` on ``machine_name`` (a machine or ISA name) and run it to its end
     in a child process: its RunResult, the guest's GuestFault, or EmulatorCrashed."""

@@ -19,6 +19,7 @@ from unicorn.unicorn_py3 import unicorn as _ucmod
 from unicorn.unicorn_py3.arch.types import uc_hook_h
 
 from testbed.build import BUILD_DIR
+from testbed.build.atomic import atomic_path
 from testbed.errors import GuestFault, ToolchainError
 
 NATIVE_SOURCE = Path(__file__).resolve().parent / "native" / "blockcount.c"
@@ -59,15 +60,13 @@ def _library() -> ctypes.CDLL:
     key = hashlib.sha256(source).hexdigest()[:16]
     lib_path = BUILD_DIR / "native" / f"blockcount-{key}.so"
     if not lib_path.is_file():
-        lib_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = lib_path.with_suffix(f".tmp{id(lib_path)}")
-        proc = subprocess.run(
-            ["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp), str(NATIVE_SOURCE)],
-            capture_output=True, text=True,
-        )
-        if proc.returncode != 0:
-            raise ToolchainError(f"building the native block counter failed: {proc.stderr.strip()}")
-        tmp.replace(lib_path)
+        with atomic_path(lib_path) as tmp:  # a name unique to this process: concurrent builds are safe
+            proc = subprocess.run(
+                ["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp), str(NATIVE_SOURCE)],
+                capture_output=True, text=True,
+            )
+            if proc.returncode != 0:
+                raise ToolchainError(f"building the native block counter failed: {proc.stderr.strip()}")
     return ctypes.CDLL(str(lib_path))
 
 

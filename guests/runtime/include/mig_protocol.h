@@ -11,6 +11,7 @@
  */
 #ifndef MIG_PROTOCOL_H
 #define MIG_PROTOCOL_H
+#include <stdint.h>
 
 /* ---- hypercalls (guest -> host): number, then up to three word arguments ---- */
 #define HC_EXIT 1         /* (status): the program ended */
@@ -94,5 +95,28 @@
 #define ISA_MIPSEL 1
 #define ISA_SPARC 2
 #define ISA_HOST 3
+
+/* ---- the control block: everything the host pokes or reads in a guest by name ----
+ *
+ * One object, `struct mig_control mig_control`, defined by the runtime (mig_frames.c) and
+ * accessed by the host only through testbed/migration/control.py, at these offsets (words
+ * in the guest's byte order). Polls read `flag` first: it leads the block so that it is the
+ * block's address, and on MIPS the block lives in small data (gp-relative, one load). */
+#define CTL_FLAG_OFFSET 0          /* int32: nonzero while a migration is requested */
+#define CTL_COUNTDOWN_OFFSET 4     /* int32: poll-point passages left until it fires */
+#define CTL_ITEMS_OFFSET 8         /* uint32: items the last collection encoded (classic) */
+#define CTL_ERR_FUNCTION_OFFSET 12 /* int32: function id being encoded when collection failed */
+#define CTL_ERR_SITE_OFFSET 16     /* int32: its site id; -1 with the function: the globals */
+#define CTL_ERR_VALUE_OFFSET 20    /* int32: index of the frame value being encoded */
+#define CTL_SIZE 24
+/* The countdown's resting value: 2^31 - 1 passages, which no run reaches. */
+#define CTL_COUNTDOWN_NEVER 0x7fffffff
+
+struct mig_control {
+    volatile int32_t flag;
+    volatile int32_t countdown;
+    volatile uint32_t items;
+    volatile int32_t err_function, err_site, err_value;
+};
 
 #endif
