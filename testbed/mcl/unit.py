@@ -6,6 +6,7 @@
     <the program, precompiled>
     <registration of its globals>
     <TI code: one save and one restore function per type, the mig_types table>
+    <the site table: what each frame record holds, for the validator (sitetable.py)>
 
 The TI code comes last so that the program's own struct definitions are in scope; each
 ISA's compiler computes its own sizes and offsets from sizeof/offsetof.
@@ -20,6 +21,7 @@ from pycparser import c_ast
 from testbed.mcl.ctype import c_spelling
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
 from testbed.mcl.resolve import TypeResolver
+from testbed.mcl.sitetable import render_site_table
 from testbed.mcl.ti import TI, generate_ti
 from testbed.mcl.transform import (
     emit_program,
@@ -64,6 +66,7 @@ def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
         *registrations,
         "}",
         ti.code,
+        render_site_table(plan),
     ])
     return Generated(unit, ti, plan)
 

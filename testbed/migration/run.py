@@ -23,6 +23,7 @@ start of decoding and the innermost frame's resumption.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -68,6 +69,7 @@ class MigrationSpec:
     # hook given the destination's port once it has its stream (e.g. to add event handlers).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
     destination_hook: Callable[[MigrationPort], None] | None = field(default=None, compare=False)
+    save_stream: str | None = None  # write the collected stream (and its request, FILE.json) here
 
 
 def resolve_at(spec: MigrationSpec) -> int:
@@ -107,6 +109,13 @@ def reference_output(name: str, size: str, machine_name: str, runtime: str = "mo
     return result.stdout
 
 
+def binding(spec: MigrationSpec) -> int:
+    """The migration's binding: a digest of its request (docs/stream-format.md, Binding),
+    never 0 (no migration named). The same request gives the same process, bit for bit."""
+    request = f"{spec.program}|{spec.size}|{spec.src}|{spec.dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
+    return zlib.crc32(request.encode()) or 1
+
+
 def reference_for(spec: MigrationSpec) -> str:
     """The reference output a migration of ``spec`` must print (computed once per process)."""
     return reference_output(spec.program, spec.size, resolve(spec.src).name, spec.runtime, spec.budget)
@@ -143,6 +152,8 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
 
     dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
     src, src_port = _guest(spec, src_m, spec.budget)
+    dst_port.bind(binding(spec))  # the destination accepts only this migration's stream
+    src_port.bind(binding(spec))
     src_port.start_normally()
     if spec.at_time is not None:
         src_port.count_passages()
@@ -156,6 +167,11 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
             f"before passage {at}: choose a smaller --at"
         )
     stream = src_port.streams[-1]
+    if spec.save_stream:
+        from testbed.migration.streamfile import SavedRequest, save  # it uses this module
+
+        save(spec.save_stream, stream, SavedRequest(spec.program, spec.size, src_m.isa.name, at, spec.runtime,
+                                                    src.stdout.decode(), binding(spec)))
     header = read_header(stream)
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
