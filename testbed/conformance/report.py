@@ -53,6 +53,8 @@ def reason_class(outcome: Outcome) -> str:
     """A refusal's reason without what is particular to the program: its location, the
     names of its variables and functions, the passage of a migration."""
     text = outcome.reason
+    if re.match(r"^\d+ migration-unsafe constructs:\n", text):  # ranked by the first of them
+        text = text.splitlines()[1].strip()
     text = re.sub(r"^(mipsel|sparc)->(mipsel|sparc)@\d+: ", "migration: ", text)
     text = re.sub(r"\S+\.c:\d+(:\d+)?: ", "", text)  # file:line of the program
     text = re.sub(r" \(full log: [^)]*\)", "", text)
@@ -60,6 +62,7 @@ def reason_class(outcome: Outcome) -> str:
     text = re.sub(r"'[^']*'|`[^`']*'|\"[^\"]*\"", "'...'", text) if "needs " not in text else text
     text = re.sub(r"\b(function|local|parameter|global|field|member)\s+[A-Za-z_]\w*", r"\1 X", text)
     text = re.sub(r"^[A-Za-z_]\w* (is|in) ", r"X \1 ", text)
+    text = re.sub(r"\b(struct|union) (?!holding\b|whose\b|of\b)(<anonymous \w+>|\w+)", r"\1 X", text)
     text = re.sub(r"\b\d+\b", "N", text)
     return f"{outcome.stage}: {text}"
 
