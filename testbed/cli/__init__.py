@@ -8,6 +8,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from testbed import interrupt
 from testbed.errors import TestbedError
 
 # Modules with a ``register(subparsers)`` function, in the order --help lists them.
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    interrupt.install()  # Ctrl-C stops a running emulation and ends here, with status 130
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

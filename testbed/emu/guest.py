@@ -33,6 +33,7 @@ from elftools.elf.sections import SymbolTableSection
 from unicorn.unicorn_py3 import unicorn as _ucmod
 from unicorn.unicorn_py3.arch.types import uc_hook_h
 
+from testbed import interrupt
 from testbed.build import BUILD_DIR
 from testbed.emu.costmodel import BlockClassifier, Tally
 from testbed.emu.machines import Machine
@@ -282,7 +283,8 @@ class Guest:
         self._counter.stopped = 0
         t0 = time.perf_counter()
         try:
-            self.uc.emu_start(self.pc, SENTINEL)
+            with interrupt.emulating(self.uc):  # Ctrl-C stops the emulation, then raises
+                self.uc.emu_start(self.pc, SENTINEL)
         except unicorn.UcError as exc:
             self._wall += time.perf_counter() - t0
             raise self._fault_error(self._fault or str(exc)) from None
