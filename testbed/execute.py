@@ -18,7 +18,7 @@ from testbed.build import build_program, runtime_flags
 from testbed.emu.guest import DEFAULT_BUDGET, Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.emu.machines import names as machine_names
-from testbed.errors import ConfigError, GuestFault
+from testbed.errors import ConfigError, GuestFault, exit_description, output_tail
 from testbed.programs import program
 
 
@@ -64,7 +64,8 @@ def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET, runti
         proc = run_native(build.path, list(workload.argv[1:]))
         wall = time.perf_counter() - t0
         if proc.returncode < 0 or proc.returncode == 134:
-            raise GuestFault(f"host build of {workload.name} crashed (status {proc.returncode}): {proc.stderr.strip()}")
+            raise GuestFault(f"the host build of {workload.name} {exit_description(proc.returncode)}"
+                             + (f": {output_tail(proc.stderr)}" if proc.stderr.strip() else ""))
         record.update(arch="host", machine="host", output=proc.stdout, exit_code=proc.returncode,
                       instructions=None, cycles=None, seconds=None, wall_s=wall)
         return record

@@ -74,15 +74,16 @@ def generate(source: Path, program_key: str, max_cost: int = DEFAULT_MAX_COST) -
     return Generated(unit, ti, plan)
 
 
-def migratable_source(name: str) -> Path:
+def migratable_source(name: str, max_cost: int = DEFAULT_MAX_COST) -> Path:
     """The generated translation unit for ``name`` (regenerated when its inputs change)."""
     p = program(name)
     text = p.source.read_text()
-    key = _inputs_key(text)
+    # a non-default bound is an input too (the default keeps the keys it always had)
+    key = _inputs_key(text if max_cost == DEFAULT_MAX_COST else f"{text}\0max_cost={max_cost}")
     out = BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c"
     if out.is_file():
         return out
-    g = generate(p.source, program_key=f"{p.name}:{key}")
+    g = generate(p.source, program_key=f"{p.name}:{key}", max_cost=max_cost)
     out.parent.mkdir(parents=True, exist_ok=True)
     portable = [
         {"id": e.id, "name": e.name, "kind": e.kind, "prim": e.prim, "target": e.target, "count": e.count,
@@ -100,17 +101,18 @@ def migratable_source(name: str) -> Path:
     return out
 
 
-def site_table(name: str) -> dict[str, dict]:
+def site_table(name: str, max_cost: int = DEFAULT_MAX_COST) -> dict[str, dict]:
     """Every migration site of the program: "function id:site id" -> where, kind, live variables."""
-    return json.loads(migratable_source(name).with_suffix(".sites.json").read_text())
+    return json.loads(migratable_source(name, max_cost).with_suffix(".sites.json").read_text())
 
 
-def type_table(name: str) -> list[dict]:
+def type_table(name: str, max_cost: int = DEFAULT_MAX_COST) -> list[dict]:
     """The portable description of the program's types (what the stream walker needs)."""
-    return json.loads(migratable_source(name).with_suffix(".ti.json").read_text())["types"]
+    return json.loads(migratable_source(name, max_cost).with_suffix(".ti.json").read_text())["types"]
 
 
-def build_migratable(name: str, target: str, runtime: str = "modern") -> Build:
-    """The migratable executable of program ``name`` for ``target`` with the chosen runtime."""
-    return build_program(f"{program(name).name}-mig", [migratable_source(name), RUNTIME_DIR / "mig.c"], target,
-                         extra_flags=runtime_flags(runtime))
+def build_migratable(name: str, target: str, runtime: str = "modern", max_cost: int = DEFAULT_MAX_COST) -> Build:
+    """The migratable executable of program ``name`` for ``target`` with the chosen runtime
+    (``max_cost``: the precompiler's bound on estimated instructions between poll-points)."""
+    return build_program(f"{program(name).name}-mig", [migratable_source(name, max_cost), RUNTIME_DIR / "mig.c"],
+                         target, extra_flags=runtime_flags(runtime))
