@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from testbed.cli.args import machine
 from testbed.net import TransferResult, simulate_transfer
 
 
@@ -20,8 +21,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--bytes", dest="nbytes", type=int, required=True, metavar="N",
                    help="bytes to transfer")
-    p.add_argument("--src", required=True, metavar="MACHINE", help="source machine (dec5000, ss20, ultra5)")
-    p.add_argument("--dst", required=True, metavar="MACHINE", help="destination machine")
+    p.add_argument("--src", required=True, metavar="MACHINE", type=machine,
+                   help="source machine (dec5000, ss20, ultra5) or ISA (mipsel, sparc: its default machine)")
+    p.add_argument("--dst", required=True, metavar="MACHINE", type=machine, help="destination machine or ISA")
     p.add_argument("--network", default="10mbps", metavar="NET", help="10mbps (default) or 100mbps")
     p.add_argument("--mode", default="network", metavar="MODE", help="network (default) or file")
     p.add_argument("--background", type=float, default=0.0, metavar="LOAD",
