@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from types import TracebackType
 from typing import TextIO
 
@@ -30,6 +31,7 @@ class Progress:
         self._phase = ""
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+        self._started = time.time()
 
     @property
     def active(self) -> bool:
@@ -42,6 +44,7 @@ class Progress:
         self._phase = text
 
     def __enter__(self) -> Progress:
+        self._started = time.time()
         if self.active:
             self._thread = threading.Thread(target=self._show, name="testbed-progress", daemon=True)
             self._thread.start()
@@ -57,7 +60,8 @@ class Progress:
         if self._done.wait(self.delay):
             return
         bar = tqdm(total=None, desc=f"testbed {self.label}", file=self.stream, leave=False,
-                   bar_format="{desc} [{elapsed}] {postfix}", initial=0)
+                   bar_format="{desc} [{elapsed}]{postfix}")  # tqdm puts ", " before the postfix
+        bar.start_t = self._started  # elapsed since the command started, not since the line appeared
         try:
             shown = None
             while not self._done.is_set():
