@@ -6,8 +6,6 @@ for these. A message says what went wrong, where, and what to do about it.
 
 from __future__ import annotations
 
-import signal
-
 
 class TestbedError(Exception):
     """Base class of every error the CLI reports as one readable message."""
@@ -45,18 +43,6 @@ def unknown_name(kind: str, name: str, valid: list[str] | tuple[str, ...]) -> Co
 
 
 NO_POLL_POINT = "no poll-point in this program: add `#pragma mcl poll` in a loop, or lower --max-cost"
-
-
-def exit_description(returncode: int) -> str:
-    """How a native process ended: ``crashed with SIGSEGV (segmentation fault)`` for a
-    signal, ``exited with status N`` otherwise."""
-    if returncode < 0:
-        try:
-            sig = signal.Signals(-returncode)
-        except ValueError:
-            return f"was killed by signal {-returncode}"
-        return f"crashed with {sig.name} ({(signal.strsignal(sig) or 'a signal').lower()})"
-    return f"exited with status {returncode}"
 
 
 def output_tail(text: str, lines: int = 5, width: int = 300) -> str:

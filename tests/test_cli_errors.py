@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from testbed.cli.args import output_dir, output_file, positive_int
-from testbed.errors import exit_description, output_tail
+from testbed.errors import output_tail
 
 
 def cli(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -91,7 +91,7 @@ def test_a_null_dereference_under_run_is_a_crash_with_its_pc(tmp_path: Path) -> 
     assert re.search(r"reference run of .*null\.c .* crashed: .*unmapped address 0x00000000.* pc 0x[0-9a-f]+ "
                      r"\(main\+0x[0-9a-f]+\)", line), line
     host = one_error_line(cli("exec", str(source), "--arch", "host"))
-    assert "crashed with SIGSEGV (segmentation fault)" in host
+    assert "crashed with SIGSEGV" in host
 
 
 def test_argument_types_say_what_is_wrong(tmp_path: Path) -> None:
@@ -106,9 +106,6 @@ def test_argument_types_say_what_is_wrong(tmp_path: Path) -> None:
     assert not (tmp_path / "new").exists()  # checking creates nothing
 
 
-def test_exit_descriptions_and_output_tails() -> None:
-    assert exit_description(-11) == "crashed with SIGSEGV (segmentation fault)"
-    assert exit_description(-6).startswith("crashed with SIGABRT")
-    assert exit_description(3) == "exited with status 3"
+def test_output_tails_are_the_last_words_on_one_line() -> None:
     assert output_tail("a\nb\n\n  c\n\n", lines=2) == "b | c"
     assert output_tail("x" * 500, width=10) == "..." + "x" * 10

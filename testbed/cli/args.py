@@ -24,13 +24,16 @@ def positive_int(text: str) -> int:
 
 def machine(text: str) -> str:
     """A machine profile name, or an ISA standing for its default machine (``mipsel`` ->
-    ``dec5000``): the machine's name. The one resolver every command uses."""
+    ``dec5000``), checked by the one resolver every command uses
+    (``testbed.emu.machines.resolve``). The name stays as given: a migration's stream
+    binding is computed from the request as typed."""
     from testbed.emu.machines import resolve
 
     try:
-        return resolve(text).name
+        resolve(text)
     except TestbedError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def target(text: str) -> str:

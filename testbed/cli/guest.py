@@ -9,8 +9,8 @@ import sys
 from testbed.build import RUNTIMES
 from testbed.cli import progress
 from testbed.cli.args import positive_int, target
-from testbed.emu.guest import DEFAULT_BUDGET
 from testbed.emu.machines import names as machine_names
+from testbed.limits import DEFAULT_BUDGET
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from testbed.cli.args import machine
+from testbed.emu.machines import resolve
 from testbed.net import TransferResult, simulate_transfer
 
 
@@ -39,7 +40,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit code 0 for a completed transfer, 1 for a failed one (reported, never silent)."""
-    r = simulate_transfer(args.nbytes, args.src, args.dst, network=args.network, mode=args.mode,
+    src, dst = resolve(args.src).name, resolve(args.dst).name  # the model knows machines, not ISAs
+    r = simulate_transfer(args.nbytes, src, dst, network=args.network, mode=args.mode,
                           background=args.background, loss=args.loss, fail_at=args.fail_at,
                           seed=args.seed)
     if args.json:

@@ -10,9 +10,15 @@ from typing import TYPE_CHECKING
 
 from testbed.build import RUNTIMES
 from testbed.cli import progress
-from testbed.cli.args import machine, migratable_program, non_negative_float, positive_int
-from testbed.emu.guest import DEFAULT_BUDGET
+from testbed.cli.args import (
+    machine,
+    migratable_program,
+    non_negative_float,
+    output_file,
+    positive_int,
+)
 from testbed.emu.machines import names as machine_names
+from testbed.limits import DEFAULT_BUDGET
 from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
@@ -67,6 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"for more poll-points (default {DEFAULT_MAX_COST:,})")
     p.add_argument("--show-output", action="store_true",
                    help="print what the migrated program printed (before the report)")
+    p.add_argument("--save-stream", metavar="FILE", default=None, type=output_file,
+                   help="save the collected stream to FILE (and its request to FILE.json) for testbed stream")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_migration)
 
@@ -78,7 +86,8 @@ def run_migration(args: argparse.Namespace) -> int:
                          at=args.at if args.at is not None else "50%", at_time=args.at_time,
                          network=args.network, mode=args.mode, roundtrip=args.roundtrip,
                          loss=args.loss, fail_at=args.fail_at, background=args.background, seed=args.seed,
-                         runtime=args.runtime, budget=args.budget, max_cost=args.max_cost)
+                         runtime=args.runtime, budget=args.budget, max_cost=args.max_cost,
+                         save_stream=str(args.save_stream) if args.save_stream else None)
     migrated = migrate_with_output(spec, on_phase=progress.phase)
     record = migrated.record
     if args.show_output:
