@@ -74,7 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 success, 1 a failed check or migration, 2 an error, 130 Ctrl-C."""
     interrupt.install()
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --help, --version, or a bad argument already reported
+            return done.code if isinstance(done.code, int) else 2
         progress.current = progress.Progress(args.command)
         with progress.current:
             return int(args.func(args) or 0)
