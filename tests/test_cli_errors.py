@@ -71,6 +71,8 @@ def test_counts_and_budgets_must_be_positive(argv: list[str], option: str) -> No
 def test_at_and_at_time_together_are_refused() -> None:
     line = one_error_line(cli("run", "linpack", "--at", "3", "--at-time", "0.5"))
     assert "--at-time: not allowed with argument --at" in line
+    line = one_error_line(cli("run", "linpack", "--at-time", "-1"))
+    assert "argument --at-time: must be 0 or more, not -1" in line
 
 
 def test_an_unknown_machine_lists_the_machines_and_isas() -> None:
