@@ -12,11 +12,16 @@ raises there is printed by ctypes and swallowed. So, once ``install()`` has run:
   one it just marks the interrupt, and ``emulating()`` raises it once ``emu_start`` has
   returned, where the caller can unwind normally.
 
+A forked child (a check's case, a pool's worker) gets the default action back: a Ctrl-C
+to the process group ends it at once and silently, even inside an emulation, and the
+parent, interrupted too, reports it once.
+
 Without ``install()`` (a library user, a test) nothing changes.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
@@ -104,12 +109,19 @@ def install() -> None:
     signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
     signal.signal(signal.SIGINT, _on_sigint)
     threading.Thread(target=_watch, args=(receive,), name="testbed-sigint", daemon=True).start()
+    os.register_at_fork(after_in_child=_in_forked_child)
     _installed = True
 
 
-def forget_in_child() -> None:
-    """In a forked worker: no wakeup socket of the parent's, and Ctrl-C is the parent's
-    to handle (it ends its children)."""
-    if _installed:
+def _in_forked_child() -> None:
+    """A forked child has no watcher thread and must not write into its parent's wakeup
+    socket: Ctrl-C ends it the plain way (SIG_DFL), with no traceback from wherever it was."""
+    global _installed, _pending, _lock
+    _installed, _pending = False, False
+    _lock = threading.Lock()  # the watcher may have held the parent's at the fork
+    _running.clear()
+    try:
         signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    except ValueError:  # forked from a thread that is not the child's main thread
+        pass

@@ -13,8 +13,6 @@ import time
 from types import TracebackType
 from typing import TextIO
 
-from tqdm import tqdm
-
 DELAY_S = 3.0  # commands quicker than this never show a line
 REFRESH_S = 0.5
 
@@ -59,6 +57,8 @@ class Progress:
     def _show(self) -> None:
         if self._done.wait(self.delay):
             return
+        from tqdm import tqdm  # only now: start-up stays short (Ctrl-C is handled from main() on)
+
         bar = tqdm(total=None, desc=f"testbed {self.label}", file=self.stream, leave=False,
                    bar_format="{desc} [{elapsed}]{postfix}")  # tqdm puts ", " before the postfix
         bar.start_t = self._started  # elapsed since the command started, not since the line appeared

@@ -13,7 +13,6 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from testbed import interrupt
 from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable
 from testbed.emu.guest import Guest
@@ -120,7 +119,6 @@ def isolated(work: Callable[[Case], dict[str, Any]], todo: list[Case],
 
 
 def _answer(work: Callable[[Case], dict[str, Any]], case: Case, send: Connection) -> None:
-    interrupt.forget_in_child()  # Ctrl-C is the parent's: it ends its children on the way out
     send.send(work(case))
     send.close()
 
