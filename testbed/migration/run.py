@@ -124,7 +124,8 @@ def reference_output(name: str, size: str, machine_name: str, runtime: str = "mo
     p = program(name)
     machine = resolve(machine_name)
     build = build_program(p.name, [p.source], machine.isa.name, extra_flags=runtime_flags(runtime))
-    run = f"the unmigrated reference run of {name} ({size}) on {machine.name}"
+    sized = f" ({size})" if p.path is None else ""  # a C file takes no size
+    run = f"the unmigrated reference run of {name}{sized} on {machine.name}"
     try:
         result = Guest(build.path, machine, p.argv(size), budget=budget).run()
     except GuestFault as fault:  # the program's own crash: its PC, and what it printed first
