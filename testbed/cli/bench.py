@@ -6,6 +6,7 @@ import argparse
 import json
 
 from testbed.build import RUNTIMES
+from testbed.cli.args import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(unpriced) and with every block counted and priced, and their ratio (target >= 0.5). "
         "Ratios are measured within one run, so machine noise largely cancels.",
     )
-    p.add_argument("--size", type=int, default=200, help="linpack order n (default 200)")
-    p.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
+    p.add_argument("--size", type=positive_int, default=200, help="linpack order n (default 200)")
+    p.add_argument("--repeats", type=positive_int, default=3, help="best of this many runs (default 3)")
     p.add_argument("--collection", action="store_true",
                    help="also measure collection cost per block for bitonic, 2,048 to 65,536 keys")
     p.add_argument("--runtime", default="modern", choices=RUNTIMES,

@@ -7,6 +7,8 @@ import json
 import sys
 
 from testbed.build import RUNTIMES
+from testbed.cli import progress
+from testbed.cli.args import positive_int, target
 from testbed.emu.machines import names as machine_names
 from testbed.limits import DEFAULT_BUDGET
 from testbed.programs import PROGRAMS, SIZE_NAMES
@@ -21,11 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("program", metavar="PROGRAM",
                    help=f"one of {', '.join(sorted(PROGRAMS))}, or a path to a .c file")
-    p.add_argument("--arch", "--machine", dest="arch", default="mipsel", metavar="TARGET",
+    p.add_argument("--arch", "--machine", dest="arch", default="mipsel", metavar="TARGET", type=target,
                    help=f"host, an ISA or a machine: host, {', '.join(machine_names())} (default mipsel)")
     p.add_argument("--size", default=None,
                    help=f"problem size: {', '.join(SIZE_NAMES)} or a positive integer (default small)")
-    p.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
+    p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET,
                    help=f"instruction budget before the guest is stopped (default {DEFAULT_BUDGET:,})")
     p.add_argument("--runtime", default="modern", choices=RUNTIMES,
                    help="runtime design whose allocator the program uses (default modern)")
@@ -37,6 +39,7 @@ def run_exec(args: argparse.Namespace) -> int:
     from testbed.errors import GuestFault
     from testbed.execute import Workload, execute
 
+    progress.phase(f"running {args.program} on {args.arch}")
     try:
         record = execute(Workload.resolve(args.program, args.size), args.arch, budget=args.budget,
                          runtime=args.runtime)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import unicorn
 
+from testbed import interrupt
 from testbed.emu import workarounds
 from testbed.emu.costmodel import Tally
 from testbed.emu.counter import OVERFLOW_CAPACITY, UNLIMITED, BlockCounter, Snapshot
@@ -173,7 +174,8 @@ class Guest:
     def _emulate(self) -> None:
         t0 = time.perf_counter()
         try:
-            self.uc.emu_start(self.pc, self.layout.sentinel)
+            with interrupt.emulating(self.uc):  # Ctrl-C stops the emulation, then raises
+                self.uc.emu_start(self.pc, self.layout.sentinel)
         except unicorn.UcError as exc:
             raise self._fault_error(self._fault or str(exc)) from None
         finally:
