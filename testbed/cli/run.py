@@ -18,7 +18,7 @@ from testbed.cli.args import (
     positive_int,
 )
 from testbed.emu.machines import names as machine_names
-from testbed.limits import DEFAULT_BUDGET
+from testbed.limits import DEFAULT_BUDGET, EXPERIMENT_BUDGET, default_budget
 from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
@@ -66,8 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "first-fit allocator, one write() per item in file mode)")
     p.add_argument("--no-roundtrip", dest="roundtrip", action="store_false",
                    help="skip the round-trip check (collect again right after restoring)")
-    p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="N",
-                   help=f"instruction budget of each guest before it is stopped (default {DEFAULT_BUDGET:,})")
+    p.add_argument("--budget", type=positive_int, default=None, metavar="N",
+                   help=f"instruction budget of each guest before it is stopped (default {EXPERIMENT_BUDGET:,} for a registered "
+                        f"program at a named size, {DEFAULT_BUDGET:,} otherwise: a C file of yours may never end)")
     p.add_argument("--max-cost", type=positive_int, default=DEFAULT_MAX_COST, metavar="N",
                    help="the precompiler's bound on estimated instructions between poll-points: lower it "
                         f"for more poll-points (default {DEFAULT_MAX_COST:,})")
@@ -86,7 +87,7 @@ def run_migration(args: argparse.Namespace) -> int:
                          at=args.at if args.at is not None else "50%", at_time=args.at_time,
                          network=args.network, mode=args.mode, roundtrip=args.roundtrip,
                          loss=args.loss, fail_at=args.fail_at, background=args.background, seed=args.seed,
-                         runtime=args.runtime, budget=args.budget, max_cost=args.max_cost,
+                         runtime=args.runtime, budget=args.budget or default_budget(args.program, args.size), max_cost=args.max_cost,
                          save_stream=str(args.save_stream) if args.save_stream else None)
     migrated = migrate_with_output(spec, on_phase=progress.phase)
     record = migrated.record
