@@ -142,7 +142,9 @@ def reference_output(name: str, size: str, machine_name: str, runtime: str = "mo
 def binding(spec: MigrationSpec) -> int:
     """The migration's binding: a digest of its request (docs/stream-format.md, Binding),
     never 0 (no migration named). The same request gives the same process, bit for bit."""
-    request = f"{spec.program}|{spec.size}|{spec.src}|{spec.dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
+    # machines by their resolved names: `--src mipsel` and `--src dec5000` are one request
+    src, dst = resolve(spec.src).name, resolve(spec.dst).name
+    request = f"{spec.program}|{spec.size}|{src}|{dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
     return zlib.crc32(request.encode()) or 1
 
 
