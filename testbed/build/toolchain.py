@@ -24,6 +24,13 @@ COMMON_CFLAGS = (
 )
 
 
+# The runtime's C library beyond rt_libc.c: libm, stdlib, string, ctype, time, and the
+# sparc long double helpers (empty elsewhere). The same code on every target.
+LIBC_SOURCES = (
+    "rt_math.c", "rt_explog.c", "rt_trig.c", "rt_atrig.c", "rt_mathf.c",
+)
+
+
 @dataclass(frozen=True)
 class Target:
     """One build target: its compiler, flags and the Debian packages that provide it."""
@@ -48,7 +55,7 @@ class Target:
 
     @property
     def runtime_sources(self) -> tuple[str, ...]:
-        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c")
+        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c", *LIBC_SOURCES)
         return common + (("rt_guest.c", "rt_int64.c") if self.emulated else ("rt_host.c",))
 
 
