@@ -108,14 +108,6 @@ double rt_expm1(double x)
 
 double expm1(double x) { return rt_expm1(x); }
 
-/* (nh + nl) / (dh + dl) as a double-double: the quotient and one correction step. */
-static void dd_div(double nh, double nl, double dh, double dl, double *qh, double *ql)
-{
-    double q = nh / dh, p, pe;
-    rt_two_prod(q, dh, &p, &pe);
-    rt_fast_two_sum(q, (((nh - p) - pe) + nl - q * dl) / dh, qh, ql);
-}
-
 void rt_log_dd(double x, double *hi, double *lo)
 {
     /* 2/(2n+1) for n = 2..13: the atanh series past its cubic term */
@@ -299,7 +291,7 @@ double sinh(double x)
     if (ax < 22.0) {
         expm1_dd(ax, &th, &tl);
         rt_two_sum(1.0, th, &dh, &dl);
-        dd_div(th, tl, dh, dl + tl, &qh, &ql);
+        rt_dd_div(th, tl, dh, dl + tl, &qh, &ql);
         rt_two_sum(th, qh, &h, &e);
         return half * (h + (e + tl + ql));
     }
@@ -349,7 +341,7 @@ double tanh(double x)
     } else {
         expm1_dd(-2.0 * ax, &th, &tl);
         rt_two_sum(2.0, th, &dh, &dl);
-        dd_div(th, tl, dh, dl + tl, &qh, &ql);
+        rt_dd_div(th, tl, dh, dl + tl, &qh, &ql);
         z = -qh;
     }
     return x < 0 ? -z : z;

@@ -85,6 +85,14 @@ static inline void rt_dd_mul(double ah, double al, double bh, double bl, double 
     rt_fast_two_sum(p, e, h, l);
 }
 
+/* (nh + nl) / (dh + dl) as a double-double: the quotient and one correction step. */
+static inline void rt_dd_div(double nh, double nl, double dh, double dl, double *qh, double *ql)
+{
+    double q = nh / dh, p, pe;
+    rt_two_prod(q, dh, &p, &pe);
+    rt_fast_two_sum(q, (((nh - p) - pe) + nl - q * dl) / dh, qh, ql);
+}
+
 double rt_scalbn(double x, int n);
 /* log(x) as hi + lo for finite x > 0, relative error below 2^-66 (rt_explog.c). */
 void rt_log_dd(double x, double *hi, double *lo);

@@ -7,6 +7,7 @@ is byte-identical between them.
 
 from __future__ import annotations
 
+import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -24,10 +25,15 @@ COMMON_CFLAGS = (
 )
 
 
+# An x86 host computes doubles in SSE2 registers, never in the x87's 80-bit ones (whose
+# excess precision would change results); x86-64 does by default, this makes it explicit.
+_HOST_FP_FLAGS = ("-msse2", "-mfpmath=sse") if platform.machine() in ("x86_64", "AMD64", "i386", "i686") else ()
+
 # The runtime's C library beyond rt_libc.c: libm, stdlib, string, ctype, time, and the
 # sparc long double helpers (empty elsewhere). The same code on every target.
 LIBC_SOURCES = (
     "rt_math.c", "rt_explog.c", "rt_trig.c", "rt_atrig.c", "rt_mathf.c",
+    "rt_stdlib.c", "rt_string.c", "rt_ctype.c",
 )
 
 
@@ -84,7 +90,7 @@ TARGETS: dict[str, Target] = {
     "host": Target(
         name="host",
         compiler="gcc",
-        cflags=COMMON_CFLAGS,
+        cflags=COMMON_CFLAGS + _HOST_FP_FLAGS,
         ldflags=(),
         packages=("gcc",),
         emulated=False,
