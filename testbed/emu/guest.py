@@ -37,6 +37,7 @@ from testbed.build import BUILD_DIR
 from testbed.emu.costmodel import BlockClassifier, Tally
 from testbed.emu.machines import Machine
 from testbed.errors import BudgetExhausted, GuestFault, TestbedError, ToolchainError
+from testbed.protocol import Hypercall
 
 PAGE = 0x1000
 SENTINEL = 0x0000_1000
@@ -147,6 +148,9 @@ class Guest:
             HC_HEAP_SIZE: lambda g, a, b, c: g.heap_size,
             HC_PANIC: Guest._hc_panic,
             HC_MARK: Guest._hc_mark,
+            # time.h: the instructions priced so far at this machine's clock (simulated time)
+            Hypercall.TIME: lambda g, a, b, c: int(g.tally().seconds(g.profile)),
+            Hypercall.CLOCK: lambda g, a, b, c: int(g.tally().seconds(g.profile) * 1e6),
         }
         self.heap_size = heap_size if heap_size is not None else int(self.profile.get("memory.size", "B"))
         self._fault: str | None = None
