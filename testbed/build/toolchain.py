@@ -33,7 +33,7 @@ _HOST_FP_FLAGS = ("-msse2", "-mfpmath=sse") if platform.machine() in ("x86_64", 
 # sparc long double helpers (empty elsewhere). The same code on every target.
 LIBC_SOURCES = (
     "rt_math.c", "rt_explog.c", "rt_trig.c", "rt_atrig.c", "rt_mathf.c",
-    "rt_stdlib.c", "rt_string.c", "rt_ctype.c", "rt_time.c",
+    "rt_stdlib.c", "rt_string.c", "rt_ctype.c", "rt_time.c", "rt_softquad.c",
 )
 
 
