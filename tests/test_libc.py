@@ -291,12 +291,13 @@ def test_clock_is_the_guests_simulated_time() -> None:
     source = GUESTS / "libc_calls.c"
     guest = Guest(build_program("libc_calls", [source], "mipsel").path, resolve("mipsel"), ["libc_calls"])
     readings: list[int] = []
-    clock = guest.handlers[Hypercall.CLOCK]
+    clock = guest.hypercalls[Hypercall.CLOCK]
 
     def recorded(g: Guest, a0: int, a1: int, a2: int) -> int:
         readings.append(clock(g, a0, a1, a2))
         return readings[-1]
-    guest.handlers[Hypercall.CLOCK] = recorded
+    del guest.hypercalls[Hypercall.CLOCK]
+    guest.hypercalls.register(Hypercall.CLOCK, recorded)
     result = guest.run()
     assert result is not None and result.exit_code == 0
     assert len(readings) == 2 and 0 <= readings[0] < readings[1]

@@ -12,10 +12,11 @@ import pytest
 from testbed.build.migratable import type_table
 from testbed.emu.machines import resolve
 from testbed.migration.decode import encode_varint, replace_span, walk
-from testbed.migration.host import EV_COLLECT_END, EV_DECODE_END, MigrationPort
+from testbed.migration.host import MigrationPort
 from testbed.migration.record import MigrationRecord
 from testbed.migration.run import MigrationSpec, migrate, reprice
 from testbed.migration.stream import read_header, reseal, with_source_isa
+from testbed.protocol import Event
 
 DIRECTIONS = [("mipsel", "sparc"), ("sparc", "mipsel"), ("mipsel", "mipsel"), ("sparc", "sparc")]
 
@@ -241,7 +242,7 @@ def test_destination_out_of_budget_leaves_the_source_to_finish(src: str, dst: st
 
 
 @pytest.mark.parametrize("src,dst", DIRECTIONS[:2])
-@pytest.mark.parametrize("event,phase", [(EV_DECODE_END, "restore"), (EV_COLLECT_END, "roundtrip")])
+@pytest.mark.parametrize("event,phase", [(Event.DECODE_END, "restore"), (Event.COLLECT_END, "roundtrip")])
 def test_host_side_error_at_the_destination_leaves_the_source_to_finish(src: str, dst: str, event: int,
                                                                         phase: str) -> None:
     def explode(_port: MigrationPort) -> None:

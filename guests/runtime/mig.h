@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mig_protocol.h"
+
 #define MIG_TEXT __attribute__((section(".text.mig")))
 
 /* ---- Type-Information table (generated per program by testbed/mcl/ti.py) ---- */
@@ -60,6 +62,28 @@ extern const uint32_t mig_ntypes;
  * the same program, different for another program or build of it. */
 extern const uint32_t mig_fingerprint;
 
+/* ---- site table (generated with the TI by testbed/mcl/sitetable.py) ----
+ * What a frame record holds at each site, so that a received stream's frames are proved
+ * before anything is written: the call chain, and each value's kind and declared type. */
+
+struct mig_site_value {
+    uint8_t kind;   /* VAL_* (mig_protocol.h) */
+    int32_t type;   /* VAL_PTR: declared pointee type (-1: void *); VAL_OBJ: the object's type */
+    uint32_t count; /* a stack block (the first nblocks values): its element count, 0 if it varies */
+};
+
+struct mig_site {
+    int32_t function, site;
+    uint8_t poll;      /* 1: a poll-point (only the innermost frame); 0: a call site */
+    int32_t callee;    /* a call site: the function it calls; -1 for a poll-point */
+    uint32_t nblocks;  /* the function's stack blocks: the first values, pointers to themselves */
+    uint32_t nvalues;  /* stack blocks, then the live variables in the precompiler's order */
+    const struct mig_site_value *values;
+};
+
+extern const struct mig_site mig_sites[];
+extern const uint32_t mig_nsites;
+
 /* ---- primitive encoders and decoders used by the generated save/restore functions ---- */
 
 void mig_put_i8(int8_t v);
@@ -96,10 +120,6 @@ void *mig_restore_ptr(int32_t type);
 
 /* ---- MSRLT registration ---- */
 
-#define MIG_SEG_GLOBAL 1
-#define MIG_SEG_STACK 2
-#define MIG_SEG_HEAP 3
-
 void mig_register_global(void *address, int32_t type, uint32_t count);
 /* Stack blocks of the current frame, in declaration order, on function entry; released
  * together on exit (LIFO). */
@@ -108,11 +128,20 @@ void mig_release_stack(uint32_t nblocks);
 
 /* ---- execution state ---- */
 
-/* Poll check: to migrate at the K-th poll-point passage from now, the host raises mig_flag
- * and sets mig_countdown to K. With no request pending a poll is one load and a branch;
+/* The control block (mig_protocol.h): the host's requests and the runtime's reports.
+ * On MIPS it is small data, addressed from $gp in one instruction like any small global
+ * (-G 8 would leave a 24-byte object out); SPARC has no such addressing. */
+#if defined(__mips__)
+#define MIG_SMALL_DATA __attribute__((section(".sdata")))
+#else
+#define MIG_SMALL_DATA
+#endif
+extern struct mig_control mig_control MIG_SMALL_DATA;
+
+/* Poll check: to migrate at the K-th poll-point passage from now, the host raises the flag
+ * and sets the countdown to K. With no request pending a poll is one load and a branch;
  * armed, it also counts down. No trap, no call per poll. */
-extern volatile int32_t mig_flag, mig_countdown;
-#define MIG_POLL() (mig_flag && --mig_countdown == 0)
+#define MIG_POLL() (mig_control.flag && --mig_control.countdown == 0)
 
 #define MIG_NORMAL 0
 #define MIG_UNWINDING 1 /* frames are recording themselves and returning to main */

@@ -41,7 +41,7 @@ void _start(int argc, char **argv)
 #endif
     status = main(argc, argv);
     rt_flush();
-    rt_hypercall(RT_HC_EXIT, status, 0, 0);
+    rt_hypercall(HC_EXIT, status, 0, 0);
     for (;;) {
     }
 }

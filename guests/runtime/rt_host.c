@@ -9,24 +9,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define RT_HC_EXIT 1
-#define RT_HC_WRITE 2
-#define RT_HC_HEAP_BASE 3
-#define RT_HC_HEAP_SIZE 4
-#define RT_HC_PANIC 5
-#define RT_HC_MARK 6
-#define RT_HC_MIG_START 16
-#include "include/mig_protocol.h" /* HC_TIME, HC_CLOCK */
+/* by path: this file is compiled with the system headers, not the runtime's include/ */
+#include "include/mig_protocol.h"
 
-/* Present when the program was built migratable: the poll-point countdown (mig.c). */
-extern volatile int mig_countdown __attribute__((weak));
-extern volatile int mig_flag __attribute__((weak));
+/* Present when the program was built migratable: the control block (mig_frames.c). */
+extern struct mig_control mig_control __attribute__((weak));
 
 /* Counting passages means arming the countdown (a poll counts only when armed). */
 __attribute__((constructor)) static void arm_passage_count(void)
 {
-    if (&mig_flag && getenv("TESTBED_REPORT_PASSAGES"))
-        mig_flag = 1;
+    if (&mig_control && getenv("TESTBED_REPORT_PASSAGES"))
+        mig_control.flag = 1;
 }
 
 static const long host_heap_size = 1L << 30;
@@ -36,9 +29,9 @@ static const long host_heap_size = 1L << 30;
 __attribute__((destructor)) static void report_passages(void)
 {
     static int reported;
-    if (&mig_countdown && getenv("TESTBED_REPORT_PASSAGES") && !reported) {
+    if (&mig_control && getenv("TESTBED_REPORT_PASSAGES") && !reported) {
         char line[64];
-        int n = snprintf(line, sizeof line, "mcl-passages %d\n", 0x7fffffff - mig_countdown);
+        int n = snprintf(line, sizeof line, "mcl-passages %d\n", CTL_COUNTDOWN_NEVER - mig_control.countdown);
         (void)!write(2, line, (size_t)n);
         reported = 1;
     }
@@ -49,12 +42,12 @@ long rt_hypercall(long number, long a0, long a1, long a2)
     static void *heap;
     (void)a2;
     switch (number) {
-    case RT_HC_EXIT:
+    case HC_EXIT:
         report_passages();
         _exit((int)a0);
-    case RT_HC_MIG_START:
+    case HC_MIG_START:
         return 0; /* a native run never restores */
-    case RT_HC_WRITE: {
+    case HC_WRITE: {
         const char *p = (const char *)a1;
         long left = a2;
         while (left > 0) {
@@ -66,7 +59,7 @@ long rt_hypercall(long number, long a0, long a1, long a2)
         }
         return a2;
     }
-    case RT_HC_HEAP_BASE:
+    case HC_HEAP_BASE:
         if (heap == NULL) {
             heap = mmap(NULL, (size_t)host_heap_size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -74,17 +67,15 @@ long rt_hypercall(long number, long a0, long a1, long a2)
                 _exit(121);
         }
         return (long)heap;
-    case RT_HC_HEAP_SIZE:
+    case HC_HEAP_SIZE:
         return host_heap_size;
-    case RT_HC_PANIC: {
+    case HC_PANIC: {
         const char prefix[] = "guest panic: ";
         (void)!write(2, prefix, sizeof prefix - 1);
         (void)!write(2, (const char *)a0, (size_t)a1);
         (void)!write(2, "\n", 1);
         _exit(134);
     }
-    case RT_HC_MARK:
-        return 0;
     case HC_TIME:
     case HC_CLOCK: {
         /* No simulated machine here: a deterministic stand-in clock that every call

@@ -99,7 +99,7 @@ int atoi(const char *text) { return (int)atol(text); }
 void exit(int status)
 {
     rt_flush();
-    rt_hypercall(RT_HC_EXIT, status, 0, 0);
+    rt_hypercall(HC_EXIT, status, 0, 0);
     for (;;) {
     }
 }
@@ -107,11 +107,9 @@ void exit(int status)
 void rt_panic(const char *message)
 {
     rt_flush();
-    rt_hypercall(RT_HC_PANIC, (long)message, (long)strlen(message), 0);
+    rt_hypercall(HC_PANIC, (long)message, (long)strlen(message), 0);
     for (;;) {
     }
 }
 
 void abort(void) { rt_panic("abort() called"); }
-
-void rt_mark(int event) { rt_hypercall(RT_HC_MARK, event, 0, 0); }

@@ -24,7 +24,7 @@ static size_t rt_out_len;
 void rt_flush(void)
 {
     if (rt_out_len) {
-        rt_hypercall(RT_HC_WRITE, 1, (long)rt_out, (long)rt_out_len);
+        rt_hypercall(HC_WRITE, 1, (long)rt_out, (long)rt_out_len);
         rt_out_len = 0;
     }
 }

@@ -15,23 +15,8 @@ from dataclasses import dataclass, field
 from testbed.emu.costmodel import Tally
 from testbed.emu.guest import Guest, Snapshot
 from testbed.errors import GuestFault, StreamError
-
-HC_MIG_START, HC_MIG_READ, HC_MIG_STREAM, HC_MIG_ERROR, HC_MIG_EVENT = 16, 17, 18, 19, 20
-
-EV_UNWIND_BEGIN = 1
-EV_COLLECT_BEGIN = 2
-EV_COLLECT_END = 3
-EV_RESTORE_BEGIN = 4
-EV_DECODE_END = 5
-EV_RESTORE_END = 6
-
-NEVER = 0x7FFF_FFFF  # mig_countdown value no run reaches: 2^31 - 1 passages
-
-STREAM_ERRORS = {
-    1: "bad magic", 2: "unsupported version", 3: "fingerprint mismatch", 4: "truncated",
-    5: "CRC mismatch", 6: "block id out of range", 7: "element offset out of range",
-    8: "type mismatch", 9: "malformed", 10: "collection failed",
-}
+from testbed.migration.control import NEVER, Control
+from testbed.protocol import ERROR_TEXT, ErrorCode, Hypercall
 
 
 @dataclass
@@ -55,21 +40,28 @@ class MigrationPort:
     # "function id:site id" -> {"where", "function", "live", ...} (the precompiler's site table)
     sites: dict[str, dict] = field(default_factory=dict)
     _armed: int = NEVER
+    _control: Control | None = None
 
     def __post_init__(self) -> None:
         h = self.guest.handlers
-        h[HC_MIG_START] = self._start
-        h[HC_MIG_READ] = self._read
-        h[HC_MIG_STREAM] = self._stream
-        h[HC_MIG_ERROR] = self._error
-        h[HC_MIG_EVENT] = self._event
+        h[Hypercall.MIG_START] = self._start
+        h[Hypercall.MIG_READ] = self._read
+        h[Hypercall.MIG_STREAM] = self._stream
+        h[Hypercall.MIG_ERROR] = self._error
+        h[Hypercall.MIG_EVENT] = self._event
+
+    @property
+    def control(self) -> Control:
+        """The guest's control block (found on first use: a port can wait on any guest)."""
+        if self._control is None:
+            self._control = Control(self.guest)
+        return self._control
 
     # ---- scheduler side ----
 
     def request_at(self, passage: int) -> None:
         """Migrate at the given dynamic poll-point passage from now (1 = the next one)."""
-        self.guest.write_word(self.guest.symbol("mig_countdown"), passage)
-        self.guest.write_word(self.guest.symbol("mig_flag"), 1)
+        self.control.request(passage)
         self._armed = passage
 
     def request_next_poll(self) -> None:
@@ -79,16 +71,22 @@ class MigrationPort:
         """Count passages without requesting anything (polls are counted only when armed)."""
         self.request_at(NEVER)
 
+    def bind(self, binding: int) -> None:
+        """Name the migration this guest takes part in: a source writes it into the stream's
+        header, a destination refuses a stream that carries another."""
+        self.control.bind(binding)
+
     def cancel_request(self) -> None:
-        self.guest.write_word(self.guest.symbol("mig_flag"), 0)
-        self.guest.write_word(self.guest.symbol("mig_countdown"), NEVER)
+        self.control.cancel()
         self._armed = NEVER
 
     def passages(self) -> int:
         """Poll-point passages since the last request or count_passages()."""
-        left = self.guest.read_word(self.guest.symbol("mig_countdown"))
-        left = left - (1 << 32) if left & 0x8000_0000 else left
-        return self._armed - left
+        return self._armed - self.control.countdown
+
+    def items(self) -> int:
+        """Items the last collection encoded: the classic runtime's write() calls."""
+        return self.control.items
 
     # ---- measurement ----
 
@@ -144,18 +142,16 @@ class MigrationPort:
 
     def _error(self, guest: Guest, message: int, length: int, code: int) -> int:
         text = guest.read(message, min(length, 400)).decode("utf-8", errors="replace")
-        raise StreamError(f"{text}{self._collection_place() if code == 10 else ''} [{STREAM_ERRORS.get(code, code)}]")
+        place = self._collection_place() if code == ErrorCode.COLLECT else ""
+        raise StreamError(f"{text}{place} [{ERROR_TEXT.get(code, code)}]")
 
     def _collection_place(self) -> str:
         """' in variable p at bitonic.c:85 (bimerge)' for a failed collection, when known."""
-        def signed(name: str) -> int:
-            v = self.guest.read_word(self.guest.symbol(name))
-            return v - (1 << 32) if v & 0x8000_0000 else v
-
         try:
-            function, site, value = (signed(n) for n in ("mig_err_function", "mig_err_site", "mig_err_value"))
+            place = self.control.collection_place()
         except GuestFault:
             return ""
+        function, site, value = place.function, place.site, place.value
         info = self.sites.get(f"{function}:{site}")
         if function < 0 or info is None:
             return " (while encoding the globals)" if function < 0 else ""

@@ -7,16 +7,22 @@ source ISA) when comparing a re-collected stream with the one received.
 
 from __future__ import annotations
 
-import struct
 import zlib
 from dataclasses import dataclass
 
 from testbed.errors import StreamError
+from testbed.protocol import (
+    HEADER,
+    HEADER_FIELD_NAMES,
+    ISA_NAMES,
+    STREAM_MAGIC,
+    STREAM_TRAILER_SIZE,
+    header_slice,
+)
 
-MAGIC = 0x4D53521A
-HEADER = struct.Struct(">IHHIIIIII")  # magic, version, flags, isa, fingerprint, payload, frames, blocks, reserved
-ISA_CODES = {1: "mipsel", 2: "sparc", 3: "host"}
-ISA_FIELD = slice(8, 12)
+__all__ = ["HEADER", "Header", "canonical_body", "read_header", "reseal", "with_source_isa"]
+
+ISA_FIELD = header_slice("isa")
 
 
 @dataclass(frozen=True)
@@ -31,30 +37,33 @@ class Header:
 
 
 def read_header(stream: bytes) -> Header:
-    if len(stream) < HEADER.size + 4:
+    if len(stream) < HEADER.size + STREAM_TRAILER_SIZE:
         raise StreamError(f"stream of {len(stream)} bytes is shorter than a header and a trailer")
-    magic, version, _flags, isa, fingerprint, payload, frames, blocks, _ = HEADER.unpack_from(stream)
-    if magic != MAGIC:
-        raise StreamError(f"bad magic {magic:#010x}: not a migration stream")
-    (crc,) = struct.unpack_from(">I", stream, len(stream) - 4)
-    if zlib.crc32(stream[:-4]) != crc:
+    fields = dict(zip(HEADER_FIELD_NAMES, HEADER.unpack_from(stream), strict=True))
+    if fields["magic"] != STREAM_MAGIC:
+        raise StreamError(f"bad magic {fields['magic']:#010x}: not a migration stream")
+    crc = int.from_bytes(stream[-STREAM_TRAILER_SIZE:], "big")
+    if zlib.crc32(stream[:-STREAM_TRAILER_SIZE]) != crc:
         raise StreamError("CRC-32 mismatch: the stream was damaged")
-    return Header(version, ISA_CODES.get(isa, f"unknown({isa})"), fingerprint, payload, frames, blocks, crc)
+    isa = fields["isa"]
+    return Header(fields["version"], ISA_NAMES.get(isa, f"unknown({isa})"), fields["fingerprint"],
+                  fields["payload"], fields["frames"], fields["blocks"], crc)
 
 
 def canonical_body(stream: bytes) -> bytes:
     """The stream without the source-ISA field and the CRC that covers it: what must be
     byte-identical when a destination collects again right after restoring."""
-    return stream[: ISA_FIELD.start] + stream[ISA_FIELD.stop : -4]
+    return stream[: ISA_FIELD.start] + stream[ISA_FIELD.stop : -STREAM_TRAILER_SIZE]
 
 
 def with_source_isa(stream: bytes, isa_code: int) -> bytes:
     """The same stream stamped with another source ISA (and a matching CRC); for tests."""
-    body = stream[: ISA_FIELD.start] + struct.pack(">I", isa_code) + stream[ISA_FIELD.stop : -4]
-    return body + struct.pack(">I", zlib.crc32(body))
+    width = ISA_FIELD.stop - ISA_FIELD.start
+    body = stream[: ISA_FIELD.start] + isa_code.to_bytes(width, "big") + stream[ISA_FIELD.stop : -STREAM_TRAILER_SIZE]
+    return reseal(body)
 
 
 def reseal(body: bytes) -> bytes:
     """Append a fresh CRC to a stream body: used by tests that forge well-formed but wrong
     streams (the guest must refuse them for reasons other than damage)."""
-    return body + struct.pack(">I", zlib.crc32(body))
+    return body + zlib.crc32(body).to_bytes(STREAM_TRAILER_SIZE, "big")

@@ -4,13 +4,7 @@
 #define RT_RT_H
 #include <stddef.h>
 
-/* Hypercall numbers: the host (testbed/emu/hypercalls.py) dispatches on these. */
-#define RT_HC_EXIT 1
-#define RT_HC_WRITE 2
-#define RT_HC_HEAP_BASE 3
-#define RT_HC_HEAP_SIZE 4
-#define RT_HC_PANIC 5
-#define RT_HC_MARK 6
+#include "mig_protocol.h" /* the hypercall numbers (HC_*) the host dispatches on */
 
 long rt_hypercall(long number, long a0, long a1, long a2);
 
@@ -36,13 +30,11 @@ struct rt_block_header {
 /* The heap's first header and the end of the carved part: walking headers from the one to
  * the other visits every block, used or free, in address order (modern allocator). */
 void rt_heap_bounds(char **first, char **end);
-/* The classic allocator (RT_CLASSIC) reports every allocation and release instead; the
+/* The classic allocator (MIG_RUNTIME_CLASSIC) reports every allocation and release instead; the
  * classic migration runtime keeps the blocks in its own table. */
 void rt_on_alloc(void *pointer, int type_id, size_t count, size_t element_size);
 void rt_on_free(void *pointer);
 
 void rt_flush(void);
 void rt_panic(const char *message);
-/* Tell the host a named event happened (used to delimit measured phases). */
-void rt_mark(int event);
 #endif

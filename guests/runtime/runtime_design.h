@@ -1,0 +1,23 @@
+/* The one build switch between the two runtime designs (docs/runtimes.md).
+ *
+ * -DMIG_RUNTIME_CLASSIC (testbed.build.runtime_flags("classic")) selects the original
+ * design's MSR lookup table and its allocator; without it, the modern ones. Where the
+ * designs differ they differ in whole files, named here; nothing else tests the switch, so
+ * the table and the allocator cannot get out of step.
+ */
+#ifndef RUNTIME_DESIGN_H
+#define RUNTIME_DESIGN_H
+
+#ifdef MIG_RUNTIME_CLASSIC
+#define MSR_TABLE "msr_classic.c"        /* every block in one table sorted by address */
+#define RT_ALLOCATOR "rt_alloc_classic.c" /* K&R first fit, reports each block to the table */
+/* The classic runtime wrote its stream to a file one item per write() call: it counts the
+ * items it encodes (published in mig_control.items) so that the host can price those calls. */
+#define ITEM() (mig_items++)
+#else
+#define MSR_TABLE "msr_modern.c"         /* heap blocks found through their headers */
+#define RT_ALLOCATOR "rt_alloc_modern.c"  /* segregated fit, type and count in each header */
+#define ITEM() ((void)0)
+#endif
+
+#endif
