@@ -5,7 +5,6 @@ report, and the profile writer."""
 from __future__ import annotations
 
 import shutil
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from testbed.calibration.cpu import PATHS, TARGETS, Measured, fit
 from testbed.cli import main
 from testbed.emu.isa import CLASS_INDEX, CLASSES
 from testbed.errors import ConfigError
-from testbed.profiles import MACHINE_DIR, Profile, machine
+from testbed.profiles import MACHINE_DIR, Profile, load_profile, machine
 
 
 def test_fit_recovers_the_memory_cost_that_produced_the_times() -> None:
@@ -72,7 +71,7 @@ def test_network_fit_reproduces_the_profiles_and_names_its_rows() -> None:
 
 
 def _profile(path: Path) -> Profile:
-    return Profile("machine", path.stem, path, tomllib.loads(path.read_text()))
+    return load_profile("machine", path)  # the typed schema checks what the writer wrote
 
 
 def _fitted(value: float, unit: str = "us/B", path: str = "netstack.per_byte") -> Fitted:
@@ -109,7 +108,8 @@ def test_writer_keeps_the_files_unit(tmp_path: Path) -> None:
     assert written == 1.5
     assert _profile(path).param("netstack.per_byte").unit == "us/B"
     writer.write_parameter(path, "cpu.cycles.extra", 2.0, "cycles", "calibrated against y")
-    assert _profile(path).param("cpu.cycles.extra").value == 2.0  # a new parameter is added
+    with pytest.raises(ConfigError, match="unknown key 'extra' in \\[cpu.cycles\\]"):
+        _profile(path)  # the writer adds what it is told; the typed schema refuses a stray key
     with pytest.raises(ConfigError, match="cannot be converted"):
         writer.write_parameter(path, "netstack.per_byte", 1.0, "s", "calibrated against z")
     with pytest.raises(ConfigError, match="'machine.name' is not a { value, unit, source }"):
