@@ -7,6 +7,7 @@ is byte-identical between them.
 
 from __future__ import annotations
 
+import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +22,18 @@ TEXT_BASE = 0x0040_0000  # first loadable segment of both guests (-Ttext-segment
 COMMON_CFLAGS = (
     "-std=gnu99", "-O2", "-ffreestanding", "-fno-builtin", "-ffp-contract=off",
     "-fno-strict-aliasing", "-fno-stack-protector", "-Wall", "-Wno-unused-function",
+)
+
+
+# An x86 host computes doubles in SSE2 registers, never in the x87's 80-bit ones (whose
+# excess precision would change results); x86-64 does by default, this makes it explicit.
+_HOST_FP_FLAGS = ("-msse2", "-mfpmath=sse") if platform.machine() in ("x86_64", "AMD64", "i386", "i686") else ()
+
+# The runtime's C library beyond rt_libc.c: libm, stdlib, string, ctype, time, and the
+# sparc long double helpers (empty elsewhere). The same code on every target.
+LIBC_SOURCES = (
+    "rt_math.c", "rt_explog.c", "rt_trig.c", "rt_atrig.c", "rt_mathf.c",
+    "rt_stdlib.c", "rt_string.c", "rt_ctype.c", "rt_time.c", "rt_softquad.c",
 )
 
 
@@ -48,7 +61,7 @@ class Target:
 
     @property
     def runtime_sources(self) -> tuple[str, ...]:
-        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c")
+        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c", *LIBC_SOURCES)
         return common + (("rt_guest.c", "rt_int64.c") if self.emulated else ("rt_host.c",))
 
 
@@ -77,7 +90,7 @@ TARGETS: dict[str, Target] = {
     "host": Target(
         name="host",
         compiler="gcc",
-        cflags=COMMON_CFLAGS,
+        cflags=COMMON_CFLAGS + _HOST_FP_FLAGS,
         ldflags=(),
         packages=("gcc",),
         emulated=False,

@@ -98,6 +98,9 @@ class Guest:
             (Hypercall.HEAP_BASE, lambda g, a, b, c: g.layout.heap_base),
             (Hypercall.HEAP_SIZE, lambda g, a, b, c: g.layout.heap_size),
             (Hypercall.PANIC, Guest._hc_panic),
+            # time.h: the instructions priced so far at this machine's clock (simulated time)
+            (Hypercall.TIME, lambda g, a, b, c: int(g.tally().seconds(g.profile))),
+            (Hypercall.CLOCK, lambda g, a, b, c: int(g.tally().seconds(g.profile) * 1e6)),
         ):
             self.hypercalls.register(number, handler)
         self._fault: str | None = None

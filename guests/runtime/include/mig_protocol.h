@@ -19,6 +19,8 @@
 #define HC_HEAP_BASE 3    /* -> guest address of the heap */
 #define HC_HEAP_SIZE 4    /* -> heap bytes */
 #define HC_PANIC 5        /* (message, length): the runtime gave up */
+#define HC_TIME 7         /* -> whole simulated seconds since the start (time.h) */
+#define HC_CLOCK 8        /* -> simulated processor time in microseconds (clock()) */
 #define HC_MIG_START 16   /* -> stream length to restore from, 0 for a normal start */
 #define HC_MIG_READ 17    /* (buffer, length): the host copies the stream in */
 #define HC_MIG_STREAM 18  /* (buffer, length): collection done -> 1 resume, 0 exit */
