@@ -92,3 +92,12 @@ int main(void)
     return s;
 }
 """)
+
+
+def test_a_program_relying_on_rand_state_is_refused_not_migrated_wrong() -> None:
+    """rand()'s generator lives in the runtime's globals, which do not travel: after a
+    migration the sequence would start over. Refused at precompile time, naming the line."""
+    from testbed.build.migratable import migratable_source
+
+    with pytest.raises(ConfigError, match=r"uses_rand\.c:\d+: srand\(\) keeps .* does not migrate"):
+        migratable_source(str(GUEST_TESTS / "uses_rand.c"))

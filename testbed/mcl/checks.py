@@ -13,6 +13,12 @@ from testbed.mcl.nodes import call_name, gen, walk
 from testbed.mcl.resolve import TypeResolver
 
 UNSAFE_CALLS = {"setjmp", "longjmp", "_setjmp", "sigsetjmp", "siglongjmp"}
+# C library functions that keep hidden state between calls in the guest runtime's own
+# globals, which the collector does not carry (docs/libc.md): after a migration rand()
+# would start its sequence again and strtok() forget its place. A wrong answer is worse
+# than a refusal, so a program that calls them is refused until that state travels.
+STATEFUL_LIBC_CALLS = {"rand": "its generator's state", "srand": "the generator's state it sets",
+                       "strtok": "its position in the string"}
 
 
 def check_unsafe(ast: c_ast.FileAST, resolver: TypeResolver) -> None:
@@ -37,6 +43,10 @@ def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[st
             if name in UNSAFE_CALLS:
                 yield (f"{where(node)}: {name}() is migration-unsafe: a saved jump buffer "
                            "holds machine registers and addresses that mean nothing on another machine")
+            if name in STATEFUL_LIBC_CALLS:
+                yield (f"{where(node)}: {name}() keeps {STATEFUL_LIBC_CALLS[name]} in the C library, which "
+                       "does not migrate (it would start over on the destination): keep the state in a global "
+                       "of the program instead (your own generator or tokeniser)")
             if isinstance(node, c_ast.Goto | c_ast.Label):
                 yield (f"{where(node)}: goto/labels are refused: the precompiler's live-variable analysis "
                            "follows structured control flow only, so a jump it does not see could leave a variable "
