@@ -22,22 +22,14 @@ static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
     return elem * type_leaves(B(b)->type) + (uint32_t)inner;
 }
 
-static MIG_TEXT void save_contents(uint32_t b)
-{
-    if (B(b)->type < 0)
-        mig_put_array(B(b)->data, MIG_U8, B(b)->size);
-    else
-        mig_types[B(b)->type].save(B(b)->data, B(b)->count);
-}
-
-MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
+/* A pointer's tag and, for a block reached for the first time, the block's header: returns
+ * that block, whose contents must follow (save_contents), else 0. */
+static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const void *p)
 {
     uint32_t b, ordinal;
-    (void)type;
-    ITEM();
     if (p == NULL) {
         put_byte(TAG_NULL);
-        return;
+        return 0;
     }
     b = block_containing(p);
     if (!b)
@@ -48,7 +40,7 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
         put_byte(TAG_REF);
         put_varint(B(b)->id);
         put_varint(ordinal);
-        return;
+        return 0;
     }
     B(b)->epoch = epoch;
     B(b)->id = next_id++;
@@ -59,7 +51,17 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
     if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
     put_varint(ordinal);
-    save_contents(b);
+    return b;
+}
+
+MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
+{
+    uint32_t b;
+    (void)type;
+    ITEM();
+    b = put_pointer(p);
+    if (b)
+        save_contents(b);
 }
 
 static MIG_TEXT uint32_t source_isa(void)
