@@ -22,20 +22,10 @@ static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
     return elem * type_leaves(B(b)->type) + (uint32_t)inner;
 }
 
-/* A pointer's tag and, for a block reached for the first time, the block's header: returns
- * that block, whose contents must follow (save_contents), else 0. */
-static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const void *p)
+/* A pointer into block b at a leaf ordinal: the block's id if it was reached before, else
+ * its header; returns b when its contents must follow (save_contents), else 0. */
+static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_block_ref(uint32_t b, uint32_t ordinal)
 {
-    uint32_t b, ordinal;
-    if (p == NULL) {
-        put_byte(TAG_NULL);
-        return 0;
-    }
-    b = block_containing(p);
-    if (!b)
-        mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
-                              "(a string literal, a freed block or unregistered memory)");
-    ordinal = block_ordinal(b, p);
     if (B(b)->epoch == epoch) {
         put_byte(TAG_REF);
         put_varint(B(b)->id);
@@ -52,6 +42,23 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const
         put_varint(B(b)->locator);
     put_varint(ordinal);
     return b;
+}
+
+/* A pointer's tag and, for a block reached for the first time, the block's header: returns
+ * that block, whose contents must follow (save_contents), else 0. */
+static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const void *p)
+{
+    uint32_t b, ordinal;
+    if (p == NULL) {
+        put_byte(TAG_NULL);
+        return 0;
+    }
+    b = block_containing(p);
+    if (!b)
+        mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
+                              "(a string literal, a freed block or unregistered memory)");
+    ordinal = block_ordinal(b, p);
+    return put_block_ref(b, ordinal);
 }
 
 MIG_TEXT void mig_save_ptr(const void *p, int32_t type)

@@ -9,8 +9,9 @@
  * the rest of the object holding the pointer. A frame that has nothing left is retired
  * before the new block's frame is pushed: a pointer in an object's last field (a list's
  * `next`) does not deepen the stack. Pointer-free runs (a flat field, a flat array, a flat
- * block) are copied in bulk when their leaves are one packed primitive type.
- * Part of mig.c's translation unit.
+ * block) are copied in bulk when their leaves are one packed primitive type. This walk is
+ * the modern design's: it uses msr_modern.c's heap headers for the common pointer, one to
+ * the start of a heap block. Part of mig.c's translation unit.
  */
 #include "msr.h"
 
@@ -50,20 +51,25 @@ static MIG_TEXT uint8_t packed_prim(int32_t type)
     return at == t->size ? prim : 0;
 }
 
-static MIG_TEXT void walk_init(void)
+static MIG_TEXT __attribute__((noinline)) void make_packed(void)
 {
     uint32_t i;
-    if (packed)
-        return;
     packed = mig_alloc(mig_ntypes);
     for (i = 0; i < mig_ntypes; i++)
         packed[i] = packed_prim((int32_t)i);
 }
 
-static MIG_TEXT void walk_push(char *base, int32_t type, uint32_t count)
+static inline MIG_TEXT void walk_init(void)
+{
+    if (!packed)
+        make_packed();
+}
+
+static inline MIG_TEXT void walk_push(char *base, int32_t type, uint32_t count)
 {
     struct walk_frame *f;
-    reserve(&walk_stack, &walk_cap, walk_depth + 1, sizeof *walk_stack, 64);
+    if (walk_depth == walk_cap)
+        reserve(&walk_stack, &walk_cap, walk_depth + 1, sizeof *walk_stack, 64);
     f = &walk_stack[walk_depth++];
     f->base = base;
     f->type = type;
@@ -100,23 +106,45 @@ static inline MIG_TEXT char *walk_next(int32_t *type, uint32_t *count)
 
 /* ---- encoding ---- */
 
-static MIG_TEXT void put_flat(int32_t type, const char *p, uint32_t n)
+static inline MIG_TEXT void put_scalar(int prim, const char *p)
+{
+    switch (prim_size(prim)) {
+    case 1: put_byte(*(const uint8_t *)p); break;
+    case 2: mig_put_u16(*(const uint16_t *)p); break;
+    case 4: put_be32(*(const uint32_t *)p); break;
+    default: mig_put_u64(*(const uint64_t *)p);
+    }
+}
+
+static inline MIG_TEXT void put_flat(int32_t type, const char *p, uint32_t n)
 {
     if (type < 0)
         mig_put_array(p, MIG_U8, n);
+    else if (n == 1 && mig_types[type].kind == MIG_KIND_PRIM) /* one scalar field */
+        put_scalar(mig_types[type].prim, p);
     else if (packed[type])
         mig_put_array(p, packed[type], n * mig_types[type].leaves);
     else
         mig_types[type].save(p, n); /* pointer-free: the generated code does not come back */
 }
 
-static MIG_TEXT void save_or_push(uint32_t b)
+static inline MIG_TEXT void save_or_push(uint32_t b)
 {
     int32_t type = B(b)->type;
     if (type < 0 || !mig_types[type].has_pointers)
         put_flat(type, B(b)->data, type < 0 ? B(b)->size : B(b)->count);
     else
         walk_push(B(b)->data, type, B(b)->count);
+}
+
+/* Most pointers point at the start of a heap block: its header says so at once
+ * (msr_modern.c), with no search and a leaf ordinal of 0. */
+static inline MIG_TEXT uint32_t walk_put_pointer(const void *p)
+{
+    struct rt_block_header *h = p ? heap_header_at(p) : NULL;
+    if (h)
+        return put_block_ref(heap_entry(h), 0);
+    return put_pointer(p);
 }
 
 /* Re-entrant: a pointer in a struct variable comes here through the generated code and
@@ -134,7 +162,7 @@ static MIG_TEXT void save_contents(uint32_t b)
         if (!t->has_pointers) {
             put_flat(type, item, count);
         } else if (t->kind == MIG_KIND_PTR && count == 1) {
-            uint32_t nb = put_pointer(*(void *const *)item);
+            uint32_t nb = walk_put_pointer(*(void *const *)item);
             if (nb)
                 save_or_push(nb);
         } else {
@@ -145,17 +173,29 @@ static MIG_TEXT void save_contents(uint32_t b)
 
 /* ---- decoding ---- */
 
-static MIG_TEXT void get_flat(int32_t type, char *p, uint32_t n)
+static inline MIG_TEXT void get_scalar(int prim, char *p)
+{
+    switch (prim_size(prim)) {
+    case 1: *(uint8_t *)p = (uint8_t)get_byte(); break;
+    case 2: *(uint16_t *)p = mig_get_u16(); break;
+    case 4: *(uint32_t *)p = get_be32(); break;
+    default: *(uint64_t *)p = mig_get_u64();
+    }
+}
+
+static inline MIG_TEXT void get_flat(int32_t type, char *p, uint32_t n)
 {
     if (type < 0)
         mig_get_array(p, MIG_U8, n);
+    else if (n == 1 && mig_types[type].kind == MIG_KIND_PRIM) /* one scalar field */
+        get_scalar(mig_types[type].prim, p);
     else if (packed[type])
         mig_get_array(p, packed[type], n * mig_types[type].leaves);
     else
         mig_types[type].restore(p, n);
 }
 
-static MIG_TEXT void restore_or_push(uint32_t b)
+static inline MIG_TEXT void restore_or_push(uint32_t b)
 {
     int32_t type = B(b)->type;
     if (type < 0 || !mig_types[type].has_pointers)
@@ -185,9 +225,13 @@ static MIG_TEXT void restore_contents(uint32_t b)
                 *slot = NULL;
                 continue;
             }
-            pending_ptr_slot = slot; /* a pointer into a staged block is fixed up later */
-            *slot = pointer_into(nb, ordinal);
-            pending_ptr_slot = NULL;
+            if (ordinal == 0 && B(nb)->data == B(nb)->addr) { /* a block's start, in place */
+                *slot = B(nb)->data;
+            } else {
+                pending_ptr_slot = slot; /* a pointer into a staged block is fixed up later */
+                *slot = pointer_into(nb, ordinal);
+                pending_ptr_slot = NULL;
+            }
             if (fresh)
                 restore_or_push(nb);
         } else {
