@@ -6,19 +6,18 @@ machine profile name. The program is a registered guest program or a path to a C
 
 from __future__ import annotations
 
-import os
-import resource
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from testbed.build import build_program, runtime_flags
-from testbed.emu.guest import DEFAULT_BUDGET, Guest
+from testbed.build.native import run_native
+from testbed.emu.guest import Guest
 from testbed.emu.machines import Machine, resolve
 from testbed.emu.machines import names as machine_names
 from testbed.errors import ConfigError, GuestFault
+from testbed.limits import DEFAULT_BUDGET
 from testbed.programs import program
 
 
@@ -42,17 +41,6 @@ class Workload:
         return cls(p.name, (p.source,), tuple(p.argv(size)), str(size))
 
 
-def _unlimited_stack() -> None:
-    """Native runs keep linpack's matrix on the stack (8 MB at n = 1000)."""
-    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-
-def run_native(path: Path, args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run a native (host) build with the stack the guests have room for."""
-    return subprocess.run([str(path), *args], capture_output=True, text=True,
-                          env={**os.environ, **env} if env else None, preexec_fn=_unlimited_stack)
-
-
 def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET, runtime: str = "modern") -> dict[str, Any]:
     """Build and run; returns the record that ``testbed exec --json`` prints. ``runtime``
     selects the runtime design's allocator (the plain program has no migration code)."""
@@ -61,10 +49,10 @@ def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET, runti
     if target == "host":
         build = build_program(workload.name, list(workload.sources), "host", extra_flags=flags)
         t0 = time.perf_counter()
-        proc = run_native(build.path, list(workload.argv[1:]))
+        proc = run_native(build.path, list(workload.argv[1:]), f"the host build of {workload.name}")
         wall = time.perf_counter() - t0
-        if proc.returncode < 0 or proc.returncode == 134:
-            raise GuestFault(f"host build of {workload.name} crashed (status {proc.returncode}): {proc.stderr.strip()}")
+        if proc.returncode == 134:  # the runtime's panic status
+            raise GuestFault(f"host build of {workload.name} panicked: {proc.stderr.strip()}")
         record.update(arch="host", machine="host", output=proc.stdout, exit_code=proc.returncode,
                       instructions=None, cycles=None, seconds=None, wall_s=wall)
         return record

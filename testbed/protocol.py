@@ -100,4 +100,5 @@ ERROR_TEXT: dict[int, str] = {
     ErrorCode.TYPE: "type mismatch",
     ErrorCode.FORMAT: "malformed",
     ErrorCode.COLLECT: "collection failed",
+    ErrorCode.BINDING: "another migration's stream",
 }

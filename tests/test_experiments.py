@@ -8,8 +8,12 @@ sweep and the notebook (which runs the quick reproduction) emulate for real.
 
 from __future__ import annotations
 
+import ctypes
+import faulthandler
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,14 +23,28 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from testbed import PROJECT_DIR
+from testbed import PROJECT_DIR, reference
+from testbed.bench import COLLECTION_KEYS
 from testbed.cli import build_parser, main
 from testbed.errors import ConfigError
 from testbed.experiments import config as cfg
-from testbed.experiments import provenance
+from testbed.experiments import findings as fd
+from testbed.experiments import fits, provenance, records
 from testbed.experiments import reproduce as rp
+from testbed.experiments import tables as tb
 from testbed.experiments.config import Run, load_experiment, parse_experiment
-from testbed.experiments.runner import append_rows, group_runs, read_results, sweep
+from testbed.experiments.report import build_report
+from testbed.experiments.runner import (
+    EmulationGroup,
+    Outcome,
+    append_rows,
+    emulate,
+    group_runs,
+    read_results,
+    sweep,
+    sweep_many,
+)
+from testbed.experiments.workers import IsolatedPool, WorkerDied
 from testbed.migration.record import MigrationRecord
 
 EXPERIMENTS = PROJECT_DIR / "experiments"
@@ -67,19 +85,6 @@ def test_hetero_file_expands_to_the_table_grid() -> None:
     assert {(r.program, r.size) for r in quick.runs()} == {
         ("linpack", "50"), ("linpack", "100"), ("bitonic", "256"), ("bitonic", "1024"),
         ("test_pointer", "200"), ("test_pointer", "1000")}
-
-
-@pytest.mark.parametrize("name", ["hetero", "homog", "scaling", "runtimes", "collection"])
-@pytest.mark.parametrize("quick", [False, True])
-def test_experiment_files_are_the_reproductions_grids(name: str, quick: bool) -> None:
-    """reproduce runs its own definitions; the files must say the same, so that
-    `testbed sweep experiments/<name>.toml` gives the rows the tables are built from."""
-    from_file = load_experiment(EXPERIMENTS / f"{name}.toml")
-    builtin = {e.name: e for e in rp.all_experiments(quick=False)}[name]
-    if quick:
-        from_file, builtin = from_file.quick(), builtin.quick()
-    assert from_file.name == builtin.name
-    assert from_file.runs() == builtin.runs()
 
 
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda p: p.name)
@@ -469,14 +474,146 @@ def test_failed_run_is_recorded_and_exits_nonzero(tmp_path: Path,
     assert "FAILED" in out
 
 
+# --- migration records ----------------------------------------------------------------------
+
+
+def _record(**changes: Any) -> MigrationRecord:
+    """A completed migration's record, as migrate() returns it."""
+    return MigrationRecord.from_dict({
+        "program": "linpack", "size": "small", "runtime": "classic", "write_calls": 1,
+        "src": "dec5000", "dst": "ss20", "src_isa": "mipsel", "dst_isa": "sparc", "at": 7,
+        "at_request": "50%", "poll_point": "x.c:1", "poll_function": "main",
+        "network": "10mbps", "mode": "network", "tx_model": "simpy", "tx_s": 0.5,
+        "eth_frames": 9, "tx_bytes": 1000, "blocks": 3, "call_frames": 1, "live_bytes": 8,
+        "scan_instructions": 7, "scan_s": 0.001, "scan_n_alu": 4, "scan_n_load": 3,
+        "failed": False, "failure": None, "restore_instructions": 5, "restore_s": 0.0005,
+        "verified": True, "roundtrip_identical": True, "completed_on": "destination",
+        **changes})
+
+
+def test_records_adapter_gives_row_columns_failures_and_counts() -> None:
+    record = _record()
+    row = records.row_metrics(record)
+    assert row == records.row_metrics(record.to_dict())  # a record, or its flat dict
+    assert not set(records.PARAM_FIELDS) & set(row)  # the row's own columns
+    assert (row["src_machine"], row["dst_machine"], row["src_isa"], row["dst_isa"]) == (
+        "dec5000", "ss20", "mipsel", "sparc")
+    assert row["at_passage"] == 7 and "src" not in row and "at" not in row
+    assert row["tx_bytes"] == 1000 and row["call_frames"] == 1 and row["verified"] is True
+    assert records.failure(record) is None
+    assert records.instruction_counts(record, "scan", ("alu", "load")) == [4, 3]
+    failed = _record(failed=True, failure="transfer failed: cut", failure_phase="transfer")
+    assert records.failure(failed) == "transfer failed: cut"
+    with pytest.raises(TypeError, match="not a migration record"):
+        records.fields(42)
+
+
+# --- crash isolation ------------------------------------------------------------------------
+
+
+def _crash(how: str) -> None:
+    """Die the way an emulator can: a real SIGSEGV (a NULL read in native code) or exit()
+    from native code, which no Python handler sees."""
+    if how == "segv":
+        faulthandler.disable()  # pytest's handler would print the worker's stack first
+        ctypes.string_at(0)
+    os._exit(3)
+
+
+def _square_or_die(task: int) -> int:
+    if task == 2:
+        _crash("segv")
+    if task == 5:
+        _crash("exit")
+    return task * task
+
+
+def test_isolated_pool_reports_the_dead_task_and_goes_on() -> None:
+    results = dict(IsolatedPool(_square_or_die, jobs=2).map(list(range(8))))
+    assert set(results) == set(range(8))
+    assert results[2] == WorkerDied(-signal.SIGSEGV)
+    assert results[2].text() == "killed by signal 11 (SIGSEGV)"
+    assert results[5] == WorkerDied(3) and results[5].text() == "exited with status 3"
+    assert {k: v for k, v in results.items() if k not in (2, 5)} == {
+        k: k * k for k in (0, 1, 3, 4, 6, 7)}  # every other task, on fresh workers
+
+
+def _emulate_but_crash_bitonic(group: EmulationGroup) -> list[Outcome]:
+    if group.runs[0].program == "bitonic":
+        _crash("segv")
+    return emulate(group)
+
+
+def test_sweep_records_a_crashed_emulation_as_its_runs_failure(tmp_path: Path) -> None:
+    """The bitonic emulation takes its worker down; its runs are failed rows naming the
+    signal, and linpack's runs are measured as usual."""
+    exp = load_experiment(write(tmp_path, TINY))
+    result = sweep_many([exp], tmp_path, jobs=2, work=_emulate_but_crash_bitonic)["tiny"]
+    rows = read_results(result.path)
+    assert len(rows) == 8
+    crashed = rows[rows["program"] == "bitonic"]
+    assert crashed["failed"].all() and not crashed["verified"].any()
+    assert crashed["failure"].str.contains("killed by signal 11 \\(SIGSEGV\\)").all()
+    measured = rows[rows["program"] == "linpack"]
+    assert measured["verified"].all() and not measured["failed"].any()
+    assert len(result.failures) == 4
+
+
+# --- the reference rows -------------------------------------------------------------------
+
+
+def test_reference_rows_are_typed_and_complete() -> None:
+    ref = reference.load()
+    assert len(ref.measurements) == 22 and len(set(ref.keys())) == 22
+    tx = ref.row("hetero,linpack,n=1000,network,tx")
+    assert (tx.src, tx.dst, tx.network, tx.tx_bytes, tx.seconds) == (
+        "dec5000", "ss20", "10mbps", 8021232, 9.815)
+    homog = ref.row("homog,linpack,n=1000,network,tx")  # its row leaves tx_bytes to workloads.csv
+    assert (homog.src, homog.network, homog.tx_bytes) == ("ultra5", "100mbps", 8021232)
+    assert ref.seconds("hetero", "linpack", "n=200", "file", "rcp") == 11.9
+    assert ref.seconds("hetero", "linpack", "n=200", "file", "nothing") is None
+    assert ref.workload_bytes("bitonic") == (46704, 182248)
+    assert {"n=200", "8192 keys", "large"} <= ref.problems()
+    with pytest.raises(ConfigError, match="no reference row 'hetero,linpack,n=3,network,tx'"):
+        ref.row("hetero,linpack,n=3,network,tx")
+
+
+def _reference_copy(tmp_path: Path, edit: tuple[str, str] | None = None) -> Path:
+    for name in (reference.MEASUREMENTS, reference.WORKLOADS):
+        text = (reference.REFERENCE_DIR / name).read_text()
+        if edit is not None and name == reference.MEASUREMENTS:
+            assert edit[0] in text
+            text = text.replace(edit[0], edit[1], 1)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("DECstation 5000/120,SPARCstation 20", "DECstation 3100,SPARCstation 20"),
+     r"measurements.csv line 2: src_machine 'DECstation 3100' is not valid; known: DECstation"),
+    ((",0.303", ",fast"), r"line 2: seconds 'fast' is not valid"),
+    (("table,program", "tabel,program"), r"the header lacks the column\(s\) table"),
+    (("network,tx,0.357", "network,scan,0.357"), r"more than one row for hetero,linpack,n=200,network,scan"),
+])
+def test_bad_reference_files_are_one_clear_error(tmp_path: Path, edit: tuple[str, str],
+                                                 message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        reference.load(_reference_copy(tmp_path, edit))
+
+
+def test_missing_reference_file(tmp_path: Path) -> None:
+    (_reference_copy(tmp_path) / reference.WORKLOADS).unlink()
+    with pytest.raises(ConfigError, match="workloads.csv does not exist"):
+        reference.load(tmp_path)
+
+
 # --- the reproduction's logic on synthetic rows -----------------------------------------
 
 
 def _published(program: str, problem: str, mode: str, phase: str, table: str = "hetero") -> float:
-    ref = rp.load_reference()
-    sel = ref[(ref.table == table) & (ref.program == program) & (ref.problem == problem)
-              & (ref["mode"] == mode) & (ref.phase == phase)]
-    return float(sel["seconds"].iloc[0])
+    seconds = reference.load().seconds(table, program, problem, mode, phase)
+    assert seconds is not None, (table, program, problem, mode, phase)
+    return seconds
 
 
 def _row(program: str, n: int, mode: str, src: str = "dec5000", dst: str = "ss20",
@@ -524,19 +661,19 @@ def synthetic_scaling(bitonic_scan: str = "superlinear") -> pd.DataFrame:
 
 
 def test_problem_labels_follow_the_reference_rows() -> None:
-    assert rp.problem_label("linpack", 1000) == "n=1000"
-    assert rp.problem_label("bitonic", 8192) == "8192 keys"
-    assert rp.problem_label("test_pointer", 18281) == "small"
-    assert rp.problem_label("test_pointer", 50815) == "large"
-    assert rp.problem_label("test_pointer", 200) == "200 nodes"  # the test size is not "small"
-    problems = set(pd.read_csv(rp.REFERENCE.with_name("workloads.csv"))["problem"])
+    assert tb.problem_label("linpack", 1000) == "n=1000"
+    assert tb.problem_label("bitonic", 8192) == "8192 keys"
+    assert tb.problem_label("test_pointer", 18281) == "small"
+    assert tb.problem_label("test_pointer", 50815) == "large"
+    assert tb.problem_label("test_pointer", 200) == "200 nodes"  # the test size is not "small"
+    problems = reference.load().problems()
     for prog in ("linpack", "bitonic", "test_pointer"):
         for size in ("paper1", "paper2"):
-            assert rp.problem_label(prog, cfg.size_value(prog, size)) in problems
+            assert tb.problem_label(prog, cfg.size_value(prog, size)) in problems
 
 
 def test_hetero_table_matches_published_rows_and_derives_difference() -> None:
-    table = rp.hetero_table(synthetic_hetero(), rp.load_reference())
+    table = tb.hetero_table(synthetic_hetero(), reference.load())
     matched = table[table["published_s"].notna() & ~table["derived"]]
     assert len(matched) == 16  # linpack: 2 problems x 2 modes x 4 phases
     assert matched["rel_error"].abs().max() < 1e-12
@@ -548,16 +685,16 @@ def test_hetero_table_matches_published_rows_and_derives_difference() -> None:
     assert speed["published_s"] == pytest.approx(87.998 / 18.368)
     assert table[table.program == "bitonic"]["published_s"].isna().all()
     assert list(table["program"].drop_duplicates()) == ["linpack", "bitonic", "test_pointer"]
-    summary = rp.error_summary([table])
+    summary = tb.error_summary([table])
     assert summary.count == 16 and summary.worst == pytest.approx(0, abs=1e-12)
 
 
 def test_error_summary_reports_median_and_worst() -> None:
-    table = rp.hetero_table(synthetic_hetero(scale=1.5), rp.load_reference())
-    summary = rp.error_summary([table])
+    table = tb.hetero_table(synthetic_hetero(scale=1.5), reference.load())
+    summary = tb.error_summary([table])
     assert summary.worst == pytest.approx(0.5)
     assert "network scan" in summary.worst_cell and summary.median == pytest.approx(0.0)
-    assert rp.error_summary([]).count == 0 and "quick" in rp.error_summary([]).text()
+    assert tb.error_summary([]).count == 0 and "quick" in tb.error_summary([]).text()
 
 
 def test_homog_table_phases() -> None:
@@ -566,7 +703,7 @@ def test_homog_table_phases() -> None:
              tx_s=0.79, restore_s=0.649 * 1.1, migrate_s=2.0),
         _row("bitonic", 8192, "network", "ultra5", "ultra5", tx_bytes=82_000, scan_s=0.275,
              tx_s=0.037, restore_s=0.214, migrate_s=0.5)])
-    table = rp.homog_table(rows, rp.load_reference())
+    table = tb.homog_table(rows, reference.load())
     assert set(table["phase"]) == {"collect", "tx", "restore", "migrate"}
     restore = table[(table.program == "linpack") & (table.phase == "restore")].iloc[0]
     assert restore["published_s"] == 0.649 and restore["rel_error"] == pytest.approx(0.1)
@@ -574,7 +711,7 @@ def test_homog_table_phases() -> None:
 
 
 def test_findings_pass_on_the_papers_shapes() -> None:
-    found = rp.findings(synthetic_hetero(), synthetic_scaling("superlinear"))
+    found = fd.findings(synthetic_hetero(), synthetic_scaling("superlinear"))
     assert [f.passed for f in found] == [True, True, True], [f.text() for f in found]
     assert "R^2 = 1.00000" in found[1].detail and "ratio" in found[2].detail
 
@@ -586,19 +723,19 @@ def test_findings_fail_honestly() -> None:
     scaling = synthetic_scaling("linear")
     bent = scaling.program == "linpack"
     scaling.loc[bent, "scan_s"] = scaling.loc[bent, "tx_bytes"] ** 2 * 1e-12 * [1, 3, 0.5, 2]
-    found = rp.findings(hetero, scaling)
+    found = fd.findings(hetero, scaling)
     assert [f.passed for f in found] == [False, False, False], [f.text() for f in found]
-    assert rp.findings(hetero.iloc[0:0], scaling.iloc[0:0])[1].passed is False
+    assert fd.findings(hetero.iloc[0:0], scaling.iloc[0:0])[1].passed is False
 
 
 def test_network_finding_names_unmeasured_problems() -> None:
     hetero = synthetic_hetero()
     hetero.loc[(hetero.program == "linpack") & (hetero["size_value"] == 1000), "verified"] = False
-    found = rp.finding_network_faster(hetero)
+    found = fd.finding_network_faster(hetero)
     assert found.passed and "not measured (a run failed to verify): linpack n=1000" in found.detail
     only = hetero[hetero.program != "bitonic"].copy()
     only.loc[only.program == "test_pointer", "failed"] = True
-    assert not rp.finding_network_faster(only).passed  # test_pointer could not be checked
+    assert not fd.finding_network_faster(only).passed  # test_pointer could not be checked
 
 
 def synthetic_runtimes() -> pd.DataFrame:
@@ -617,8 +754,8 @@ def synthetic_runtimes() -> pd.DataFrame:
 
 
 def test_runtime_table_ratios() -> None:
-    table = rp.runtime_table(synthetic_runtimes())
-    assert list(table.columns) == list(rp.RUNTIME_COLUMNS)
+    table = tb.runtime_table(synthetic_runtimes())
+    assert list(table.columns) == list(tb.RUNTIME_COLUMNS)
     assert list(table["quantity"].unique()) == ["scan_s", "restore_s", "tx_bytes",
                                                 "migrate_s network", "migrate_s file"]
     assert len(table) == 2 * 5 and list(table["problem"].unique()) == ["n=200", "small"]
@@ -630,7 +767,7 @@ def test_runtime_table_ratios() -> None:
     failed = cell.loc[("test_pointer", "migrate_s file")]  # its classic run did not verify
     assert pd.isna(failed["classic"]) and pd.isna(failed["ratio"]) and failed["modern"] == 11.0
     assert cell.loc[("test_pointer", "scan_s"), "ratio"] == pytest.approx(1.5)  # from network
-    view = rp.markdown_table(rp.display_runtime_table(table))
+    view = tb.markdown_table(tb.display_runtime_table(table))
     assert "| linpack | n=200 | tx_bytes | 1,000 | 1,000 | 1.000 |" in view
     assert "| test_pointer | small | migrate_s file | - | 11.0000 | - |" in view
 
@@ -640,7 +777,7 @@ def synthetic_collection(classic_step: float = 40.0, modern: tuple[float, ...] =
     """bitonic 2,048..65,536 keys (blocks = keys + 1) on both runtimes; classic's scan cost
     per block rises by ``classic_step`` instructions per doubling."""
     rows = []
-    for i, keys in enumerate(int(k) for k in rp.COLLECTION_KEYS):
+    for i, keys in enumerate(COLLECTION_KEYS):
         blocks = keys + 1
         for runtime, per_block in (("classic", 940 + classic_step * i), ("modern", modern[i])):
             for mode in ("network", "file"):  # another mode repeats the emulation
@@ -651,11 +788,11 @@ def synthetic_collection(classic_step: float = 40.0, modern: tuple[float, ...] =
 
 
 def test_collection_points_and_trend_match_the_bench_formula() -> None:
-    points = rp.collection_points(synthetic_collection())
+    points = fits.collection_points(synthetic_collection())
     assert len(points) == 12 and list(points["runtime"].unique()) == ["classic", "modern"]
     assert points["restore_per_block"].eq(880).all()
-    classic = rp.per_block_trend(points, "classic")
-    modern = rp.per_block_trend(points, "modern")
+    classic = fits.per_block_trend(points, "classic")
+    modern = fits.per_block_trend(points, "modern")
     assert classic is not None and modern is not None
     # the blocks are keys + 1: log2 is not exactly an integer step, the slope is close to 40
     assert classic.slope_per_log2 == pytest.approx(40, rel=1e-3)
@@ -663,32 +800,32 @@ def test_collection_points_and_trend_match_the_bench_formula() -> None:
     mean = sum(values) / 6
     assert modern.spread == pytest.approx(max(abs(v - mean) for v in values) / mean)
     assert classic.blocks[0] == 2049 and classic.per_block[-1] == pytest.approx(1140)
-    assert rp.per_block_trend(points.iloc[0:1], "classic") is None
+    assert fits.per_block_trend(points.iloc[0:1], "classic") is None
 
 
 def test_collection_finding_pass_and_fail() -> None:
-    good = rp.finding_collection_per_block(synthetic_collection())
+    good = fd.finding_collection_per_block(synthetic_collection())
     assert good.passed, good.text()
     assert "classic: 940 -> 1,140" in good.detail and "+40.0 per doubling" in good.detail
     assert "2,049 to 65,537 blocks" in good.detail
-    flat = rp.finding_collection_per_block(synthetic_collection(classic_step=5))
+    flat = fd.finding_collection_per_block(synthetic_collection(classic_step=5))
     assert not flat.passed and "+5.0 per doubling" in flat.detail
-    wide = rp.finding_collection_per_block(synthetic_collection(modern=(400, 450, 500, 550, 600, 650)))
+    wide = fd.finding_collection_per_block(synthetic_collection(modern=(400, 450, 500, 550, 600, 650)))
     assert not wide.passed and "spread 23.8%" in wide.detail
     rows = synthetic_collection()
-    assert not rp.finding_collection_per_block(rows[rows.runtime == "classic"]).passed
-    assert "too few for modern" in rp.finding_collection_per_block(
+    assert not fd.finding_collection_per_block(rows[rows.runtime == "classic"]).passed
+    assert "too few for modern" in fd.finding_collection_per_block(
         rows[rows.runtime == "classic"]).detail
-    assert not rp.finding_collection_per_block(rows.iloc[0:0]).passed
+    assert not fd.finding_collection_per_block(rows.iloc[0:0]).passed
     # findings() adds it when given the rows, and names the runtime of the others
     scaling = synthetic_scaling().assign(runtime="classic")
-    found = rp.findings(synthetic_hetero().assign(runtime="classic"), scaling, rows)
+    found = fd.findings(synthetic_hetero().assign(runtime="classic"), scaling, rows)
     assert len(found) == 4 and found[3].passed
     assert found[2].claim.endswith("(classic runtime)")
 
 
 def test_report_files(tmp_path: Path) -> None:
-    report = rp.build_report(synthetic_hetero(), synthetic_scaling().iloc[0:0],
+    report = build_report(synthetic_hetero(), synthetic_scaling().iloc[0:0],
                              synthetic_scaling(), out=tmp_path, revision="abc1234")
     assert len(report.findings) == 3 and len(report.figures) == 3
     for name in ("table_hetero.csv", "table_homog.csv", "tables.md", "findings.md"):
@@ -703,7 +840,7 @@ def test_report_files(tmp_path: Path) -> None:
 
 
 def test_report_files_with_the_runtime_comparison(tmp_path: Path) -> None:
-    report = rp.build_report(synthetic_hetero().assign(runtime="classic"),
+    report = build_report(synthetic_hetero().assign(runtime="classic"),
                              synthetic_scaling().iloc[0:0], synthetic_scaling(), out=tmp_path,
                              revision="abc1234", runtimes_rows=synthetic_runtimes(),
                              collection_rows=synthetic_collection())
@@ -723,11 +860,11 @@ def test_report_files_with_the_runtime_comparison(tmp_path: Path) -> None:
     assert "on the classic runtime" in findings.splitlines()[0]
 
 
-def test_collection_keys_are_the_benchs() -> None:
-    from testbed.bench import COLLECTION_KEYS
-
-    assert tuple(int(k) for k in rp.COLLECTION_KEYS) == COLLECTION_KEYS
+def test_reproduction_grids_are_the_files() -> None:
     hetero, homog, scaling, runtimes, collection = rp.all_experiments()
+    assert [e.source for e in rp.all_experiments()] == [
+        str(EXPERIMENTS / f"{name}.toml") for name in (*rp.PAPER_GRIDS, *rp.RUNTIME_GRIDS)]
+    assert tuple(sorted({r.size_value for r in collection.runs()})) == COLLECTION_KEYS  # the bench's
     assert {r.runtime for e in (hetero, homog, scaling) for r in e.runs()} == {"classic"}
     assert {r.runtime for r in rp.experiments(runtime="modern")[0].runs()} == {"modern"}
     assert all(r.roundtrip for r in rp.experiments(runtime="modern")[0].runs())
@@ -739,8 +876,41 @@ def test_collection_keys_are_the_benchs() -> None:
     assert {r.config_hash for r in hetero.runs()} <= {r.config_hash for r in runtimes.runs()}
     every = [r for e in rp.all_experiments() for r in e.runs()]
     assert len(group_runs(every)) == 29
+    assert [e.name for e in rp.all_experiments(quick=True)] == [
+        "hetero-quick", "homog-quick", "scaling-quick", "runtimes-quick", "collection-quick"]
     with pytest.raises(ConfigError, match="'v2'"):
         rp.experiments(runtime="v2")
+
+
+def test_reproduction_reads_its_grids_from_the_directory(tmp_path: Path) -> None:
+    """An edited file changes the reproduction: there is no other copy of the grids."""
+    for path in EXPERIMENTS.glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    homog = tmp_path / "homog.toml"
+    homog.write_text(homog.read_text().replace('sizes = ["paper2"]', 'sizes = ["paper1"]'))
+    grids = {e.name: e for e in rp.all_experiments(directory=tmp_path)}
+    assert {r.size for r in grids["homog"].runs()} == {"paper1"}
+    assert {r.size for r in rp.load_grid("homog").runs()} == {"paper2"}
+    homog.write_text(homog.read_text().replace('name = "homog"', 'name = "table1"'))
+    with pytest.raises(ConfigError, match="name is 'table1'.*must be 'homog'"):
+        rp.experiments(directory=tmp_path)
+    homog.unlink()
+    with pytest.raises(ConfigError, match="homog.toml does not exist"):
+        rp.experiments(directory=tmp_path)
+
+
+def test_reproduce_with_a_broken_grid_file_is_one_error_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for path in EXPERIMENTS.glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    scaling = tmp_path / "scaling.toml"
+    scaling.write_text(scaling.read_text().replace('modes = ["network"]', 'modes = ["carrier pigeon"]'))
+    monkeypatch.setattr(rp, "EXPERIMENTS_DIR", tmp_path)
+    assert main(["reproduce", "--quick", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("testbed: error: ") and err.count("\n") == 1
+    assert "scaling.toml" in err and "'carrier pigeon'" in err
+    assert not (tmp_path / "out").exists()  # nothing ran
 
 
 # --- the notebook ---------------------------------------------------------------------
@@ -782,7 +952,7 @@ def _bitonic_rows(scan_per_block: list[float], restore_per_block: list[float]) -
 
 
 def test_bitonic_finding_is_about_growth_rates() -> None:
-    from testbed.experiments.reproduce import finding_bitonic_collection
+    from testbed.experiments.findings import finding_bitonic_collection
 
     # collection n log n, restoration linear, restoration dearer per block: PASS
     grows = finding_bitonic_collection(_bitonic_rows([940, 980, 1020, 1060, 1100], [1200] * 5))

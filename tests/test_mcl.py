@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testbed.build import RUNTIME_DIR, TARGETS, build_program
 from testbed.build.migratable import generate, site_table
 from testbed.cli import main as cli_main
 from testbed.errors import ConfigError, StreamError
@@ -66,10 +67,21 @@ def test_untyped_allocation_is_refused(tmp_path: Path) -> None:
              "untyped allocation")
 
 
-def test_migratable_call_inside_an_expression_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("use", "match"), [
+    ("if (work(5) > 1) r = 1;", "in a loop or branch condition"),
+    ("r = n > 0 && work(5) > 1;", r"in an operand of &&, \|\|, \?:"),
+    ("r = n > 0 ? work(5) : 0;", r"in an operand of &&, \|\|, \?:"),
+])
+def test_migratable_call_where_it_cannot_be_hoisted_is_refused(tmp_path: Path, use: str, match: str) -> None:
     body = ("int work(int n) { int i, s = 0; for (i = 0; i < n; i++) {\n#pragma mcl poll\n s += i; } return s; }\n"
-            "int main(void) { int r; r = work(5) + 1; return r; }")
-    _refused(tmp_path, body, "inside an expression")
+            f"int main(int argc, char **argv) {{ int r = 0, n = argc; {use} return r; }}")
+    _refused(tmp_path, body, match)
+
+
+def test_static_local_that_cannot_move_to_file_scope_is_refused(tmp_path: Path) -> None:
+    body = ("int count(void) { struct tally { int n; }; static struct tally t; t.n++; return t.n; }\n"
+            f"int main(void) {{ int i, s = 0; {LOOP} return s + count(); }}")
+    _refused(tmp_path, body, "static local t of count")
 
 
 def test_pointer_arithmetic_leaving_its_block_is_caught_at_collection() -> None:
@@ -107,11 +119,15 @@ def test_report_lists_poll_points_with_live_variables(capsys: pytest.CaptureFixt
     assert "bitonic.c:85" in out and "poll-point (recursion)" in out and "live: root, spr_val, dir" in out
 
 
-def test_mcl_writes_compilable_migratable_c(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_mcl_writes_compilable_migratable_c(tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str) -> None:
     out = tmp_path / "linpack_mig.c"
     assert cli_main(["mcl", "linpack", "-o", str(out)]) == 0
     text = out.read_text()
     assert "MIG_POLL()" in text and "mig_frame_push" in text and "mig_register_stack" in text
+    # compiled and linked with the migration runtime by that target's compiler
+    build = build_program("linpack-mcl-out", [out, RUNTIME_DIR / "mig.c"], target)
+    assert build.path.is_file() and build.path.stat().st_size > 0
 
 
 def test_site_table_names_every_site() -> None:

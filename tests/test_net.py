@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from testbed import reference
+from testbed.calibration import network as calibration
 from testbed.cli import main as cli_main
 from testbed.errors import ConfigError
 from testbed.net import (
     TransferResult,
-    calibration,
     load_host,
     load_link,
     run_transfer,
@@ -87,10 +88,10 @@ def test_reference_rows_within_tolerance(check: calibration.Check) -> None:
 
 
 def test_reference_row_sizes() -> None:
-    rows = calibration.reference_rows()
-    assert rows["hetero,linpack,n=1000,network,tx"].tx_bytes == BIG
-    assert rows["homog,linpack,n=1000,network,tx"].tx_bytes == BIG  # from workloads.csv
-    assert rows["hetero,linpack,n=200,file,rcp"].seconds == 11.9
+    rows = reference.load()
+    assert rows.row("hetero,linpack,n=1000,network,tx").tx_bytes == BIG
+    assert rows.row("homog,linpack,n=1000,network,tx").tx_bytes == BIG  # from workloads.csv
+    assert rows.row("hetero,linpack,n=200,file,rcp").seconds == 11.9
 
 
 def test_hosts_of_the_era_are_cpu_bound() -> None:
@@ -100,13 +101,13 @@ def test_hosts_of_the_era_are_cpu_bound() -> None:
 
 def test_fitted_parameters_are_exactly_the_calibrated_ones() -> None:
     """Every "calibrated against" source of the network model is listed in FITTED, and each
-    names its rows. (The CPU calibration, cpu.*, is testbed/calibrate.py's: test_calibrate.)"""
+    names its rows. (The CPU calibration, cpu.*, is testbed/calibration/cpu.py's: test_calibrate.)"""
     calibrated = {(name, p.path) for name in machine_names() for p in machine(name).params()
                   if p.source.startswith("calibrated against") and not p.path.startswith("cpu.")}
     calibrated |= {(name, p.path) for name in network_names() for p in network(name).params()
                    if p.source.startswith("calibrated against")}
     assert calibrated == set(calibration.FITTED)
-    keys = calibration.reference_rows().keys()
+    keys = reference.load().keys()
     for name, path, _value, _unit, source in calibration.fitted_parameters():
         assert any(k in source for k in keys), (name, path)
     doc = (ROOT / "docs" / "network-model.md").read_text()

@@ -4,7 +4,6 @@ validation, and test_pointer's data sized like the original measurements."""
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testbed import PROJECT_DIR
+from testbed import reference
 from testbed.build import ISAS, build_program, target
 from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
@@ -138,10 +137,8 @@ def test_bad_sizes_are_rejected(name: str, args: list[str]) -> None:
     assert name in proc.stdout and "self-check" not in proc.stdout
 
 
-def _tx_bytes(name: str) -> list[int]:
-    path = PROJECT_DIR / "testbed" / "reference" / "workloads.csv"
-    with path.open(newline="") as f:
-        return [int(row["tx_bytes"]) for row in csv.DictReader(f) if row["program"] == name]
+def _tx_bytes(name: str) -> tuple[int, ...]:
+    return reference.load().workload_bytes(name)
 
 
 def test_test_pointer_paper_sizes_match_original_data_bytes() -> None:

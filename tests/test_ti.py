@@ -17,19 +17,21 @@ from pathlib import Path
 import pytest
 
 from testbed.build import build_program
+from testbed.build.preprocess import parse_program
 from testbed.build.toolchain import TARGETS, compiler_include_dir
 from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
 from testbed.errors import ConfigError, ToolchainError
-from testbed.mcl import cparse
-from testbed.mcl.cparse import Array, Pointer, Prim, Struct, parse_program
+from testbed.mcl import cparse, ctype
+from testbed.mcl.ctype import Array, Pointer, Prim, Struct
+from testbed.mcl.resolve import TypeResolver, iter_type_uses
 from testbed.mcl.ti import TI, generate_ti
 
 from .conftest import GUEST_TESTS
 
 PROGRAM = GUEST_TESTS / "ti_layout.c"
 RUNTIME_DIR = cparse.RUNTIME_DIR
-PRIM_NO = {p: i + 1 for i, p in enumerate(cparse.PRIM_ORDER)}  # enum mig_prim values
+PRIM_NO = {p: i + 1 for i, p in enumerate(ctype.PRIM_ORDER)}  # enum mig_prim values
 
 # A recording implementation of the encoders the generated code calls: every call appends
 # a token to a log (restore logs the same tokens as save, so the two logs must be equal)
@@ -280,7 +282,7 @@ def _portable(d: Dump) -> tuple:
 
 @pytest.fixture(scope="module")
 def ti() -> TI:
-    return generate_ti(PROGRAM, program_key="ti_layout-test")
+    return generate_ti(parse_program(PROGRAM), program_key="ti_layout-test")
 
 
 @pytest.fixture(scope="module")
@@ -322,9 +324,9 @@ def test_ids_names_and_order(ti: TI) -> None:
     assert "long" not in ti.type_ids and "unsigned_long" not in ti.type_ids
     assert ti.types[ti.type_ids["ptr_void"]].target == -1
     # deterministic
-    again = generate_ti(PROGRAM, program_key="ti_layout-test")
+    again = generate_ti(parse_program(PROGRAM), program_key="ti_layout-test")
     assert (again.code, again.header, again.fingerprint) == (ti.code, ti.header, ti.fingerprint)
-    assert generate_ti(PROGRAM, program_key="other").fingerprint != ti.fingerprint
+    assert generate_ti(parse_program(PROGRAM), program_key="other").fingerprint != ti.fingerprint
 
 
 def test_leaves_and_leaf_starts_by_hand(ti: TI) -> None:
@@ -482,7 +484,7 @@ def _write(tmp_path: Path, text: str, name: str = "bad.c") -> Path:
 def test_unsupported_constructs_name_file_and_line(tmp_path: Path, text: str, line: int, what: str) -> None:
     src = _write(tmp_path, text)
     with pytest.raises(ConfigError) as exc:
-        generate_ti(src)
+        generate_ti(parse_program(src))
     assert f"{src}:{line}" in str(exc.value)
     assert what in str(exc.value)
 
@@ -503,13 +505,13 @@ int main(int argc, char **argv)
     return handle == NULL && argv != NULL && vla[0] == 0.0;
 }
 """)
-    ti = generate_ti(src, extra_types=["double[7]"])
-    skipped = {u.name: cparse.find_unsupported(u.ctype).what for u in ti.unsupported if u.name}
+    ti = generate_ti(parse_program(src), extra_types=["double[7]"])
+    skipped = {u.name: ctype.find_unsupported(u.ctype).what for u in ti.unsupported if u.name}
     assert skipped["f"] == "function pointer"
     assert "union" in skipped["u"] and "incomplete struct opaque" in skipped["handle"]
     assert "arr7_double" in ti.type_ids and "ptr_ptr_char" in ti.type_ids
     with pytest.raises(ConfigError, match="incomplete struct opaque"):
-        generate_ti(src, extra_types=["struct opaque *"])
+        generate_ti(parse_program(src), extra_types=["struct opaque *"])
 
 
 def test_type_model(tmp_path: Path) -> None:
@@ -520,15 +522,15 @@ enum { K = 4 };
 long matrix[K][sizeof(int) + 1];
 """, "model.c")
     ast = parse_program(src)
-    resolver = cparse.TypeResolver(ast)
-    uses = {u.name: u.ctype for u in cparse.iter_type_uses(ast, resolver)}
+    resolver = TypeResolver(ast)
+    uses = {u.name: u.ctype for u in iter_type_uses(ast, resolver)}
     lst = uses["list"]
     assert isinstance(lst, Struct) and lst.tag == "list"
     assert lst.fields[0] == ("next", Pointer(lst))
     assert lst.fields[1] == ("n", Array(Prim("unsigned int", "U32"), 7))
     assert uses["matrix"] == Array(Array(Prim.of("I32"), 5), 4)
-    assert cparse.canonical_name(uses["matrix"]) == "arr4_arr5_int"
-    assert cparse.c_spelling(Pointer(Array(Pointer(lst), 3))) == "struct list *(*)[3]"
+    assert ctype.canonical_name(uses["matrix"]) == "arr4_arr5_int"
+    assert ctype.c_spelling(Pointer(Array(Pointer(lst), 3))) == "struct list *(*)[3]"
     assert ast.ext[-1].coord.line == 5  # coordinates point into the program
 
 

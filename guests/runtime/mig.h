@@ -62,6 +62,28 @@ extern const uint32_t mig_ntypes;
  * the same program, different for another program or build of it. */
 extern const uint32_t mig_fingerprint;
 
+/* ---- site table (generated with the TI by testbed/mcl/sitetable.py) ----
+ * What a frame record holds at each site, so that a received stream's frames are proved
+ * before anything is written: the call chain, and each value's kind and declared type. */
+
+struct mig_site_value {
+    uint8_t kind;   /* VAL_* (mig_protocol.h) */
+    int32_t type;   /* VAL_PTR: declared pointee type (-1: void *); VAL_OBJ: the object's type */
+    uint32_t count; /* a stack block (the first nblocks values): its element count, 0 if it varies */
+};
+
+struct mig_site {
+    int32_t function, site;
+    uint8_t poll;      /* 1: a poll-point (only the innermost frame); 0: a call site */
+    int32_t callee;    /* a call site: the function it calls; -1 for a poll-point */
+    uint32_t nblocks;  /* the function's stack blocks: the first values, pointers to themselves */
+    uint32_t nvalues;  /* stack blocks, then the live variables in the precompiler's order */
+    const struct mig_site_value *values;
+};
+
+extern const struct mig_site mig_sites[];
+extern const uint32_t mig_nsites;
+
 /* ---- primitive encoders and decoders used by the generated save/restore functions ---- */
 
 void mig_put_i8(int8_t v);

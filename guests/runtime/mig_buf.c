@@ -205,6 +205,8 @@ static MIG_TEXT __attribute__((noinline)) uint32_t get_long_varint(void)
         v |= (b & 0x7f) << shift;
         shift += 7;
     } while (b & 0x80);
+    if (b == 0) /* a last byte of 0 adds nothing: the canonical form is shorter */
+        mig_fail(ERR_FORMAT, "stream refused: a variable-length number is not in its shortest form");
     return v;
 }
 

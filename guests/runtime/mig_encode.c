@@ -150,7 +150,7 @@ MIG_TEXT int mig_collect(void)
         put_be32(payload);
         put_be32(nframes);
         put_be32(next_id);
-        put_be32(0);
+        put_be32(mig_control.binding);
         out_len = saved;
     }
     crc = crc32(out, out_len);

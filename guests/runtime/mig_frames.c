@@ -15,6 +15,7 @@ _Static_assert(offsetof(struct mig_control, items) == CTL_ITEMS_OFFSET, "control
 _Static_assert(offsetof(struct mig_control, err_function) == CTL_ERR_FUNCTION_OFFSET, "control block layout");
 _Static_assert(offsetof(struct mig_control, err_site) == CTL_ERR_SITE_OFFSET, "control block layout");
 _Static_assert(offsetof(struct mig_control, err_value) == CTL_ERR_VALUE_OFFSET, "control block layout");
+_Static_assert(offsetof(struct mig_control, binding) == CTL_BINDING_OFFSET, "control block layout");
 _Static_assert(sizeof(struct mig_control) == CTL_SIZE, "control block layout");
 static int32_t saved_countdown, saved_flag;
 int mig_mode;

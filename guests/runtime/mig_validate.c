@@ -1,6 +1,24 @@
-/* The validator: a dry run over a received stream that writes nothing, so that a damaged,
- * truncated or foreign stream is refused (HC_MIG_ERROR with a code and a message) before
- * restoration touches the process. Part of mig.c's translation unit.
+/* The validator: a dry run over a received stream that writes nothing to the process, so
+ * that a damaged, truncated, forged or foreign stream is refused (HC_MIG_ERROR with a
+ * code and one message) before restoration touches anything. Part of mig.c's translation
+ * unit; docs/stream-format.md ("Validation") lists every check with its message.
+ *
+ * What it proves, in stream order:
+ * - the header: magic, version, flags 0, a known source ISA, fingerprint, payload length,
+ *   the binding of this migration, a block count the stream can hold, the CRC-32;
+ * - the frames: function and site ids of the program (the precompiler's site table,
+ *   mig_sites), main outermost, each call site calling the next frame's function, a
+ *   poll-point innermost; each frame's values of the kinds, types and count its site
+ *   declares, its stack blocks pointing at themselves;
+ * - every pointer, in a frame, a global root or a block, against its declared type: the
+ *   target leaf (interior ordinals included) starts an object of that type, void and byte
+ *   pointers excepted; reference ids name a block already in the stream; ordinals lie in
+ *   their block; type ids exist; globals and main's stack blocks have the destination's
+ *   type and size; global roots name their own global;
+ * - at the end: stack-block locators in range, unique, of the type (and fixed size) the
+ *   frame declares; the end marker ends the payload; the block count is the header's.
+ * The walk is iterative (an explicit work stack in the runtime's heap): a linked list of a
+ * million nodes is a million blocks deep and must not overflow the guest's stack.
  */
 #include "msr.h"
 
@@ -22,182 +40,350 @@ static MIG_TEXT uint32_t encoded_flat_size(int32_t type)
 struct vblock {
     int32_t type;
     uint32_t count;
+    uint32_t seg;
+    uint32_t locator;
 };
 static struct vblock *vblocks;
 static uint32_t nvblocks, vblocks_cap;
+static uint32_t *vstack_ids; /* blocks of the stack segment, checked once the frames are known */
+static uint32_t nvstack, vstack_cap;
+static uint8_t *vglobal_seen;
+static uint32_t vglobal_cap;
 
-static MIG_TEXT void validate_ptr(int32_t declared);
+/* The work stack: `n` objects of `type` (-1: n untyped bytes), or one pointer whose
+ * declared pointee is `n` - 1 (type WORK_PTR). */
+#define WORK_PTR (-2)
+struct work {
+    int32_t type;
+    uint32_t n;
+};
+static struct work *work;
+static uint32_t nwork, work_cap;
 
-static MIG_TEXT void validate_object(int32_t type, uint32_t n)
+static MIG_TEXT void push_work(int32_t type, uint32_t n)
 {
-    const struct mig_type *t;
-    uint32_t i, f;
-    if (type < 0) {
-        need(n);
-        in_pos += n;
-        return;
-    }
-    t = &mig_types[type];
-    if (!t->has_pointers) {
-        uint32_t bytes = flat_bytes[type];
-        if (n && bytes > (in_end - in_pos) / n)
-            mig_fail(ERR_TRUNCATED, "stream refused: a block's contents run past the end of the stream (truncated)");
-        in_pos += n * bytes;
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        if (t->kind == MIG_KIND_PTR) {
-            validate_ptr(t->target);
-        } else if (t->kind == MIG_KIND_ARRAY) {
-            validate_object(t->target, t->count);
+    reserve(&work, &work_cap, nwork + 1, sizeof(struct work), 256);
+    work[nwork].type = type;
+    work[nwork].n = n;
+    nwork++;
+}
+
+static MIG_TEXT void refuse(int code, const char *message)
+{
+    mig_fail(code, message);
+}
+
+static MIG_TEXT void skip_bytes(uint32_t n, uint32_t objects)
+{
+    /* n bytes per object, `objects` of them, without overflowing 32 bits */
+    if (n && objects > (in_end - in_pos) / n)
+        refuse(ERR_TRUNCATED, "stream refused: a block's contents run past the end of the stream (truncated)");
+    in_pos += n * objects;
+}
+
+/* The declared type with its array layers removed: a pointer to int[10] may point at the
+ * first of ten ints of a block of int. */
+static MIG_TEXT int32_t innermost(int32_t type)
+{
+    while (type >= 0 && mig_types[type].kind == MIG_KIND_ARRAY)
+        type = mig_types[type].target;
+    return type;
+}
+
+/* Whether the leaf `ordinal` of a block of `count` objects of `type` starts an object of
+ * type `declared` (or of its innermost element type). */
+static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t count, uint32_t ordinal)
+{
+    int32_t inner = innermost(declared);
+    uint32_t leaves = type_leaves(type), rem;
+    if (type < 0) /* untyped bytes: only a byte pointer may point into them */
+        return 0;
+    if (ordinal == count * leaves) /* one past the end: typed as the block's elements */
+        ordinal = 0;
+    rem = ordinal % leaves;
+    for (;;) {
+        const struct mig_type *t = &mig_types[type];
+        if (rem == 0 && (type == declared || type == inner))
+            return 1;
+        if (t->kind == MIG_KIND_ARRAY) {
+            uint32_t el = type_leaves(t->target);
+            rem -= (rem / el) * el;
+            type = t->target;
+        } else if (t->kind == MIG_KIND_STRUCT && t->nfields) {
+            uint32_t f = t->nfields;
+            while (f > 1 && t->fields[f - 1].leaf_start > rem)
+                f--;
+            rem -= t->fields[f - 1].leaf_start;
+            type = t->fields[f - 1].type;
         } else {
-            for (f = 0; f < t->nfields; f++) {
-                const struct mig_type *ft = &mig_types[t->fields[f].type];
-                if (!ft->has_pointers) { /* skip flat fields without a call */
-                    need(flat_bytes[t->fields[f].type]);
-                    in_pos += flat_bytes[t->fields[f].type];
-                } else if (ft->kind == MIG_KIND_PTR) {
-                    validate_ptr(ft->target);
-                } else {
-                    validate_object(t->fields[f].type, 1);
-                }
-            }
+            return 0;
         }
     }
 }
 
-static MIG_TEXT void check_type(int32_t declared, int32_t actual, uint32_t ordinal)
+static MIG_TEXT void check_target(int32_t declared, uint32_t id, uint32_t ordinal)
 {
-    /* A pointer to the start of an element must have the block's element type, unless it
-     * is untyped (void *) or a byte pointer. */
-    if (declared < 0 || actual < 0 || ordinal % type_leaves(actual) != 0)
+    const struct vblock *v = &vblocks[id];
+    if ((uint64_t)ordinal > (uint64_t)v->count * type_leaves(v->type))
+        refuse(ERR_OFFSET, "stream refused: a pointer's element offset lies outside its block");
+    if (declared < 0) /* void * */
         return;
     if (mig_types[declared].kind == MIG_KIND_PRIM && prim_size(mig_types[declared].prim) == 1)
-        return;
-    if (declared != actual && !(mig_types[actual].kind == MIG_KIND_ARRAY && mig_types[actual].target == declared))
-        mig_fail(ERR_TYPE, "stream refused: a pointer's type does not match the block it points to");
+        return; /* a byte pointer may point anywhere in a block */
+    if (!target_has_type(declared, v->type, v->count, ordinal))
+        refuse(ERR_TYPE, "stream refused: a pointer's type does not match what it points to");
 }
 
-static MIG_TEXT void validate_ptr(int32_t declared)
+/* One pointer: checks it and, for a block seen the first time, its header, and queues
+ * the block's contents. Returns the target's logical id + 1 (0 for NULL); *ordinal is
+ * the pointer's leaf ordinal. */
+static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
 {
-    uint32_t tag = get_byte(), ordinal;
+    uint32_t tag = get_byte(), id;
     if (tag == TAG_NULL)
-        return;
+        return 0;
     if (tag == TAG_REF) {
-        uint32_t id = get_varint();
+        id = get_varint();
         if (id >= nvblocks)
-            mig_fail(ERR_BLOCK_ID, "stream refused: a pointer refers to a block id that does not exist");
-        ordinal = get_varint();
-        if (ordinal > vblocks[id].count * type_leaves(vblocks[id].type))
-            mig_fail(ERR_OFFSET, "stream refused: a pointer's element offset lies outside its block");
-        check_type(declared, vblocks[id].type, ordinal);
-        return;
+            refuse(ERR_BLOCK_ID, "stream refused: a pointer refers to a block id that does not exist (yet)");
+        *ordinal = get_varint();
+        check_target(declared, id, *ordinal);
+        return id + 1;
     }
     if (tag != TAG_NEW)
-        mig_fail(ERR_FORMAT, "stream refused: unknown pointer tag");
+        refuse(ERR_FORMAT, "stream refused: unknown pointer tag");
     {
-        uint32_t seg = get_varint(), count, locator = 0, id;
+        uint32_t seg = get_varint(), count, locator = 0;
         int32_t type = (int32_t)get_varint() - 1;
+        struct vblock *v;
         if (seg < SEG_GLOBAL || seg > SEG_HEAP)
-            mig_fail(ERR_FORMAT, "stream refused: unknown memory segment");
+            refuse(ERR_FORMAT, "stream refused: unknown memory segment");
         if (type < -1 || type >= (int32_t)mig_ntypes)
-            mig_fail(ERR_TYPE, "stream refused: a block has a type id this program does not have");
+            refuse(ERR_TYPE, "stream refused: a block has a type id this program does not have");
         count = get_varint();
         if (seg != SEG_HEAP)
             locator = get_varint();
-        ordinal = get_varint();
+        *ordinal = get_varint();
         if (count == 0 || count > in_end - in_pos + 1)
-            mig_fail(ERR_FORMAT, "stream refused: a block's element count is implausible");
-        if (ordinal > count * type_leaves(type))
-            mig_fail(ERR_OFFSET, "stream refused: a pointer's element offset lies outside its block");
+            refuse(ERR_FORMAT, "stream refused: a block's element count is implausible");
         if (seg == SEG_GLOBAL) {
             if (locator >= nglobals)
-                mig_fail(ERR_BLOCK_ID, "stream refused: a global the program does not have");
+                refuse(ERR_BLOCK_ID, "stream refused: a global the program does not have");
+            if (vglobal_seen[locator])
+                refuse(ERR_FORMAT, "stream refused: a global appears twice");
+            vglobal_seen[locator] = 1;
             if (B(globals[locator])->type != type || B(globals[locator])->count != count)
-                mig_fail(ERR_TYPE, "stream refused: a global's type or size does not match this program");
+                refuse(ERR_TYPE, "stream refused: a global's type or size does not match this program");
+        } else if (seg == SEG_STACK) {
+            reserve(&vstack_ids, &vstack_cap, nvstack + 1, sizeof(uint32_t), 16);
+            vstack_ids[nvstack++] = nvblocks;
         }
-        if (seg == SEG_STACK && locator < nstack) {
-            uint32_t b = stack_slots[locator];
-            if (B(b)->type != type || B(b)->count != count)
-                mig_fail(ERR_TYPE, "stream refused: a stack block's type or size does not match this program");
-        }
-        check_type(declared, type, ordinal);
         reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
         id = nvblocks++;
-        vblocks[id].type = type;
-        vblocks[id].count = count;
-        validate_object(type, count);
+        v = &vblocks[id];
+        v->type = type;
+        v->count = count;
+        v->seg = seg;
+        v->locator = locator;
+        check_target(declared, id, *ordinal);
+        push_work(type, count);
+        return id + 1;
     }
 }
 
-static MIG_TEXT void validate_stream(uint32_t length)
+/* Everything queued: objects, their pointers, and the blocks first reached from them. */
+static MIG_TEXT void drain(void)
 {
-    uint32_t f, nf, i;
+    uint32_t ordinal;
+    while (nwork) {
+        struct work w = work[--nwork];
+        const struct mig_type *t;
+        if (w.type == WORK_PTR) {
+            (void)pointer_head((int32_t)w.n - 1, &ordinal);
+            continue;
+        }
+        if (w.type < 0) {
+            skip_bytes(1, w.n);
+            continue;
+        }
+        t = &mig_types[w.type];
+        if (!t->has_pointers) { /* a flat run is skipped in one step */
+            skip_bytes(flat_bytes[w.type], w.n);
+            continue;
+        }
+        if (w.n > 1)
+            push_work(w.type, w.n - 1);
+        if (t->kind == MIG_KIND_PTR) {
+            push_work(WORK_PTR, (uint32_t)(t->target + 1));
+        } else if (t->kind == MIG_KIND_ARRAY) {
+            push_work(t->target, t->count);
+        } else {
+            uint32_t f = t->nfields;
+            while (f-- > 0)
+                push_work(t->fields[f].type, 1);
+        }
+    }
+}
+
+/* A pointer that must name one particular block from its start: a frame's own stack
+ * block, or a global root. */
+static MIG_TEXT void expect_own_block(int32_t declared, uint32_t seg, uint32_t locator, const char *message)
+{
+    uint32_t ordinal = 0, id = pointer_head(declared, &ordinal);
+    if (id == 0 || vblocks[id - 1].seg != seg || vblocks[id - 1].locator != locator || ordinal != 0)
+        refuse(ERR_FORMAT, message);
+    drain();
+}
+
+static MIG_TEXT const struct mig_site *site_of(uint32_t function, uint32_t site)
+{
+    uint32_t i;
+    for (i = 0; i < mig_nsites; i++)
+        if ((uint32_t)mig_sites[i].function == function && (uint32_t)mig_sites[i].site == site)
+            return &mig_sites[i];
+    refuse(ERR_FORMAT, "stream refused: a frame names a function or site this program does not have");
+    return 0;
+}
+
+/* One frame record against its site; returns the site. `base` is the locator of the
+ * frame's first stack block. */
+static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, int32_t caller_callee, uint32_t base)
+{
+    uint32_t function = get_varint(), site = get_varint(), n, i;
+    const struct mig_site *s = site_of(function, site);
+    if (f == 0 ? function != 0 : (int32_t)function != caller_callee)
+        refuse(ERR_FORMAT, "stream refused: its frames are not a call chain of this program");
+    if (s->poll != (f == nf - 1))
+        refuse(ERR_FORMAT, "stream refused: only the innermost frame may stop at a poll-point, the others at calls");
+    n = get_varint();
+    if (n != s->nvalues)
+        refuse(ERR_FORMAT, "stream refused: a frame holds another number of values than its site declares");
+    for (i = 0; i < n; i++) {
+        const struct mig_site_value *want = &s->values[i];
+        uint32_t ordinal;
+        if (get_byte() != want->kind)
+            refuse(ERR_FORMAT, "stream refused: a frame value's kind is not the one its site declares");
+        switch (want->kind) {
+        case VAL_I32: case VAL_U32: case VAL_F32: skip_bytes(4, 1); break;
+        case VAL_I64: case VAL_F64: skip_bytes(8, 1); break;
+        case VAL_PTR:
+            if (i < s->nblocks) {
+                expect_own_block(want->type, SEG_STACK, base + i,
+                                 "stream refused: a frame's stack block is not where its site says");
+            } else {
+                (void)pointer_head(want->type, &ordinal);
+                drain();
+            }
+            break;
+        default: /* VAL_OBJ */
+            if ((int32_t)get_varint() - 1 != want->type || get_varint() != 1)
+                refuse(ERR_TYPE, "stream refused: a variable's type is not the one its site declares");
+            push_work(want->type, 1);
+            drain();
+        }
+    }
+    return s;
+}
+
+/* The stack blocks, now that the frames say which exist: each locator once, in range,
+ * with the type and (when fixed) the size its frame declares or main has registered. */
+static MIG_TEXT void validate_stack_blocks(const uint32_t *frame_sites, uint32_t nf, uint32_t total)
+{
+    uint32_t k;
+    uint8_t *seen = mig_alloc(total + 1);
+    memset(seen, 0, total + 1);
+    for (k = 0; k < nvstack; k++) {
+        const struct vblock *v = &vblocks[vstack_ids[k]];
+        uint32_t f = 0, base = 0;
+        const struct mig_site_value *want;
+        if (v->locator >= total)
+            refuse(ERR_BLOCK_ID, "stream refused: a stack block's locator is outside the frames' stack blocks");
+        if (seen[v->locator])
+            refuse(ERR_FORMAT, "stream refused: two stack blocks have the same locator");
+        seen[v->locator] = 1;
+        if (v->locator < nstack) { /* main's: registered here already */
+            const struct block *b = B(stack_slots[v->locator]);
+            if (b->type != v->type || b->count != v->count)
+                refuse(ERR_TYPE, "stream refused: a stack block's type or size does not match this program");
+            continue;
+        }
+        while (f < nf && base + mig_sites[frame_sites[f]].nblocks <= v->locator)
+            base += mig_sites[frame_sites[f++]].nblocks;
+        want = &mig_sites[frame_sites[f]].values[v->locator - base];
+        if (want->type != v->type || (want->count && want->count != v->count))
+            refuse(ERR_TYPE, "stream refused: a stack block's type or size does not match its frame");
+    }
+    mig_free(seen);
+}
+
+static MIG_TEXT void validate_header(uint32_t length)
+{
+    uint32_t isa, declared;
     if (length < HDR_SIZE + 1 + STREAM_TRAILER_SIZE) /* and the end marker */
-        mig_fail(ERR_TRUNCATED, "stream refused: shorter than a header and a trailer (truncated)");
+        refuse(ERR_TRUNCATED, "stream refused: shorter than a header and a trailer (truncated)");
     if (get_be32() != STREAM_MAGIC)
-        mig_fail(ERR_MAGIC, "stream refused: bad magic number (not a migration stream)");
+        refuse(ERR_MAGIC, "stream refused: bad magic number (not a migration stream)");
     if (mig_get_u16() != STREAM_VERSION)
-        mig_fail(ERR_VERSION, "stream refused: unsupported stream format version");
-    mig_get_u16();
-    get_be32(); /* source ISA: informational */
+        refuse(ERR_VERSION, "stream refused: unsupported stream format version");
+    if (mig_get_u16() != 0)
+        refuse(ERR_FORMAT, "stream refused: header flags are set (the format defines none)");
+    isa = get_be32();
+    if (isa != ISA_MIPSEL && isa != ISA_SPARC && isa != ISA_HOST)
+        refuse(ERR_FORMAT, "stream refused: unknown source ISA in the header");
     if (get_be32() != mig_fingerprint)
-        mig_fail(ERR_FINGERPRINT, "stream refused: it comes from a different program or build (TI fingerprint mismatch)");
+        refuse(ERR_FINGERPRINT, "stream refused: it comes from a different program or build (TI fingerprint mismatch)");
     if (get_be32() != length - HDR_SIZE - STREAM_TRAILER_SIZE)
-        mig_fail(ERR_TRUNCATED, "stream refused: its length does not match its header (truncated or padded)");
-    nf = get_be32();
-    get_be32();
-    get_be32();
+        refuse(ERR_TRUNCATED, "stream refused: its length does not match its header (truncated or padded)");
     /* the trailer indexed from `length` (not through load_be32): the instructions the
      * classic runtime's transcripts pin */
     if (crc32(in, length - STREAM_TRAILER_SIZE) != ((uint32_t)in[length - STREAM_TRAILER_SIZE] << 24 | (uint32_t)in[length - STREAM_TRAILER_SIZE + 1] << 16 |
                                                     (uint32_t)in[length - STREAM_TRAILER_SIZE + 2] << 8 | in[length - STREAM_TRAILER_SIZE + 3]))
-        mig_fail(ERR_CRC, "stream refused: CRC-32 mismatch (the stream was damaged)");
+        refuse(ERR_CRC, "stream refused: CRC-32 mismatch (the stream was damaged)");
+    if (load_be32(in + HDR_BINDING_OFFSET) != mig_control.binding)
+        refuse(ERR_BINDING, "stream refused: it belongs to another migration (binding mismatch)");
+    declared = load_be32(in + HDR_BLOCKS_OFFSET);
+    if (declared > length) /* every block takes at least one byte */
+        refuse(ERR_FORMAT, "stream refused: its header declares more blocks than it can hold");
+    if (declared > vblocks_cap) {
+        vblocks = mig_grow(vblocks, 0, declared * sizeof(struct vblock));
+        vblocks_cap = declared;
+    }
+    if (load_be32(in + HDR_FRAMES_OFFSET) == 0 || load_be32(in + HDR_FRAMES_OFFSET) > length)
+        refuse(ERR_FORMAT, "stream refused: its header's frame count is implausible");
+}
+
+static MIG_TEXT void validate_stream(uint32_t length)
+{
+    uint32_t f, nf, i, total = 0, *frame_sites;
+    int32_t callee = -1;
+    validate_header(length);
     if (!flat_bytes) {
         flat_bytes = mig_alloc(mig_ntypes * sizeof(uint32_t) + 4);
         for (i = 0; i < mig_ntypes; i++)
             flat_bytes[i] = mig_types[i].has_pointers ? 0 : encoded_flat_size((int32_t)i);
     }
-    in_end = length - STREAM_TRAILER_SIZE;
-    nvblocks = 0;
-    {
-        uint32_t declared = load_be32(in + HDR_BLOCKS_OFFSET);
-        if (declared > length) /* every block takes at least one byte */
-            mig_fail(ERR_FORMAT, "stream refused: its header declares more blocks than it can hold");
-        if (declared > vblocks_cap) {
-            vblocks = mig_grow(vblocks, 0, declared * sizeof(struct vblock));
-            vblocks_cap = declared;
-        }
+    if (nglobals > vglobal_cap) {
+        vglobal_seen = mig_grow(vglobal_seen, 0, nglobals);
+        vglobal_cap = nglobals;
     }
+    memset(vglobal_seen, 0, nglobals);
+    in_end = length - STREAM_TRAILER_SIZE;
+    in_pos = HDR_SIZE;
+    nvblocks = nvstack = nwork = 0;
+    nf = load_be32(in + HDR_FRAMES_OFFSET);
+    frame_sites = mig_alloc(nf * sizeof(uint32_t));
     for (f = 0; f < nf; f++) {
-        uint32_t n;
-        get_varint();
-        get_varint();
-        n = get_varint();
-        for (i = 0; i < n; i++) {
-            uint32_t kind = get_byte();
-            switch (kind) {
-            case VAL_I32: case VAL_U32: case VAL_F32: need(4); in_pos += 4; break;
-            case VAL_I64: case VAL_F64: need(8); in_pos += 8; break;
-            case VAL_PTR: validate_ptr(-1); break;
-            case VAL_OBJ: {
-                int32_t type = (int32_t)get_varint() - 1;
-                uint32_t count = get_varint();
-                if (type < -1 || type >= (int32_t)mig_ntypes)
-                    mig_fail(ERR_TYPE, "stream refused: a variable has a type id this program does not have");
-                validate_object(type, count);
-                break;
-            }
-            default:
-                mig_fail(ERR_FORMAT, "stream refused: unknown value kind in a frame record");
-            }
-        }
+        const struct mig_site *s = validate_frame(f, nf, callee, total);
+        frame_sites[f] = (uint32_t)(s - mig_sites);
+        callee = s->callee;
+        total += s->nblocks;
     }
     for (i = 0; i < nglobals; i++)
-        validate_ptr(-1);
+        expect_own_block(B(globals[i])->type, SEG_GLOBAL, i, "stream refused: a global root does not name its own global");
     if (get_byte() != STREAM_END_MARKER || in_pos != in_end)
-        mig_fail(ERR_FORMAT, "stream refused: no end marker where the stream should end");
+        refuse(ERR_FORMAT, "stream refused: no end marker where the stream should end");
     if (nvblocks != load_be32(in + HDR_BLOCKS_OFFSET))
-        mig_fail(ERR_FORMAT, "stream refused: its header's block count does not match its blocks");
+        refuse(ERR_FORMAT, "stream refused: its header's block count does not match its blocks");
+    validate_stack_blocks(frame_sites, nf, total);
+    mig_free(frame_sites);
 }
-

@@ -1,20 +1,25 @@
 """Guest build: cross-compile a guest program plus the guest runtime for an ISA or the host.
 
-Builds are content-addressed: the output name carries a hash of every source, header,
-flag and the compiler's version, so a build is redone exactly when one of them changes,
-and concurrent processes (a sweep's pool) never overwrite each other's files.
+Builds are content-addressed: the output name carries a hash of every source, every
+header the compiler read (its own dependency output: testbed/build/deps.py), the flags and
+the compiler's version, so a build is redone exactly when one of them changes, and
+concurrent processes (a sweep's pool) never overwrite each other's files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from testbed import GUESTS_DIR, PROJECT_DIR
+from testbed.build import deps
+from testbed.build.atomic import write_atomic
 from testbed.build.toolchain import (
     ISAS,
     TARGETS,
@@ -54,14 +59,15 @@ class Build:
     key: str  # content hash of the inputs
 
 
-def _hash_inputs(t: Target, sources: list[Path], extra_flags: tuple[str, ...]) -> str:
+def _base_key(t: Target, sources: list[Path], extra_flags: tuple[str, ...]) -> str:
+    """A hash of the compiler, the flags and the sources (their headers: testbed.build.deps)."""
     h = hashlib.sha256()
     h.update(compiler_identity(t).encode())
     h.update("\0".join(t.cflags + t.ldflags + extra_flags).encode())
     # every runtime file, not only the listed sources: mig.c and rt_alloc.c include others
     runtime_files = sorted(INCLUDE_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.[ch]"))
-    for path in [*sources, *runtime_files]:
-        h.update(path.name.encode())
+    for path in [*sources, *runtime_files]:  # by full path: included headers depend on where it is
+        h.update(str(path).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -81,37 +87,59 @@ def build_program(
     for src in all_sources:
         if not src.is_file():
             raise ToolchainError(f"guest source {src} does not exist")
-    key = _hash_inputs(t, all_sources, extra_flags)
+    base = _base_key(t, all_sources, extra_flags)
     out_dir = BUILD_DIR / t.name
-    out = out_dir / f"{name}-{key}{'.elf' if t.emulated else ''}"
-    if out.is_file():
-        return Build(t.name, name, out, key)
+    suffix = ".elf" if t.emulated else ""
+    manifest = out_dir / "deps" / f"{name}-{base}.deps"
+    key = deps.cached_key(base, manifest)
+    if key is not None and (out_dir / f"{name}-{key}{suffix}").is_file():
+        return Build(t.name, name, out_dir / f"{name}-{key}{suffix}", key)
     out_dir.mkdir(parents=True, exist_ok=True)
     compiler = t.require()
-    cmd = [
-        compiler, *t.cflags, *extra_flags, "-nostdinc", "-I", str(INCLUDE_DIR), "-I", str(RUNTIME_DIR),
-        "-isystem", compiler_include_dir(t),
-        *map(str, all_sources), *t.ldflags,
-    ]
+    preprocess = [compiler, *t.cflags, *extra_flags, "-nostdinc", "-I", str(INCLUDE_DIR), "-I", str(RUNTIME_DIR),
+                  "-isystem", compiler_include_dir(t)]
+    cmd = [*preprocess, *map(str, all_sources), *t.ldflags]
+    host_rt = RUNTIME_DIR / "rt_host.c"  # compiled with the system's headers: hashed as a source only
     # Write to a temporary name, then rename: concurrent builds of the same key are safe.
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}-") as work:
-        tmp = Path(work) / out.name
+        tmp = Path(work) / f"{name}{suffix}"
+        log = BUILD_DIR / "logs" / f"{name}-{t.name}-{base}.log"
         if t.emulated:
-            _run(name, t, [*cmd, "-lgcc", "-o", str(tmp)])
+            _run(name, t, [*cmd, "-lgcc", "-o", str(tmp)], log)
         else:
             # The host build compiles the guest code freestanding exactly as the guests do,
             # then links it with rt_host.c and the system C library for start-up and I/O.
-            host_rt = str(RUNTIME_DIR / "rt_host.c")
-            _run(name, t, [c for c in cmd if c != host_rt] + ["-c"], cwd=work)
+            _run(name, t, [c for c in cmd if c != str(host_rt)] + ["-c"], log, cwd=work)
             objects = sorted(str(p) for p in Path(work).glob("*.o"))
-            _run(name, t, [compiler, "-O2", host_rt, *objects, "-o", str(tmp)])
+            _run(name, t, [compiler, "-O2", str(host_rt), *objects, "-o", str(tmp)], log)
+        read = deps.gcc_dependencies(preprocess, [s for s in all_sources if s != host_rt])
+        deps.save_manifest(manifest, read)
+        key = deps.files_key(base, read)
+        out = out_dir / f"{name}-{key}{suffix}"
         tmp.replace(out)
     return Build(t.name, name, out, key)
 
 
-def _run(name: str, t: Target, cmd: list[str], cwd: str | None = None) -> None:
+def _run(name: str, t: Target, cmd: list[str], log: Path, cwd: str | None = None) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
-        raise ToolchainError(
-            f"building {name} for {t.name} failed:\n{proc.stderr.strip()}\ncommand: {' '.join(cmd)}"
-        )
+        write_atomic(log, f"command: {shlex.join(cmd)}\nstatus: {proc.returncode}\n\n{proc.stderr}")
+        raise ToolchainError(f"building {name} for {t.name} failed: {first_error(proc.stderr)} (full log: {log})")
+
+
+# gcc's "file:line:col: error: ..." (or fatal error); the linker's "undefined reference".
+_ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+)(?::\d+)?: (?:fatal )?error: (?P<what>.*)$")
+
+
+def first_error(stderr: str) -> str:
+    """The first error of a compiler's output as one line: ``file:line: message``. The
+    generated units carry #line directives, so the file is the user's where it can be."""
+    lines = stderr.splitlines()
+    for line in lines:
+        m = _ERROR_LINE.match(line)
+        if m:
+            return f"{m['file']}:{m['line']}: {m['what']}"
+    for line in lines:
+        if "error" in line or "undefined reference" in line:
+            return line.strip()
+    return next((line.strip() for line in lines if line.strip()), "the compiler failed without a message")

@@ -14,8 +14,10 @@ from testbed.errors import TestbedError
 COMMAND_MODULES = (
     "testbed.cli.guest",
     "testbed.cli.run",
+    "testbed.cli.stream",
     "testbed.cli.mcl",
     "testbed.cli.check",
+    "testbed.cli.fuzz",
     "testbed.cli.bench",
     "testbed.cli.calibrate",
     "testbed.cli.net",

@@ -1,5 +1,5 @@
-"""``testbed calibrate``: fit the machine profiles' memory-access costs against the
-published linpack rows (testbed/calibrate.py explains the fit)."""
+"""``testbed calibrate``: fit the machine profiles' calibrated parameters against the
+published reference rows (testbed/calibration explains the fits)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,40 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "calibrate",
-        help="fit load/store cycles per machine against the published linpack rows (about 2 minutes)",
-        description="Migrate linpack n=200 and n=1000 (DECstation -> SPARCstation 20) and n=1000 (Ultra 5 -> "
-        "Ultra 5) with the classic runtime, and fit each machine's load/store cycles to the published scan, "
-        "restore and collect times. Prints the fit; --write records it in the machine profiles.",
+        help="fit the profiles' calibrated parameters to the published rows: load/store cycles "
+        "(about 2 minutes), or with --network the network, disk and rcp parameters (seconds)",
+        description="Without --network: migrate linpack n=200 and n=1000 (DECstation -> "
+        "SPARCstation 20) and n=1000 (Ultra 5 -> Ultra 5) with the classic runtime, and fit each "
+        "machine's load/store cycles to the published scan, restore and collect times. With "
+        "--network: fit the DEC and Ultra 5 per-byte protocol-stack costs to the published tx "
+        "rows and the DEC disk rate and rcp session set-up to the rcp rows, on the transfer "
+        "model alone. Prints every fitted parameter with the reference rows it was fitted to "
+        "(published, model before and after); --write records the values, with a 'calibrated "
+        "against ...' source, in testbed/profiles/machines/*.toml.",
     )
-    p.add_argument("--write", action="store_true", help="write the fitted values into testbed/profiles/machines")
+    p.add_argument("--network", action="store_true",
+                   help="fit the network, disk and rcp parameters instead of the CPU ones")
+    p.add_argument("--write", action="store_true",
+                   help="write the fitted values into testbed/profiles/machines/*.toml")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="worker processes for the CPU calibration's migrations (default: every "
+                   "core)")
     p.set_defaults(func=run_calibrate)
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
-    from testbed.calibrate import fit, measure, report, write_profiles
+    from testbed.calibration import report, writer
 
-    results = fit(measure())
-    print(report(results))
+    if args.network:
+        from testbed.calibration import network
+
+        fitted = network.fit()
+    else:
+        from testbed.calibration import cpu
+
+        fitted = cpu.fit(cpu.measure(jobs=args.jobs))
+    print(report(fitted))
     if args.write:
-        write_profiles(results)
-        print("written to the machine profiles (cpu.cycles.load and cpu.cycles.store)")
+        for line in writer.write(fitted):
+            print(f"written: {line}")
     return 0

@@ -7,8 +7,8 @@ import json
 import sys
 
 from testbed.build import RUNTIMES
-from testbed.emu.guest import DEFAULT_BUDGET
 from testbed.emu.machines import names as machine_names
+from testbed.limits import DEFAULT_BUDGET
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
 

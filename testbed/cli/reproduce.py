@@ -37,12 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
-    from testbed.experiments.reproduce import (
-        display_runtime_table,
-        display_table,
-        markdown_table,
-        reproduce,
-    )
+    from testbed.experiments.reproduce import reproduce
+    from testbed.experiments.tables import display_runtime_table, display_table, markdown_table
 
     report = reproduce(out=args.out, quick=args.quick, jobs=args.jobs, runtime=args.runtime)
     for name, table in report.tables.items():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from testbed.build import RUNTIMES
 from testbed.emu.machines import names as machine_names
+from testbed.limits import DEFAULT_BUDGET
 from testbed.programs import PROGRAMS, SIZE_NAMES
 
 if TYPE_CHECKING:  # the migration stack is imported only when a command runs
@@ -51,6 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "first-fit allocator, one write() per item in file mode)")
     p.add_argument("--no-roundtrip", dest="roundtrip", action="store_false",
                    help="skip the round-trip check (collect again right after restoring)")
+    p.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
+                   help=f"instruction budget of each guest before it is stopped (default {DEFAULT_BUDGET:,})")
+    p.add_argument("--save-stream", metavar="FILE", default=None,
+                   help="save the collected stream to FILE (and its request to FILE.json) for testbed stream")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_migration)
 
@@ -62,7 +67,7 @@ def run_migration(args: argparse.Namespace) -> int:
                          at_time=args.at_time,
                          network=args.network, mode=args.mode, roundtrip=args.roundtrip,
                          loss=args.loss, fail_at=args.fail_at, background=args.background, seed=args.seed,
-                         runtime=args.runtime)
+                         runtime=args.runtime, budget=args.budget, save_stream=args.save_stream)
     record = migrate(spec)
     if args.json:
         print(json.dumps(record.to_dict()))

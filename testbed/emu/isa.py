@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from functools import cache
 
 import capstone
+import numpy as np
 import unicorn
 from unicorn import mips_const as M
 from unicorn import sparc_const as S
@@ -66,6 +67,22 @@ class Isa(ABC):
     def unpack_word(self, data: bytes) -> int:
         return struct.unpack(">I" if self.big_endian else "<I", data)[0]
 
+    def words(self, code: bytes) -> np.ndarray:
+        return np.frombuffer(code[: len(code) & ~3], dtype=">u4" if self.big_endian else "<u4")
+
+    @abstractmethod
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        """True for each instruction word that ends a translation block: jumps, calls and
+        branches (a delay slot follows them) and traps."""
+
+    def delay_slots(self, code: bytes) -> np.ndarray:
+        """True for each instruction that follows a control transfer: emulation restarted
+        there with emu_start(pc) would lose the pending branch (and, on SPARC, its NPC)."""
+        words = self.words(code)
+        out = np.zeros(len(words), dtype=bool)
+        out[1:] = self.control_transfers(words)[:-1]
+        return out
+
     @abstractmethod
     def classify(self, code: bytes, address: int) -> tuple[int, ...]:
         """Instruction count per class (indexed like CLASSES) of a block of code."""
@@ -77,6 +94,34 @@ class Isa(ABC):
     @abstractmethod
     def describe_trap(self, intno: int) -> str:
         """What an unexpected trap number means on this ISA."""
+
+    # Alignment traps: trap number -> the access that raises it (True store, False load,
+    # None either). Unicorn 2.1.4 leaves the PC stale on these (MIPS: where it was last
+    # synchronised, often just after the last hypercall; SPARC: past the instruction).
+    alignment_traps: dict[int, bool | None] = {}
+
+    def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
+        """(width, is_store, effective address) if ``word`` is a load or store that can
+        trap on alignment, computed from the current registers; None otherwise."""
+        return None
+
+    def locate_trap(self, uc: unicorn.Uc, intno: int, block: bytes, block_address: int) -> int | None:
+        """The instruction that raised alignment trap ``intno`` (None: not one, or not
+        found; the PC is used then). ``block`` is the block that started last. The
+        registers are exact at the trap: every instruction before the faulting one has
+        completed. So it is the first load or store of that block, delay slot included,
+        whose effective address is misaligned for its width."""
+        if intno not in self.alignment_traps:
+            return None
+        want_store = self.alignment_traps[intno]
+        for i, (word,) in enumerate(struct.iter_unpack(">I" if self.big_endian else "<I", block[: len(block) & ~3])):
+            access = self.memory_access(uc, word)
+            if access is None or (want_store is not None and access[1] != want_store):
+                continue
+            width, _, address = access
+            if address % width:
+                return block_address + 4 * i
+        return None
 
 
 class MipsEl(Isa):
@@ -137,6 +182,14 @@ class MipsEl(Isa):
             return "fother"
         return "alu"
 
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        op = words >> 26
+        funct = words & 0x3F
+        branch_ops = np.isin(op, (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x14, 0x15, 0x16, 0x17))
+        special = (op == 0) & np.isin(funct, (0x08, 0x09, 0x0C, 0x0D))  # jr, jalr, syscall, break
+        cop1_branch = (op == 0x11) & (((words >> 21) & 0x1F) == 0x08)  # bc1f/bc1t
+        return branch_ops | special | cop1_branch
+
     def classify(self, code: bytes, address: int) -> tuple[int, ...]:
         counts = [0] * len(CLASSES)
         decoded = 0
@@ -151,10 +204,26 @@ class MipsEl(Isa):
             return f"{insn.mnemonic} {insn.op_str}".strip()
         return f".word {self.unpack_word(code[:4]):#010x}"
 
+    # Loads and stores of MIPS I by major opcode: access width in bytes (lwl/lwr/swl/swr,
+    # which never trap on alignment, are left out).
+    _ACCESS_WIDTH = {0x20: 1, 0x21: 2, 0x23: 4, 0x24: 1, 0x25: 2, 0x31: 4, 0x35: 8,
+                     0x28: 1, 0x29: 2, 0x2B: 4, 0x39: 4, 0x3D: 8}
+    _STORE_OPS = frozenset({0x28, 0x29, 0x2B, 0x39, 0x3D})
+    alignment_traps = {12: False, 13: True}  # AdEL (load), AdES (store)
+
+    def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
+        op = word >> 26
+        width = self._ACCESS_WIDTH.get(op)
+        if width is None:
+            return None
+        base = uc.reg_read(M.UC_MIPS_REG_0 + ((word >> 21) & 0x1F))
+        offset = (word & 0xFFFF) - ((word & 0x8000) << 1)
+        return width, op in self._STORE_OPS, (base + offset) & 0xFFFFFFFF
+
     def describe_trap(self, intno: int) -> str:
         names = {
-            2: "TLB load miss", 3: "TLB store miss", 10: "bus error", 12: "address error on load",
-            13: "address error on store (unaligned or kernel address)", 18: "break instruction",
+            2: "TLB load miss", 3: "TLB store miss", 10: "bus error", 12: "address error on load (unaligned or kernel-segment address)",
+            13: "address error on store (unaligned or kernel-segment address)", 18: "break instruction",
             20: "reserved (illegal) instruction", 21: "coprocessor unusable",
             22: "integer overflow", 23: "trap instruction (division by zero check)",
         }
@@ -202,6 +271,27 @@ class Sparc32(Isa):
         # twice; writing PC to itself resets NPC to PC + 4.
         uc.reg_write(self.pc, uc.reg_read(self.pc))
 
+    # Loads and stores (op = 3) by op3: access width in bytes.
+    _ACCESS_WIDTH = {0x00: 4, 0x01: 1, 0x02: 2, 0x03: 8, 0x04: 4, 0x05: 1, 0x06: 2, 0x07: 8,
+                     0x09: 1, 0x0A: 2, 0x0D: 1, 0x0F: 4, 0x20: 4, 0x21: 4, 0x23: 8, 0x24: 4,
+                     0x25: 4, 0x27: 8}
+    _REGISTER_BANKS = (S.UC_SPARC_REG_G0, S.UC_SPARC_REG_O0, S.UC_SPARC_REG_L0, S.UC_SPARC_REG_I0)
+    alignment_traps = {7: None}  # mem_address_not_aligned, loads and stores alike
+
+    def _register(self, uc: unicorn.Uc, number: int) -> int:
+        return 0 if number == 0 else uc.reg_read(self._REGISTER_BANKS[number >> 3] + (number & 7))
+
+    def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
+        op3 = (word >> 19) & 0x3F
+        if word >> 30 != 3 or op3 not in self._ACCESS_WIDTH:
+            return None
+        base = self._register(uc, (word >> 14) & 0x1F)
+        if word & 0x2000:
+            offset = (word & 0x1FFF) - ((word & 0x1000) << 1)
+        else:
+            offset = self._register(uc, word & 0x1F)
+        return self._ACCESS_WIDTH[op3], op3 in self._STORE_OP3, (base + offset) & 0xFFFFFFFF
+
     _MUL_OP3 = frozenset({0x0A, 0x0B, 0x1A, 0x1B, 0x24})
     _DIV_OP3 = frozenset({0x0E, 0x0F, 0x1E, 0x1F})
     _STORE_OP3 = frozenset({0x04, 0x05, 0x06, 0x07, 0x14, 0x15, 0x16, 0x17, 0x24, 0x25, 0x26, 0x27,
@@ -241,6 +331,12 @@ class Sparc32(Isa):
         if op3 == 0x35:
             return "fother"  # fcmp
         return "alu"
+
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        op = words >> 30
+        branches = (op == 0) & np.isin((words >> 22) & 7, (2, 6, 7))  # Bicc, FBfcc, CBccc
+        jumps = (op == 2) & np.isin((words >> 19) & 0x3F, (0x38, 0x39, 0x3A))  # jmpl, rett, ticc
+        return (op == 1) | branches | jumps  # op 1: call
 
     def classify(self, code: bytes, address: int) -> tuple[int, ...]:
         counts = [0] * len(CLASSES)

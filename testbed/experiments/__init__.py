@@ -4,7 +4,10 @@ reproduction of the original papers' tables and figures from them.
 
 - ``config``: the experiment file format (TOML) and config hashes.
 - ``runner``: grouping, the process pool (or dask), tidy rows, the results CSVs.
-- ``reproduce``: the heterogeneous table, Table 1, the figures and the checked findings.
+- ``reproduce``: the reproduction's five grids (read from ``experiments/*.toml``) run as
+  one pool; ``tables`` (the heterogeneous table, Table 1 and the runtime comparison beside
+  the published rows), ``fits``, ``findings`` (the papers' claims, checked), ``plots`` and
+  ``report`` (the files written) build what it reports.
 """
 
 from __future__ import annotations

@@ -184,18 +184,25 @@ class Experiment:
                 keep(seen, run)
         return tuple(seen.values())
 
-    def with_runtimes(self, runtimes: tuple[str, ...] | list[str]) -> Experiment:
+    def with_runtimes(self, runtimes: tuple[str, ...] | list[str],
+                      roundtrip: bool | None = None) -> Experiment:
         """The same experiment with its runtimes axis replaced in every block (and in the
-        ``--quick`` variant): ``testbed sweep FILE --runtime R``."""
+        ``--quick`` variant): ``testbed sweep FILE --runtime R``. With ``roundtrip`` the
+        blocks' round-trip check is set too (``testbed reproduce --runtime modern`` checks
+        the round trip the classic grids leave out)."""
         checked = tuple(dict.fromkeys(runtimes))
         for r in checked:
             if r not in RUNTIMES:
                 raise ConfigError(f"unknown runtime {r!r}; valid: {', '.join(RUNTIMES)}")
         if not checked:
             raise ConfigError("--runtime needs at least one runtime")
-        grids = tuple(replace(g, runtimes=checked) for g in self.grids)
-        quick = (None if self.quick_grids is None
-                 else tuple(replace(g, runtimes=checked) for g in self.quick_grids))
+
+        def change(grid: Grid) -> Grid:
+            return replace(grid, runtimes=checked,
+                           roundtrip=grid.roundtrip if roundtrip is None else roundtrip)
+
+        grids = tuple(change(g) for g in self.grids)
+        quick = None if self.quick_grids is None else tuple(change(g) for g in self.quick_grids)
         return replace(self, grids=grids, quick_grids=quick)
 
     def quick(self) -> Experiment:

@@ -6,8 +6,9 @@ Scan, Restore and the verification do not depend on how the stream travels. So t
 are grouped by their emulation key (program, size, src, dst, at, runtime), each group is
 emulated once by ``migrate()`` for its first (network, mode) and ``reprice()``d for the
 others (``reprice`` uses the record's ``write_calls``, so file mode is priced right for
-either runtime). Groups go to a process pool (or a dask cluster), largest first, so the long
-emulations do not end up last on one core.
+either runtime). Groups go to worker processes (or a dask cluster), largest first, so the
+long emulations do not end up last on one core; a worker process that crashes fails its
+own group's runs only (``workers.IsolatedPool``).
 
 Every run becomes one tidy row: its parameters, config hash, the git revision and
 package versions, a timestamp and every metric of the record. Rows are appended to
@@ -23,7 +24,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,18 +31,16 @@ from typing import Any
 import pandas as pd
 
 from testbed.errors import ConfigError, TestbedError
+from testbed.experiments import records
 from testbed.experiments.config import Experiment, Run, canonical_hash, keep
 from testbed.experiments.provenance import git_revision, timestamp, versions
+from testbed.experiments.workers import IsolatedPool, WorkerDied
 
 KEY_COLUMNS = ("config_hash", "git_revision")
 # Read back as text whatever their content: a hex hash of digits must not become a number.
 TEXT_COLUMNS = ("experiment", "config_hash", "emulation_hash", "git_revision", "size", "at",
                 "runtime", "testbed_version", "unicorn_version", "capstone_version",
                 "simpy_version", "timestamp", "failure")
-# Record fields that are run parameters (the row's own columns win) or renamed.
-_PARAM_FIELDS = ("program", "size", "network", "mode", "runtime")
-# The record's "at" is the passage K a "P%" request resolved to.
-_RENAMED = {"src": "src_machine", "dst": "dst_machine", "at": "at_passage"}
 # Progress is reported through this hook (a tqdm bar's update, or a test's counter).
 ProgressHook = Callable[[int], Any]
 
@@ -90,7 +88,7 @@ class Outcome:
     """What one run of a group produced: a record, or the error that prevented it."""
 
     run: Run
-    record: dict[str, Any] | None
+    record: dict[str, Any] | None  # records.fields() of the migration record
     error: str | None
     repriced: bool
     emulation_wall_s: float
@@ -141,20 +139,21 @@ def emulate(group: EmulationGroup) -> list[Outcome]:
                                        dst=first.dst, at=first.at, network=first.network,
                                        mode=first.mode, runtime=first.runtime,
                                        roundtrip=group.roundtrip)
-        record = migration.migrate(spec)
+        raw = migration.migrate(spec)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in the row
         wall = time.perf_counter() - start
         error = _describe(exc)
         return [Outcome(run, None, error, run is not first, wall, timestamp())
                 for run in group.runs]
     wall = time.perf_counter() - start
-    outcomes = [Outcome(first, record.to_dict(), None, False, wall, timestamp())]
+    outcomes = [Outcome(first, records.fields(raw), None, False, wall, timestamp())]
+    failure = records.failure(raw)
     for run in group.runs[1:]:
         try:
-            if record.failure is not None:
-                raise ConfigError(f"not re-priced: the emulated migration failed ({record.failure.error})")
-            priced = migration.reprice(record, run.network, run.mode)
-            outcomes.append(Outcome(run, priced.to_dict(), None, True, wall, timestamp()))
+            if failure is not None:
+                raise ConfigError(f"not re-priced: the emulated migration failed ({failure})")
+            priced = migration.reprice(raw, run.network, run.mode)
+            outcomes.append(Outcome(run, records.fields(priced), None, True, wall, timestamp()))
         except Exception as exc:  # noqa: BLE001
             outcomes.append(Outcome(run, None, _describe(exc), True, wall, timestamp()))
     return outcomes
@@ -168,34 +167,37 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}{where}: {exc}"
 
 
-def execute(groups: Sequence[EmulationGroup], jobs: int | None = None, dask: str | None = None,
-            ) -> Iterator[list[Outcome]]:
-    """Run the groups, largest first; yield each group's outcomes as it completes.
+Work = Callable[[EmulationGroup], list[Outcome]]
 
-    ``jobs=1`` runs in this process (debuggers and tests see every call); otherwise a
-    ProcessPoolExecutor of ``jobs`` workers (default: every core), or the dask cluster at
-    ``dask`` when given."""
+
+def execute(groups: Sequence[EmulationGroup], jobs: int | None = None, dask: str | None = None,
+            work: Work = emulate) -> Iterator[list[Outcome]]:
+    """Run ``work`` (the emulation) on the groups, largest first; yield each group's
+    outcomes as it completes.
+
+    ``jobs=1`` runs in this process (debuggers and tests see every call); otherwise
+    ``jobs`` worker processes (default: every core), or the dask cluster at ``dask`` when
+    given. A worker process that dies (a SIGSEGV in the emulator, an ``os._exit``) fails its
+    group's runs, and only those: the sweep goes on with a fresh worker."""
     order = sorted(groups, key=lambda g: g.cost(), reverse=True)
     if dask is not None:
-        yield from _execute_dask(order, dask)
+        yield from _execute_dask(order, dask, work)
         return
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}")
-    if jobs == 1 or len(order) <= 1:
+    if jobs == 1:
         for group in order:
-            yield emulate(group)
+            yield work(group)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
-        futures = {pool.submit(emulate, g): g for g in order}
-        try:
-            for future in as_completed(futures):
-                yield _collect(future, futures[future])
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    for group, result in IsolatedPool(work, jobs).map(order):
+        if isinstance(result, WorkerDied):
+            error = (f"the worker process {result.text()} while emulating this run's migration "
+                     "(a crash of the emulator or the guest program); the other runs went on")
+            yield [Outcome(run, None, error, False, 0.0, timestamp()) for run in group.runs]
+        else:
+            yield result
 
 
 def _collect(future: Any, group: EmulationGroup) -> list[Outcome]:
@@ -207,7 +209,8 @@ def _collect(future: Any, group: EmulationGroup) -> list[Outcome]:
         return [Outcome(run, None, error, False, 0.0, timestamp()) for run in group.runs]
 
 
-def _execute_dask(order: Sequence[EmulationGroup], address: str) -> Iterator[list[Outcome]]:
+def _execute_dask(order: Sequence[EmulationGroup], address: str,
+                  work: Work) -> Iterator[list[Outcome]]:
     try:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
@@ -220,7 +223,7 @@ def _execute_dask(order: Sequence[EmulationGroup], address: str) -> Iterator[lis
     except (OSError, TimeoutError) as exc:
         raise ConfigError(f"cannot reach the dask scheduler at {address}: {exc}") from None
     try:
-        futures = client.map(emulate, list(order), pure=False)
+        futures = client.map(work, list(order), pure=False)
         groups = {f.key: g for f, g in zip(futures, order, strict=True)}
         for future in dask_completed(futures):
             yield _collect(future, groups[future.key])
@@ -239,10 +242,7 @@ def make_row(experiment: str, run: Run, outcome: Outcome, emulation_hash: str,
     if outcome.record is None:
         row.update(failed=True, failure=outcome.error, verified=False)
         return row
-    for key, value in outcome.record.items():
-        if key in _PARAM_FIELDS:
-            continue
-        row[_RENAMED.get(key, key)] = value
+    row.update(records.row_metrics(outcome.record))
     return row
 
 
@@ -274,9 +274,11 @@ def append_rows(path: Path, rows: Sequence[dict[str, Any]] | pd.DataFrame) -> pd
 
 def sweep_many(experiments: Sequence[Experiment], out: Path, jobs: int | None = None,
                dask: str | None = None, progress: bool | None = None,
-               on_progress: ProgressHook | None = None) -> dict[str, SweepResult]:
+               on_progress: ProgressHook | None = None,
+               work: Work = emulate) -> dict[str, SweepResult]:
     """Run several experiments as one pool: a run or an emulation they share is done once
-    (e.g. linpack n=1000 on Ultra 5 is both Table 1 and a point of a figure)."""
+    (e.g. linpack n=1000 on Ultra 5 is both Table 1 and a point of a figure). ``work``
+    emulates one group (tests put a failing one in its place)."""
     names = [e.name for e in experiments]
     if len(set(names)) != len(names):
         raise ConfigError(f"two experiments share a name: {', '.join(names)}")
@@ -297,7 +299,7 @@ def sweep_many(experiments: Sequence[Experiment], out: Path, jobs: int | None = 
         bar = tqdm(total=total, unit="run", file=sys.stderr, desc="migrations")
     emulation_hash = {g.key: g.emulation_hash for g in groups}
     try:
-        for outcomes in execute(groups, jobs=jobs, dask=dask):
+        for outcomes in execute(groups, jobs=jobs, dask=dask, work=work):
             for experiment in experiments:
                 fresh = [make_row(experiment.name, members[experiment.name][o.run.config_hash], o,
                                   emulation_hash[o.run.emulation_key], revision)

@@ -17,20 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pycparser import c_ast
 
 from testbed.errors import ConfigError
-from testbed.mcl.cparse import (
+from testbed.mcl.ctype import (
     PRIM_ORDER,
     Array,
     CType,
     Pointer,
     Prim,
     Struct,
-    TypeResolver,
-    TypeUse,
     VarArray,
     Void,
     c_spelling,
@@ -38,10 +35,9 @@ from testbed.mcl.cparse import (
     find_unsupported,
     flat_prim,
     has_pointers,
-    iter_type_uses,
     leaves,
-    parse_program,
 )
+from testbed.mcl.resolve import TypeResolver, TypeUse, iter_type_uses
 
 KIND_MACRO = {"prim": "MIG_KIND_PRIM", "ptr": "MIG_KIND_PTR", "struct": "MIG_KIND_STRUCT",
               "array": "MIG_KIND_ARRAY"}
@@ -90,25 +86,17 @@ class TI:
     fingerprint: int              # 32-bit hash of the portable description + program key
     unsupported: list[TypeUse] = field(default_factory=list)  # skipped, with the reason
 
-    def id_of(self, t: CType | str) -> int:
-        """The id of a type given as a model type or a canonical name."""
-        name = t if isinstance(t, str) else canonical_name(t)
-        if name not in self.type_ids:
-            raise ConfigError(f"type {name} is not in the Type-Information table")
-        return self.type_ids[name]
-
 
 def generate_ti(
-    ast_or_source: c_ast.FileAST | Path | str,
+    ast: c_ast.FileAST,
     extra_types: Iterable[CType | str] = (),
     program_key: str = "",
 ) -> TI:
-    """Build the TI table of a program (its AST, or the path of its C source).
+    """Build the TI table of a program from its AST (testbed.build.preprocess.parse_program).
 
     ``extra_types`` adds types the program text does not show (model types or C type
     names such as ``"struct node *"``); ``program_key`` enters the fingerprint, so that
     the caller can tie it to the program and its migration points."""
-    ast = ast_or_source if isinstance(ast_or_source, c_ast.FileAST) else parse_program(Path(ast_or_source))
     resolver = TypeResolver(ast)
     table = _Table()
     for prim in PRIM_ORDER:

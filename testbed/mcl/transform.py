@@ -1,5 +1,6 @@
-"""Source-to-source rewrites shared by the migration build: typed allocation and the
-registration of globals, on the pycparser AST of a program.
+"""Source-to-source rewrites shared by the migration build: typed allocation, static
+locals moved to file scope, and the registration of globals, on the pycparser AST of a
+program.
 
 Typed allocation: ``malloc(sizeof(T))``, ``malloc(n * sizeof(T))``, ``malloc(sizeof(T) * n)``
 and ``calloc(n, sizeof(T))`` become ``rt_alloc_typed(MIG_T_<T>, n, sizeof(T))`` (or
@@ -15,7 +16,10 @@ from collections.abc import Iterator
 from pycparser import c_ast, c_generator
 
 from testbed.errors import ConfigError
-from testbed.mcl.cparse import Array, CType, TypeResolver, canonical_name, is_runtime_file, where
+from testbed.mcl.cparse import is_runtime_file, where
+from testbed.mcl.ctype import Array, CType, canonical_name
+from testbed.mcl.nodes import Generator, replace_child
+from testbed.mcl.resolve import TypeResolver
 
 ALLOCATORS = {"malloc": "rt_alloc_typed", "calloc": "rt_zalloc_typed"}
 
@@ -29,14 +33,9 @@ def program_nodes(ast: c_ast.FileAST) -> Iterator[c_ast.Node]:
 
 def _children_replace(parent: c_ast.Node, old: c_ast.Node, new: c_ast.Node) -> None:
     for name, child in parent.children():
-        if child is not old:
-            continue
-        if "[" in name:
-            attr, index = name[:-1].split("[")
-            getattr(parent, attr)[int(index)] = new
-        else:
-            setattr(parent, name, new)
-        return
+        if child is old:
+            replace_child(parent, name, new)
+            return
     raise AssertionError("child not found")
 
 
@@ -103,6 +102,61 @@ def rewrite_allocations(ast: c_ast.FileAST, resolver: TypeResolver) -> list[CTyp
     return types
 
 
+def hoist_static_locals(ast: c_ast.FileAST) -> None:
+    """Move every ``static`` local of the program to file scope, just before its function,
+    as ``__mcl_static_<function>_<name>``, in place: it is a global with a local name, so
+    it is registered and migrates like one (left inside its function it would be lost)."""
+    ext: list[c_ast.Node] = []
+    for top in ast.ext:
+        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
+            ext.extend(_hoist_statics(top))
+        ext.append(top)
+    ast.ext = ext
+
+
+def _hoist_statics(f: c_ast.FuncDef) -> list[c_ast.Decl]:
+    fn = f.decl.name
+    statics = [(node, parent) for node, parent in _walk_with_parent(f.body)
+               if isinstance(node, c_ast.Decl) and "static" in node.storage and node.name
+               and not isinstance(node.type, c_ast.FuncDecl)]
+    if not statics:
+        return []
+    params = f.decl.type.args.params if f.decl.type.args else []
+    declared = [p.name for p in params if getattr(p, "name", None)]
+    declared += [n.name for n, _ in _walk_with_parent(f.body) if isinstance(n, c_ast.Decl) and n.name]
+    own_types = any(isinstance(n, c_ast.Typedef) or (isinstance(n, c_ast.Struct | c_ast.Union | c_ast.Enum)
+                                                     and (getattr(n, "decls", None) or getattr(n, "values", None)))
+                    for n, _ in _walk_with_parent(f.body))
+    hoisted = []
+    for decl, parent in statics:
+        if own_types:
+            raise ConfigError(f"{where(decl)}: static local {decl.name} of {fn}: {fn} defines its own types, so "
+                              "it cannot be moved to file scope to migrate; declare it at file scope")
+        if declared.count(decl.name) > 1:
+            raise ConfigError(f"{where(decl)}: static local {decl.name} of {fn} shares its name with another "
+                              f"variable of {fn}; rename one so it can be moved to file scope to migrate")
+        new = f"__mcl_static_{fn}_{decl.name}"
+        _rename(f.body, decl.name, new)
+        assert isinstance(parent, c_ast.Compound)
+        parent.block_items = [item for item in parent.block_items if item is not decl]
+        decl.name = new
+        inner = decl.type
+        while not isinstance(inner, c_ast.TypeDecl):
+            inner = inner.type
+        inner.declname = new
+        hoisted.append(decl)
+    return hoisted
+
+
+def _rename(node: c_ast.Node, old: str, new: str) -> None:
+    """Rename the variable ``old`` in ``node`` (not struct fields of that name)."""
+    if isinstance(node, c_ast.ID) and node.name == old:
+        node.name = new
+    for name, child in node.children():
+        if not (isinstance(node, c_ast.StructRef) and name == "field"):
+            _rename(child, old, new)
+
+
 def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[list[str], list[CType]]:
     """C statements registering every writable global of the program in the MSRLT, in
     declaration order, and the types they need."""
@@ -128,9 +182,7 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
 def emit_program(ast: c_ast.FileAST) -> str:
     """The program's own top-level nodes as C, each preceded by a #line directive so that
     compiler messages point at the original source."""
-    from testbed.mcl.precompiler import Generator  # knows the generated-code nodes
-
-    gen = Generator()
+    gen = Generator(line_directives=True)
     parts: list[str] = []
     for node in program_nodes(ast):
         coord = node.coord

@@ -23,6 +23,7 @@ _ITEMS = DEFINES["CTL_ITEMS_OFFSET"]
 _ERR_FUNCTION = DEFINES["CTL_ERR_FUNCTION_OFFSET"]
 _ERR_SITE = DEFINES["CTL_ERR_SITE_OFFSET"]
 _ERR_VALUE = DEFINES["CTL_ERR_VALUE_OFFSET"]
+_BINDING = DEFINES["CTL_BINDING_OFFSET"]
 
 
 def _signed(word: int) -> int:
@@ -58,6 +59,11 @@ class Control:
         is set before the flag, so that no poll sees the flag with a stale countdown."""
         self._write(_COUNTDOWN, passages)
         self._write(_FLAG, 1)
+
+    def bind(self, binding: int) -> None:
+        """Name the migration this guest takes part in: a source writes it into the stream's
+        header, a destination refuses a stream that carries another."""
+        self._write(_BINDING, binding)
 
     def cancel(self) -> None:
         self._write(_FLAG, 0)

@@ -1,21 +1,41 @@
 """A host-side walk of a migration stream, driven by the program's portable type table.
 
 The guest runtime is what restores streams; this walker exists to look inside them:
-counting blocks per segment and pointer kinds for reports and tests, and locating the
-bytes of an item so that tests can forge well-formed but wrong streams (a block id that
-does not exist, an offset outside its block, a type that does not match).
+counting blocks per segment and pointer kinds for reports and tests, listing every
+structural field (tags, ids, counts, ordinals, kinds, locators) and every span of
+primitive data for the damaged-stream campaign, and locating the bytes of an item so
+that tests can forge well-formed but wrong streams (a block id that does not exist, an
+offset outside its block, a type that does not match).
+
+Every number of the format (segments, tags, value kinds, the end marker, the header's
+layout) comes from ``testbed.protocol``, which reads the one C definition.
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass, field
 
 from testbed.errors import StreamError
-from testbed.migration.stream import HEADER, read_header
+from testbed.protocol import (
+    HEADER,
+    HEADER_FIELDS,
+    HEADER_SIZE,
+    STREAM_END_MARKER,
+    STREAM_MAGIC,
+    STREAM_TRAILER_SIZE,
+    Segment,
+    Tag,
+    ValueKind,
+    header_slice,
+)
 
 PRIM_SIZE = {"I8": 1, "U8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4, "I64": 8, "U64": 8, "F32": 4, "F64": 8}
-VALUE_SIZE = {1: 4, 2: 4, 3: 8, 4: 8, 5: 4}
-SEGMENTS = {1: "global", 2: "stack", 3: "heap"}
+# Bytes of the scalar value kinds in a frame record (pointers and objects have their own layout).
+VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4}
+SEGMENTS = {seg.value: seg.name.lower() for seg in Segment}
+TAG_NAMES = {tag.value: tag.name.lower() for tag in Tag}
 
 
 @dataclass
@@ -42,14 +62,30 @@ class Block:
     locator: int | None
 
 
+@dataclass(frozen=True)
+class Field:
+    """One structural item's bytes: what it is (``tag``, ``block_id``, ``ordinal``,
+    ``segment``, ``type``, ``count``, ``locator``, ``function``, ``site``, ``nvalues``,
+    ``kind``, ``obj_type``, ``obj_count``, ``end``, or ``header.<field>``), where and its value."""
+
+    name: str
+    start: int
+    end: int
+    value: int
+
+
 @dataclass
 class StreamMap:
+    header: dict[str, int] = field(default_factory=dict)
     frames: list[tuple[int, int, int]] = field(default_factory=list)  # (function, site, values)
     blocks: list[Block] = field(default_factory=list)
     pointers: list[Pointer] = field(default_factory=list)
     ancestors_referenced: int = 0  # references to a block still being written: cycles
     frames_bytes: int = 0  # the frame records, with the blocks first reached from them
     live_bytes: int = 0  # the frame records alone: live variables, pointers as references
+    # With walk(detail=True): every structural field, and the spans of primitive data.
+    fields: list[Field] = field(default_factory=list)
+    data_spans: list[tuple[int, int]] = field(default_factory=list)
 
     def count(self, tag: str) -> int:
         return sum(1 for p in self.pointers if p.tag == tag)
@@ -62,35 +98,47 @@ class StreamMap:
 
 
 class _Reader:
-    def __init__(self, data: bytes, types: list[dict]) -> None:
+    def __init__(self, data: bytes, types: list[dict], detail: bool) -> None:
         self.data = data
-        self.pos = HEADER.size
-        self.end = len(data) - 4
+        self.pos = HEADER_SIZE
+        self.end = len(data) - STREAM_TRAILER_SIZE
         self.types = types
+        self.detail = detail
         self.map = StreamMap()
         self.open: list[int] = []  # blocks being written (depth-first)
         self._flat: dict[int, int | None] = {}
         self.outer_block_bytes = 0
 
-    def byte(self) -> int:
+    def byte(self, name: str = "") -> int:
         if self.pos >= self.end:
             raise StreamError("stream ends in the middle of an item")
         b = self.data[self.pos]
         self.pos += 1
+        if name and self.detail:
+            self.map.fields.append(Field(name, self.pos - 1, self.pos, b))
         return b
 
-    def varint(self) -> tuple[int, tuple[int, int]]:
+    def varint(self, name: str = "") -> tuple[int, tuple[int, int]]:
         start, v, shift = self.pos, 0, 0
         while True:
             b = self.byte()
             v |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
+                if name and self.detail:
+                    self.map.fields.append(Field(name, start, self.pos, v))
                 return v, (start, self.pos)
 
     def skip(self, n: int) -> None:
+        """Step over ``n`` bytes of primitive data."""
         if self.pos + n > self.end:
             raise StreamError("stream ends in the middle of a value")
+        if self.detail and n:
+            spans = self.map.data_spans
+            if spans and spans[-1][1] == self.pos:  # adjacent data: one span
+                spans[-1] = (spans[-1][0], self.pos + n)
+            else:
+                spans.append((self.pos, self.pos + n))
         self.pos += n
 
     def flat_size(self, type_id: int) -> int | None:
@@ -129,6 +177,8 @@ class _Reader:
                 if t_id < 0:
                     self.skip(count)
                     continue
+                if not 0 <= t_id < len(self.types):
+                    raise StreamError(f"type id {t_id} is not in the program's type table (before byte {self.pos})")
                 flat = self.flat_size(t_id)
                 if flat is not None:  # a flat block is skipped in one step
                     self.skip(flat * count)
@@ -156,26 +206,26 @@ class _Reader:
         """Read one pointer; for a block seen the first time, its header (the block is then
         open, and its contents come next). Returns that block, or None."""
         at = self.pos
-        tag = self.byte()
+        tag = self.byte("tag")
         parent = self.open[-1] if self.open else None
-        if tag == 0:
+        if tag == Tag.NULL:
             self.map.pointers.append(Pointer("null", at, declared=declared, parent=parent))
             return None
-        if tag == 1:
-            block, id_span = self.varint()
-            ordinal, ord_span = self.varint()
+        if tag == Tag.REF:
+            block, id_span = self.varint("block_id")
+            ordinal, ord_span = self.varint("ordinal")
             if block in self.open:
                 self.map.ancestors_referenced += 1
             self.map.pointers.append(Pointer("ref", at, block, ordinal, ord_span, id_span, declared=declared,
                                              parent=parent))
             return None
-        if tag != 2:
+        if tag != Tag.NEW:
             raise StreamError(f"unknown pointer tag {tag} at byte {at}")
-        seg, _ = self.varint()
-        type_plus, type_span = self.varint()
-        count, _ = self.varint()
-        locator = self.varint()[0] if seg != 3 else None
-        ordinal, ord_span = self.varint()
+        seg, _ = self.varint("segment")
+        type_plus, type_span = self.varint("type")
+        count, _ = self.varint("count")
+        locator = self.varint("locator")[0] if seg != Segment.HEAP else None
+        ordinal, ord_span = self.varint("ordinal")
         block = Block(len(self.map.blocks), SEGMENTS.get(seg, f"?{seg}"), type_plus - 1, count, locator)
         self.map.blocks.append(block)
         self.map.pointers.append(Pointer("new", at, block.id, ordinal, ord_span, type_span=type_span,
@@ -184,35 +234,52 @@ class _Reader:
         return block
 
 
-def walk(stream: bytes, types: list[dict], nglobals: int | None = None) -> StreamMap:
+def read_header_fields(stream: bytes) -> dict[str, int]:
+    """The header's fields by name (magic, version, flags, isa, fingerprint, payload,
+    frames, blocks, binding, as mig_protocol.h lays them out); no checks."""
+    if len(stream) < HEADER_SIZE + STREAM_TRAILER_SIZE:
+        raise StreamError(f"stream of {len(stream)} bytes is shorter than a header and a trailer")
+    return dict(zip((f[0] for f in HEADER_FIELDS), HEADER.unpack_from(stream), strict=True))
+
+
+def walk(stream: bytes, types: list[dict], nglobals: int | None = None, detail: bool = False) -> StreamMap:
     """Map every frame, block and pointer of ``stream``. ``nglobals`` is the number of
-    global roots after the frames (all remaining pointers up to the end marker if None)."""
-    header = read_header(stream)
-    r = _Reader(stream, types)
-    for _ in range(header.frames):
-        function, _ = r.varint()
-        site, _ = r.varint()
-        n, _ = r.varint()
+    global roots after the frames (all remaining pointers up to the end marker if None).
+    ``detail`` also lists every structural field and every span of primitive data."""
+    header = read_header_fields(stream)
+    if header["magic"] != STREAM_MAGIC:
+        raise StreamError(f"bad magic {header['magic']:#010x}: not a migration stream")
+    if zlib.crc32(stream[:-STREAM_TRAILER_SIZE]) != struct.unpack_from(">I", stream, len(stream) - 4)[0]:
+        raise StreamError("CRC-32 mismatch: the stream was damaged")
+    r = _Reader(stream, types, detail)
+    r.map.header = header
+    if detail:
+        r.map.fields.extend(Field(f"header.{name}", offset, offset + size, header[name])
+                            for name, offset, size in HEADER_FIELDS)
+    for _ in range(header["frames"]):
+        function, _ = r.varint("function")
+        site, _ = r.varint("site")
+        n, _ = r.varint("nvalues")
         r.map.frames.append((function, site, n))
         for _ in range(n):
-            kind = r.byte()
+            kind = r.byte("kind")
             if kind in VALUE_SIZE:
                 r.skip(VALUE_SIZE[kind])
-            elif kind == 6:
+            elif kind == ValueKind.PTR:
                 r.pointer()
-            elif kind == 7:
-                type_plus, _ = r.varint()
-                count, _ = r.varint()
+            elif kind == ValueKind.OBJ:
+                type_plus, _ = r.varint("obj_type")
+                count, _ = r.varint("obj_count")
                 r.obj(type_plus - 1, count)
             else:
                 raise StreamError(f"unknown value kind {kind} at byte {r.pos - 1}")
-    r.map.frames_bytes = r.pos - HEADER.size
+    r.map.frames_bytes = r.pos - HEADER_SIZE
     r.map.live_bytes = r.map.frames_bytes - r.outer_block_bytes
     roots = 0
-    while r.pos < r.end and r.data[r.pos] != 0xEE and (nglobals is None or roots < nglobals):
+    while r.pos < r.end and r.data[r.pos] != STREAM_END_MARKER and (nglobals is None or roots < nglobals):
         r.pointer()
         roots += 1
-    if r.byte() != 0xEE or r.pos != r.end:
+    if r.byte("end") != STREAM_END_MARKER or r.pos != r.end:
         raise StreamError("no end marker where the stream should end")
     return r.map
 
@@ -226,13 +293,16 @@ def encode_varint(value: int) -> bytes:
     return bytes(out)
 
 
+def seal_with_length(body: bytearray | bytes) -> bytes:
+    """A stream body (header and payload, no trailer) with its payload length made
+    consistent and a fresh CRC appended: well formed on the outside, whatever it says."""
+    body = bytearray(body)
+    payload = header_slice("payload")
+    body[payload] = struct.pack(">I", len(body) - HEADER_SIZE)
+    return bytes(body) + struct.pack(">I", zlib.crc32(bytes(body)))
+
+
 def replace_span(stream: bytes, span: tuple[int, int], new: bytes) -> bytes:
     """The stream with bytes [span) replaced, its payload length and CRC made consistent:
     a forged stream that is well formed on the outside."""
-    import struct
-    import zlib
-
-    body = bytearray(stream[: span[0]] + new + stream[span[1] : -4])
-    payload = len(body) - HEADER.size
-    body[16:20] = struct.pack(">I", payload)
-    return bytes(body) + struct.pack(">I", zlib.crc32(bytes(body)))
+    return seal_with_length(stream[: span[0]] + new + stream[span[1] : -STREAM_TRAILER_SIZE])

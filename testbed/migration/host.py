@@ -71,6 +71,11 @@ class MigrationPort:
         """Count passages without requesting anything (polls are counted only when armed)."""
         self.request_at(NEVER)
 
+    def bind(self, binding: int) -> None:
+        """Name the migration this guest takes part in: a source writes it into the stream's
+        header, a destination refuses a stream that carries another."""
+        self.control.bind(binding)
+
     def cancel_request(self) -> None:
         self.control.cancel()
         self._armed = NEVER

@@ -23,17 +23,19 @@ start of decoding and the innermost frame's resumption.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
 from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable, site_table, type_table
+from testbed.build.native import passages, run_native
 from testbed.emu.costmodel import Tally
-from testbed.emu.guest import DEFAULT_BUDGET, Guest, RunResult
+from testbed.emu.guest import Guest, RunResult
 from testbed.emu.machines import Machine, resolve
 from testbed.errors import ConfigError, GuestFault, StreamError, TestbedError
-from testbed.execute import run_native
+from testbed.limits import EXPERIMENT_BUDGET
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
 from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
@@ -56,7 +58,7 @@ class MigrationSpec:
     network: str = "10mbps"
     mode: str = "network"
     roundtrip: bool = True
-    budget: int = DEFAULT_BUDGET
+    budget: int = EXPERIMENT_BUDGET
     loss: float = 0.0  # frame loss probability on the link
     fail_at: float | None = None  # simulated second at which the link is cut
     background: float = 0.0  # offered load of other hosts on a shared medium
@@ -67,20 +69,7 @@ class MigrationSpec:
     # hook given the destination's port once it has its stream (e.g. to add event handlers).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
     destination_hook: Callable[[MigrationPort], None] | None = field(default=None, compare=False)
-
-
-@cache
-def passages(name: str, size: str) -> int:
-    """Poll-point passages of an unmigrated run (a native build of the migratable program:
-    same control flow as on the guests, far faster)."""
-    p = program(name)
-    build = build_migratable(name, "host")
-    proc = run_native(build.path, p.argv(size)[1:], env={"TESTBED_REPORT_PASSAGES": "1"})
-    for line in proc.stderr.splitlines():
-        if line.startswith("mcl-passages "):
-            return int(line.split()[1])
-    raise GuestFault(f"the native run of {name} ({size}) did not report its poll-point passages "
-                     f"(status {proc.returncode}): {proc.stderr.strip()[:200]}")
+    save_stream: str | None = None  # write the collected stream (and its request, FILE.json) here
 
 
 def resolve_at(spec: MigrationSpec) -> int:
@@ -105,7 +94,7 @@ def resolve_at(spec: MigrationSpec) -> int:
 
 @cache
 def reference_output(name: str, size: str, machine_name: str, runtime: str = "modern",
-                     budget: int = DEFAULT_BUDGET) -> str:
+                     budget: int = EXPERIMENT_BUDGET) -> str:
     """What every migration from ``machine_name`` must print: the plain (unannotated)
     program run unmigrated, emulated on that machine with the same runtime's allocator (a
     native host run differs wherever the output depends on the data model, e.g. on
@@ -120,6 +109,13 @@ def reference_output(name: str, size: str, machine_name: str, runtime: str = "mo
     return result.stdout
 
 
+def binding(spec: MigrationSpec) -> int:
+    """The migration's binding: a digest of its request (docs/stream-format.md, Binding),
+    never 0 (no migration named). The same request gives the same process, bit for bit."""
+    request = f"{spec.program}|{spec.size}|{spec.src}|{spec.dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
+    return zlib.crc32(request.encode()) or 1
+
+
 def reference_for(spec: MigrationSpec) -> str:
     """The reference output a migration of ``spec`` must print (computed once per process)."""
     return reference_output(spec.program, spec.size, resolve(spec.src).name, spec.runtime, spec.budget)
@@ -130,7 +126,11 @@ def native_output(name: str, size: str) -> str | None:
     """Output of the plain program built for the host and run natively (a fast cross-check
     of the reference), or None if that run failed."""
     p = program(name)
-    proc = run_native(build_program(p.name, [p.source], "host").path, p.argv(size)[1:])
+    try:
+        proc = run_native(build_program(p.name, [p.source], "host").path, p.argv(size)[1:],
+                          f"the native run of {name} ({size})")
+    except GuestFault:  # crashed or timed out
+        return None
     return proc.stdout if proc.returncode == 0 else None
 
 
@@ -152,6 +152,8 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
 
     dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
     src, src_port = _guest(spec, src_m, spec.budget)
+    dst_port.bind(binding(spec))  # the destination accepts only this migration's stream
+    src_port.bind(binding(spec))
     src_port.start_normally()
     if spec.at_time is not None:
         src_port.count_passages()
@@ -165,6 +167,11 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
             f"before passage {at}: choose a smaller --at"
         )
     stream = src_port.streams[-1]
+    if spec.save_stream:
+        from testbed.migration.streamfile import SavedRequest, save  # it uses this module
+
+        save(spec.save_stream, stream, SavedRequest(spec.program, spec.size, src_m.isa.name, at, spec.runtime,
+                                                    src.stdout.decode(), binding(spec)))
     header = read_header(stream)
     layout = walk(stream, type_table(spec.program))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point

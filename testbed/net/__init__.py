@@ -20,7 +20,7 @@ A failed link (``fail_at``) or a dropped connection is reported as ``failed`` wi
 never silently; a migration that sees it must leave the source process running.
 
 All parameters come from the TOML profiles (``testbed/profiles``), each with a unit and a
-source; ``testbed.net.calibration`` lists the fitted ones and compares the model with the
+source; ``testbed.calibration.network`` lists the fitted ones and compares the model with the
 published reference rows.
 """
 

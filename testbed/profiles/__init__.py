@@ -9,74 +9,42 @@ was fitted. Code asks for a parameter *in the unit it computes with*
 (``profile.get("cpu.clock", "Hz")``) and gets it converted, or a ConfigError when the
 declared unit cannot be converted: a unit mistake cannot slip through silently, in the
 way gem5 declares typed, unit-carrying parameters per component.
+
+Loading checks the whole file against the typed schema (schema.py): unknown keys,
+parameters without a unit or a source, and wrong dimensions are refused at load time.
+A value shared by several machines is written once in ``common/<name>.toml`` and pulled
+in with ``extends = ["<name>", ...]`` at the top of a profile; the profile's own tables
+override the shared ones key by key (a parameter is replaced whole, source included).
+Calibrated values stay in each machine's own file, where the calibration writes them.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from testbed.errors import ConfigError, unknown_name
+from testbed.profiles.schema import UNITS, MachineProfile, NetworkProfile, Param, build, parameters
 
 PROFILE_DIR = Path(__file__).resolve().parent
 MACHINE_DIR = PROFILE_DIR / "machines"
 NETWORK_DIR = PROFILE_DIR / "networks"
+COMMON_DIR = PROFILE_DIR / "common"
 
-# Factor from each unit to its base unit, grouped by dimension.
-_UNITS: dict[str, tuple[str, float]] = {
-    # frequency
-    "Hz": ("Hz", 1.0), "kHz": ("Hz", 1e3), "MHz": ("Hz", 1e6), "GHz": ("Hz", 1e9),
-    # time
-    "s": ("s", 1.0), "ms": ("s", 1e-3), "us": ("s", 1e-6), "ns": ("s", 1e-9),
-    # data
-    "B": ("B", 1.0), "KiB": ("B", 1024.0), "MiB": ("B", 1024.0**2), "GiB": ("B", 1024.0**3),
-    "kB": ("B", 1e3), "MB": ("B", 1e6),
-    # rates
-    "bit/s": ("bit/s", 1.0), "kbit/s": ("bit/s", 1e3), "Mbit/s": ("bit/s", 1e6),
-    "B/s": ("B/s", 1.0), "KiB/s": ("B/s", 1024.0), "MB/s": ("B/s", 1e6), "MiB/s": ("B/s", 1024.0**2),
-    # per-item costs and plain numbers
-    "cycles": ("cycles", 1.0),
-    "rpm": ("rpm", 1.0),
-    "1": ("1", 1.0), "fraction": ("1", 1.0), "count": ("count", 1.0),
-    "s/B": ("s/B", 1.0), "us/B": ("s/B", 1e-6), "ns/B": ("s/B", 1e-9),
-    "cycles/B": ("cycles/B", 1.0),
-}
-
-
-@dataclass(frozen=True)
-class Param:
-    """One model parameter as declared in a profile."""
-
-    path: str
-    value: float
-    unit: str
-    source: str
-
-    def to(self, unit: str) -> float:
-        """The value converted to ``unit``; ConfigError if the dimensions differ."""
-        try:
-            dim_from, f_from = _UNITS[self.unit]
-            dim_to, f_to = _UNITS[unit]
-        except KeyError as exc:
-            raise ConfigError(f"parameter {self.path}: unknown unit {exc.args[0]!r}") from None
-        if dim_from != dim_to:
-            raise ConfigError(
-                f"parameter {self.path} is in {self.unit!r}, which cannot be converted to {unit!r}"
-            )
-        return self.value * f_from / f_to
+__all__ = ["UNITS", "Param", "Profile", "load_profile", "machine", "network", "machine_names", "network_names"]
 
 
 class Profile:
     """A loaded profile: nested tables of Params plus plain metadata strings."""
 
-    def __init__(self, kind: str, name: str, path: Path, data: dict[str, Any]) -> None:
+    def __init__(self, kind: str, name: str, path: Path, data: dict[str, Any], typed: Any) -> None:
         self.kind = kind
         self.name = name
         self.path = path
-        self.data = data
+        self.data = data  # the merged tables (extends resolved)
+        self.typed = typed  # the schema object: MachineProfile or NetworkProfile
 
     def _node(self, dotted: str) -> Any:
         node: Any = self.data
@@ -113,28 +81,69 @@ class Profile:
 
     def params(self, prefix: str = "") -> list[Param]:
         """Every Param under ``prefix`` (for reports and result rows)."""
-        out: list[Param] = []
+        node: Any = self.typed
+        for part in prefix.split(".") if prefix else ():
+            node = getattr(node, part, None)
+            if node is None:
+                raise ConfigError(f"{self.kind} profile {self.name!r} ({self.path}) has no {prefix!r}")
+        return parameters(node)
 
-        def walk(node: Any, path: str) -> None:
-            if isinstance(node, dict) and {"value", "unit", "source"} <= node.keys():
-                out.append(Param(path, float(node["value"]), str(node["unit"]), str(node["source"])))
-            elif isinstance(node, dict):
-                for key, sub in node.items():
-                    walk(sub, f"{path}.{key}" if path else key)
 
-        walk(self._node(prefix) if prefix else self.data, prefix)
-        return out
+_SCHEMAS = {"machine": MachineProfile, "network": NetworkProfile}
+
+
+def load_profile(kind: str, path: Path, name: str | None = None) -> Profile:
+    """Load and check the ``kind`` profile at ``path`` (any file, e.g. a test's)."""
+    data = _read_with_bases(kind, path, ())
+    where = f"{kind} profile {path}"
+    typed = build(_SCHEMAS[kind], data, where)
+    return Profile(kind, name or path.stem, path, data, typed)
+
+
+def _read_toml(kind: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{kind} profile {path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{kind} profile {path}: cannot read it ({exc.strerror})") from None
+
+
+def _read_with_bases(kind: str, path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's tables merged over those of the files it extends, in order."""
+    if path in chain:
+        raise ConfigError(f"{kind} profile {path}: extends itself through {' -> '.join(p.name for p in chain)}")
+    data = _read_toml(kind, path)
+    bases = data.pop("extends", [])
+    if isinstance(bases, str):
+        bases = [bases]
+    if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+        raise ConfigError(f"{kind} profile {path}: extends must be a name or a list of names in {COMMON_DIR}")
+    merged: dict[str, Any] = {}
+    for base in bases:
+        base_path = COMMON_DIR / f"{base}.toml"
+        if not base_path.is_file():
+            raise ConfigError(f"{kind} profile {path}: extends unknown shared profile {base!r}; "
+                              f"valid: {', '.join(available(COMMON_DIR))} (files in {COMMON_DIR})")
+        _merge_into(merged, _read_with_bases(kind, base_path, (*chain, path)))
+    _merge_into(merged, data)
+    return merged
+
+
+def _merge_into(into: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        is_table = isinstance(value, dict) and "value" not in value
+        if is_table and isinstance(into.get(key), dict) and "value" not in into[key]:
+            _merge_into(into[key], value)
+        else:
+            into[key] = value
 
 
 def _load(kind: str, directory: Path, name: str) -> Profile:
     path = directory / f"{name}.toml"
     if not path.is_file():
         raise unknown_name(kind, name, available(directory))
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{kind} profile {path}: {exc}") from None
-    return Profile(kind, name, path, data)
+    return load_profile(kind, path, name)
 
 
 def available(directory: Path) -> list[str]:

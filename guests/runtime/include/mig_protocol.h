@@ -44,10 +44,11 @@
 #define ERR_TYPE 8
 #define ERR_FORMAT 9
 #define ERR_COLLECT 10
+#define ERR_BINDING 11   /* the stream belongs to another migration */
 
 /* ---- stream framing ---- */
 #define STREAM_MAGIC 0x4d53521a /* "MSR\x1a" */
-#define STREAM_VERSION 1
+#define STREAM_VERSION 2 /* 2: the header carries the migration's binding (was reserved) */
 #define STREAM_END_MARKER 0xEE
 #define STREAM_TRAILER_SIZE 4   /* CRC-32 (zlib's), big-endian */
 
@@ -68,8 +69,8 @@
 #define HDR_FRAMES_SIZE 4
 #define HDR_BLOCKS_OFFSET 24
 #define HDR_BLOCKS_SIZE 4
-#define HDR_RESERVED_OFFSET 28
-#define HDR_RESERVED_SIZE 4
+#define HDR_BINDING_OFFSET 28 /* the migration this stream belongs to (0: none named) */
+#define HDR_BINDING_SIZE 4
 #define HDR_SIZE 32
 
 /* ---- pointer tags ---- */
@@ -108,7 +109,8 @@
 #define CTL_ERR_FUNCTION_OFFSET 12 /* int32: function id being encoded when collection failed */
 #define CTL_ERR_SITE_OFFSET 16     /* int32: its site id; -1 with the function: the globals */
 #define CTL_ERR_VALUE_OFFSET 20    /* int32: index of the frame value being encoded */
-#define CTL_SIZE 24
+#define CTL_BINDING_OFFSET 24      /* uint32: the migration this process takes part in (0: none) */
+#define CTL_SIZE 28
 /* The countdown's resting value: 2^31 - 1 passages, which no run reaches. */
 #define CTL_COUNTDOWN_NEVER 0x7fffffff
 
@@ -117,6 +119,9 @@ struct mig_control {
     volatile int32_t countdown;
     volatile uint32_t items;
     volatile int32_t err_function, err_site, err_value;
+    /* Set by the host: a source writes it into the header of the streams it collects, a
+     * destination refuses a stream that carries another (docs/stream-format.md, Binding). */
+    volatile uint32_t binding;
 };
 
 #endif

@@ -1,32 +1,27 @@
-"""The model against the published reference rows, and the fits of its calibrated parameters.
+"""Network calibration: the network model against the published reference rows, and the
+fits of its four calibrated parameters (see :data:`FITTED`): the DEC and Ultra 5 per-byte
+protocol-stack costs from the tx rows, the DEC disk's effective rate and the rcp session
+set-up from the rcp rows. Every other row of the comparison is a prediction.
 
-``python -m testbed.net.calibration`` prints the comparison table (markdown) that
-``docs/network-model.md`` shows; ``--fit`` re-runs the fits and prints the values to put in
-the profiles. Only four parameters are fitted (see :data:`FITTED`); every other row in the
-table is a prediction.
-
-Reference rows are identified as ``table,program,problem,mode,phase``.
+``testbed calibrate --network`` re-runs the fits (``--write`` records them in the
+profiles); ``python -m testbed.calibration.network [--params machine|network]`` prints the
+tables ``docs/network-model.md`` shows. Reference rows are named
+``table,program,problem,mode,phase`` (:mod:`testbed.reference`).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
 
-from testbed import PACKAGE_DIR
+from testbed.calibration import Fitted, RowFit
 from testbed.errors import ConfigError
 from testbed.net.params import HostParams, LinkParams, load_host, load_link
 from testbed.net.transfer import TransferResult, run_transfer
-from testbed.profiles import machine, machine_names, network, network_names
-
-REFERENCE_DIR = PACKAGE_DIR / "reference"
-MACHINES = {"DECstation 5000/120": "dec5000", "SPARCstation 20": "ss20", "Ultra 5": "ultra5"}
-NETWORKS = {"10 Mb/s Ethernet": "10mbps", "100 Mb/s Ethernet": "100mbps"}
+from testbed.profiles import Param, machine, machine_names, network, network_names
+from testbed.reference import MACHINES, Measurement, load
 
 # The parameters whose source says "calibrated against": (machine, profile path).
 FITTED = (
@@ -35,42 +30,11 @@ FITTED = (
     ("dec5000", "disk.transfer_rate"),
     ("ss20", "rcp.session_setup"),
 )
+COMMAND = "testbed calibrate --network"
 
 
-@dataclass(frozen=True)
-class Row:
-    """One published measurement."""
-
-    key: str  # table,program,problem,mode,phase
-    tx_bytes: int
-    src: str
-    dst: str
-    network: str
-    seconds: float
-
-
-@cache
-def reference_rows(path: Path = REFERENCE_DIR / "measurements.csv") -> dict[str, Row]:
-    """The reference rows by key; tx_bytes missing in a row comes from workloads.csv."""
-    sizes: dict[tuple[str, str], int] = {}
-    with open(REFERENCE_DIR / "workloads.csv", newline="") as f:
-        for w in csv.DictReader(f):
-            sizes[(w["program"], w["problem"])] = int(w["tx_bytes"])
-    rows: dict[str, Row] = {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            key = ",".join((r["table"], r["program"], r["problem"], r["mode"], r["phase"]))
-            nbytes = int(r["tx_bytes"]) if r["tx_bytes"] else sizes[(r["program"], r["problem"])]
-            rows[key] = Row(key, nbytes, MACHINES[r["src_machine"]], MACHINES[r["dst_machine"]],
-                            NETWORKS[r["network"]], float(r["seconds"]))
-    return rows
-
-
-def row(key: str) -> Row:
-    try:
-        return reference_rows()[key]
-    except KeyError:
-        raise ConfigError(f"no reference row {key!r}") from None
+def row(key: str) -> Measurement:
+    return load().row(key)
 
 
 # ---------------------------------------------------------------------- comparisons
@@ -82,8 +46,16 @@ def _hosts() -> Hosts:
     return {name: load_host(name) for name in MACHINES.values()}
 
 
-def _run(r: Row, hosts: Hosts, mode: str) -> TransferResult:
+def _run(r: Measurement, hosts: Hosts, mode: str) -> TransferResult:
     return run_transfer(r.tx_bytes, hosts[r.src], hosts[r.dst], load_link(r.network), mode=mode)
+
+
+def _priced(r: Measurement, hosts: Hosts, quantity: str) -> float:
+    """One TransferResult field of the row's transfer, in the mode that has it."""
+    mode = "file" if quantity in ("write_s", "rcp_s", "read_s") else "network"
+    value = getattr(_run(r, hosts, mode), quantity)
+    assert value is not None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -101,11 +73,7 @@ class Check:
         return rows[0].seconds - sum(r.seconds for r in rows[1:])
 
     def model(self, hosts: Hosts | None = None) -> float:
-        r = row(self.keys[0])
-        mode = "file" if self.quantity in ("write_s", "rcp_s", "read_s") else "network"
-        value = getattr(_run(r, hosts or _hosts(), mode), self.quantity)
-        assert value is not None
-        return float(value)
+        return _priced(row(self.keys[0]), hosts or _hosts(), self.quantity)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -198,15 +166,41 @@ def _bisect(f: Callable[[float], float], lo: float, hi: float, iterations: int =
     return (lo + hi) / 2.0
 
 
-def _tx(r: Row, src: HostParams, dst: HostParams, link: LinkParams, mode: str = "network") -> TransferResult:
+def _tx(r: Measurement, src: HostParams, dst: HostParams, link: LinkParams, mode: str = "network") -> TransferResult:
     return run_transfer(r.tx_bytes, src, dst, link, mode=mode)
 
 
-def fit() -> dict[str, float]:
-    """Re-run the four fits in order; values in base units (s/B, B/s, s)."""
+# What each fitted value stands for: kept in its source text when it is written.
+NOTES = {
+    ("dec5000", "netstack.per_byte"):
+        "stands for the copy from user space, the checksum, probably a driver copy of each "
+        "frame into the LANCE buffer (assumed, not verified for the 5000/1xx), plus whatever "
+        "else the original sender did per byte",
+    ("ultra5", "netstack.per_byte"):
+        "stands for copy, checksum and PCI DMA effects on the Ultra 5's modest memory system",
+    ("dec5000", "disk.transfer_rate"):
+        "effective rate of the 5000/120 disk path; the drive media rate is about 2 MB/s, so "
+        "this also stands for whatever else slowed the rcp source per block",
+    ("ss20", "rcp.session_setup"):
+        "remote-shell set-up of the era (inetd, rshd, authentication, name look-ups, login "
+        "shell, rcp -t)",
+}
+TX_ROWS = ("hetero,linpack,n=200,network,tx", "hetero,linpack,n=1000,network,tx")
+HOMOG_TX_ROW = "homog,linpack,n=1000,network,tx"
+RCP_ROWS = ("hetero,linpack,n=200,file,rcp", "hetero,linpack,n=1000,file,rcp")
+
+
+def _model_s(key: str, hosts: Hosts) -> float:
+    """The model's time of a tx row (network mode) or an rcp row (file mode)."""
+    r = row(key)
+    return _priced(r, hosts, "rcp_s" if r.phase == "rcp" else "tx_s")
+
+
+def fit_values() -> dict[tuple[str, str], float]:
+    """Re-run the four fits in order: (machine, path) -> value in base units (s/B, B/s, s)."""
     hosts = _hosts()
     ten, hundred = load_link("10mbps"), load_link("100mbps")
-    small, big = row("hetero,linpack,n=200,network,tx"), row("hetero,linpack,n=1000,network,tx")
+    small, big = row(TX_ROWS[0]), row(TX_ROWS[1])
 
     # 1. DEC per-byte cost: one value, minimax relative error over the two hetero tx rows.
     def dec_err(x: float) -> float:
@@ -219,7 +213,7 @@ def fit() -> dict[str, float]:
     hosts["dec5000"] = replace(hosts["dec5000"], per_byte=dec_pb)
 
     # 2. Ultra 5 per-byte cost: the homog tx row.
-    homog = row("homog,linpack,n=1000,network,tx")
+    homog = row(HOMOG_TX_ROW)
 
     def ultra_err(x: float) -> float:
         u = replace(hosts["ultra5"], per_byte=x)
@@ -229,7 +223,7 @@ def fit() -> dict[str, float]:
     hosts["ultra5"] = replace(hosts["ultra5"], per_byte=ultra_pb)
 
     # 3+4. DEC disk effective rate from the rcp slope, then the session set-up from the level.
-    r_small, r_big = row("hetero,linpack,n=200,file,rcp"), row("hetero,linpack,n=1000,file,rcp")
+    r_small, r_big = row(RCP_ROWS[0]), row(RCP_ROWS[1])
 
     def rcp_times(rate: float) -> tuple[float, float]:
         dec = replace(hosts["dec5000"], disk=replace(hosts["dec5000"].disk, transfer_rate=rate))
@@ -248,26 +242,70 @@ def fit() -> dict[str, float]:
     t1, _ = rcp_times(rate)
     setup = hosts["ss20"].rcp_setup + (r_small.seconds - t1)
     return {
-        "dec5000.netstack.per_byte": dec_pb,
-        "ultra5.netstack.per_byte": ultra_pb,
-        "dec5000.disk.transfer_rate": rate,
-        "ss20.rcp.session_setup": setup,
+        ("dec5000", "netstack.per_byte"): dec_pb,
+        ("ultra5", "netstack.per_byte"): ultra_pb,
+        ("dec5000", "disk.transfer_rate"): rate,
+        ("ss20", "rcp.session_setup"): setup,
     }
 
 
+# The base unit each fitted parameter is computed in, its rows and how it was fitted.
+_FIT_SPECS = {
+    ("dec5000", "netstack.per_byte"): ("s/B", TX_ROWS, "one value, minimax relative error"),
+    ("ultra5", "netstack.per_byte"): ("s/B", (HOMOG_TX_ROW,), "the one row, reproduced exactly"),
+    ("dec5000", "disk.transfer_rate"): (
+        "B/s", RCP_ROWS, "the slope; jointly with ss20 rcp.session_setup for the level"),
+    ("ss20", "rcp.session_setup"): (
+        "s", RCP_ROWS, "the level; dec5000 disk.transfer_rate sets the slope, so the two rows "
+        "are reproduced exactly"),
+}
+
+
+def _with(hosts: Hosts, name: str, path: str, value: float) -> Hosts:
+    """``hosts`` with one fitted parameter (base units) replaced."""
+    host = hosts[name]
+    if path == "netstack.per_byte":
+        host = replace(host, per_byte=value)
+    elif path == "disk.transfer_rate":
+        host = replace(host, disk=replace(host.disk, transfer_rate=value))
+    elif path == "rcp.session_setup":
+        host = replace(host, rcp_setup=value)
+    else:
+        raise ConfigError(f"no fit of {name} {path}")
+    return {**hosts, name: host}
+
+
+def fit() -> list[Fitted]:
+    """The four fitted parameters in the profiles' units, each with its rows priced by the
+    model before (the profiles' values) and after (all four fitted values)."""
+    values = fit_values()
+    before = _hosts()
+    after = before
+    for (name, path), value in values.items():
+        after = _with(after, name, path, value)
+    out = []
+    for (name, path), value in values.items():
+        base_unit, keys, method = _FIT_SPECS[(name, path)]
+        current = machine(name).param(path)
+        rows = tuple(RowFit(k, row(k).seconds, _model_s(k, before), _model_s(k, after))
+                     for k in keys)
+        in_unit = Param(path, value, base_unit, "").to(current.unit)
+        out.append(Fitted(name, (path,), in_unit, current.unit, current.value, rows, method,
+                          COMMAND, NOTES[(name, path)]))
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m testbed.net.calibration",
-                                     description="Compare the network model with the reference rows.")
-    parser.add_argument("--fit", action="store_true", help="re-run the fits and print the values")
+    """Print the tables docs/network-model.md shows (the fits are ``testbed calibrate
+    --network``'s)."""
+    parser = argparse.ArgumentParser(prog="python -m testbed.calibration.network",
+                                     description="Print the network model against the reference "
+                                     "rows, or a profile parameter table, as markdown.")
     parser.add_argument("--params", choices=("machine", "network"),
                         help="print the parameter table of the machine or network profiles")
     args = parser.parse_args(argv)
     if args.params:
         print(parameter_table(args.params))
-        return 0
-    if args.fit:
-        for name, value in fit().items():
-            print(f"{name} = {value:.6g}")
         return 0
     print(markdown_table())
     print()

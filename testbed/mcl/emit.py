@@ -1,0 +1,166 @@
+"""Emission: the C code of poll-points, call sites, returns that release stack blocks,
+function prologues (registration and the rewind dispatch) and the record/restore of the
+live variables."""
+
+from __future__ import annotations
+
+import copy
+
+from pycparser import c_ast
+
+from testbed.mcl.ctype import Array, Pointer, Prim, VarArray
+from testbed.mcl.nodes import (
+    Function,
+    Marks,
+    Raw,
+    Site,
+    SiteMark,
+    Var,
+    declare,
+    gen,
+    is_void,
+    replace_child,
+    type_id,
+)
+from testbed.mcl.resolve import TypeResolver
+
+
+class Emitter:
+    def __init__(self, defs: dict[str, c_ast.FuncDef], marks: Marks, resolver: TypeResolver) -> None:
+        self.defs = defs
+        self.marks = marks
+        self.resolver = resolver
+
+    def _record(self, fn: Function, names: list[str]) -> list[str]:
+        lines = [f"mig_rec_ptr({v.name if isinstance(v.ctype, Array | VarArray) else '&' + v.name}, {type_id(v.elem)});"
+                 for v in fn.blocks]
+        for name in names:
+            v = fn.vars[name]
+            lines.append(self._rec_one(v))
+        return lines
+
+    def _rec_one(self, v: Var) -> str:
+        t = v.ctype
+        if v.role == "pointer":
+            assert isinstance(t, Pointer)
+            return f"mig_rec_ptr({v.name}, {type_id(t.target)});"
+        if v.role == "value":
+            return f"mig_rec_obj(&{v.name}, {type_id(t)}, 1u);"
+        assert isinstance(t, Prim)
+        kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
+        cast = "(long long)" if kind == "i64" else ""
+        return f"mig_rec_{kind}({cast}{v.name});"
+
+    def _restore(self, fn: Function, names: list[str]) -> list[str]:
+        lines = ["(void)mig_ld_ptr();" for _ in fn.blocks]  # restored in place, as blocks
+        for name in names:
+            v = fn.vars[name]
+            t = v.ctype
+            if v.role == "pointer":
+                lines.append(f"{name} = mig_ld_ptr();")
+            elif v.role == "value":
+                lines.append(f"mig_ld_obj(&{name}, {type_id(t)}, 1u);")
+            else:
+                assert isinstance(t, Prim)
+                kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
+                lines.append(f"{name} = mig_ld_{kind}();")
+        return lines
+
+    def _leave(self, fn: Function) -> str:
+        if fn.name == "main":
+            return "if (mig_collect())\n        goto __mcl_dispatch;\n    return 0;"
+        release = f"mig_release_stack({len(fn.blocks)}u);\n    " if fn.blocks else ""
+        ret = fn.node.decl.type.type
+        if is_void(ret):
+            return release + "return;"
+        if isinstance(self.resolver.resolve(ret), Prim | Pointer):
+            return release + "return 0;"
+        # a struct, also through a typedef: the caller is unwinding and ignores the value
+        return release + "{ static " + declare(ret, "__mcl_z") + "; return __mcl_z; }"
+
+    def emit_sites(self, fn: Function, node: c_ast.Node) -> None:
+        for name, child in list(node.children()):
+            if isinstance(child, SiteMark):
+                replace_child(node, name, Raw(self._poll_code(fn, child.site)))
+                continue
+            call = self.marks.call_at.get(id(child))
+            if call is not None:
+                replace_child(node, name, Raw(self._call_code(fn, child, *call)))
+                continue
+            if id(child) in self.marks.release_at:
+                replace_child(node, name, Raw(self._return_code(fn, child)))
+                continue
+            self.emit_sites(fn, child)
+
+    def _poll_code(self, fn: Function, site: Site) -> str:
+        restore = "\n        ".join(self._restore(fn, site.live))
+        record = "\n        ".join(self._record(fn, site.live))
+        return (f"/* MCL poll-point {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
+                f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}\n        mig_rewind_done();\n    }}\n"
+                f"    if (__builtin_expect(MIG_POLL(), 0)) {{\n{self._entry_dispatch(fn, site)}        mig_unwind_begin();\n        mig_frame_push({fn.fid}, {site.id});\n"
+                f"        {record}\n        {self._leave(fn)}\n    }}")
+
+    def _entry_dispatch(self, fn: Function, site: Site) -> str:
+        if self.marks.entry_poll.get(fn.name) is not site:
+            return ""
+        return (f"        if (mig_mode == MIG_REWINDING) {{\n            mig_control.countdown = 1;\n"
+                f"            {self._dispatch(fn)}\n        }}\n")
+
+    def _call_code(self, fn: Function, stmt: c_ast.Node, site: Site, call: c_ast.FuncCall, form: str) -> str:
+        restore = "\n        ".join(self._restore(fn, site.live))
+        record = "\n        ".join(self._record(fn, site.live))
+        void = is_void(self.defs[call.name.name].decl.type.type)
+        call_text = gen(call)
+        if form == "call" or void:
+            invoke = f"{call_text};"
+        else:
+            invoke = f"__mcl_t{site.id} = {call_text};"
+        after = ""
+        if form == "assign":
+            after = f"\n    {gen(stmt.lvalue)} = __mcl_t{site.id};"
+        elif form == "decl":
+            after = f"\n    {stmt.name} = __mcl_t{site.id};"
+        elif form == "return":
+            release = f"mig_release_stack({len(fn.blocks)}u);\n    " if fn.blocks and fn.name != "main" else ""
+            after = f"\n    {release}return{'' if void else f' __mcl_t{site.id}'};"
+        decl = ""
+        if form == "decl":  # the declaration stays, the call becomes its assignment
+            d = copy.deepcopy(stmt)
+            d.init = None
+            decl = gen(d) + ";\n    "
+        # read only by the arguments, which are evaluated again: give them a defined value
+        zero = "".join(f"\n        memset(&{v}, 0, sizeof {v});" if fn.vars[v].role == "value" else f"\n        {v} = 0;"
+                       for v in site.zero)
+        return (f"{decl}/* MCL call site {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
+                f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}{zero}\n    }}\n"
+                f"    {invoke}\n"
+                f"    if (__builtin_expect(mig_mode == MIG_UNWINDING, 0)) {{\n        mig_frame_push({fn.fid}, {site.id});\n"
+                f"        {record}\n        {self._leave(fn)}\n    }}{after}")
+
+    def _return_code(self, fn: Function, ret: c_ast.Return) -> str:
+        release = f"mig_release_stack({len(fn.blocks)}u);"
+        if ret.expr is None:
+            return f"{{\n        {release}\n        return;\n    }}"
+        return (f"{{\n        {declare(fn.node.decl.type.type, '__mcl_rv')} = {gen(ret.expr)};\n"
+                f"        {release}\n        return __mcl_rv;\n    }}")
+
+    def prologue(self, fn: Function) -> list[c_ast.Node]:
+        lines: list[str] = []
+        if fn.name == "main":
+            lines.append("mig_register_globals();")
+        for v in fn.blocks:
+            address = v.name if isinstance(v.ctype, Array | VarArray) else f"&{v.name}"
+            lines.append(f"mig_register_stack({address}, {type_id(v.elem)}, {v.count});")
+        dispatch = self._dispatch(fn)
+        if fn.name == "main":
+            lines.append(f"if (mig_start()) {{\n    __mcl_dispatch:\n        {dispatch}\n    }}")
+        elif self.marks.entry_poll.get(fn.name) is None:
+            lines.append(f"if (__builtin_expect(mig_mode == MIG_REWINDING, 0)) {{\n        {dispatch}\n    }}")
+        # else: the entry poll-point dispatches (the runtime holds the countdown at 1
+        # while rewinding), which saves a check on every call of a recursive function
+        return [Raw("/* MCL prologue */\n    " + "\n    ".join(lines))]
+
+    def _dispatch(self, fn: Function) -> str:
+        cases = " ".join(f"case {s.id}: goto __mcl_r{s.id};" for s in fn.sites)
+        return (f"switch (mig_frame_pop({fn.fid})) {{ {cases} default: "
+                f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")

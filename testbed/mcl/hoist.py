@@ -1,0 +1,114 @@
+"""Calls of migratable functions inside larger expressions, hoisted into statements of
+their own: ``x = f(a) + 1;`` becomes ``__mcl_h1 = f(a); x = __mcl_h1 + 1;``.
+
+A migration site must be a statement (the call is re-entered on rewind, and what follows
+it resumes), so each such call is evaluated first into a fresh local of the callee's
+result type, innermost first; the temporaries are ordinary locals, so one that is live
+at a later site (``f(a) * f(b)``) travels with the frame. C leaves the order of operand
+evaluation unspecified, so evaluating the call before its siblings is a valid order;
+operands that are evaluated conditionally or in sequence (``&&``, ``||``, ``?:``, the
+comma operator) are not, and a migratable call there is refused with file:line, as in
+loop and branch conditions (the rewrite refuses those)."""
+
+from __future__ import annotations
+
+import copy
+
+from pycparser import c_ast
+
+from testbed.errors import ConfigError
+from testbed.mcl.cparse import where
+from testbed.mcl.nodes import call_name, is_void, replace_child, walk
+
+
+class Hoister:
+    def __init__(self, defs: dict[str, c_ast.FuncDef], migratable: set[str]) -> None:
+        self.defs = defs
+        self.migratable = migratable
+
+    def function(self, f: c_ast.FuncDef) -> None:
+        """Hoist the calls in ``f``'s statements (not in its leading declarations, where a
+        migratable call is refused later), declaring the temporaries first."""
+        self.temps: list[c_ast.Decl] = []
+        items = f.body.block_items or []
+        lead = 0
+        while lead < len(items) and isinstance(items[lead], c_ast.Decl):
+            lead += 1
+        f.body.block_items = items[:lead] + self._items(items[lead:])
+        f.body.block_items[0:0] = self.temps
+
+    def _items(self, items: list) -> list:
+        return [out for s in items for out in self._stmt(s)]
+
+    def _body(self, s: c_ast.Node | None) -> c_ast.Node | None:
+        if s is None:
+            return None
+        stmts = self._stmt(s)
+        return stmts[0] if len(stmts) == 1 else c_ast.Compound(stmts, s.coord)
+
+    def _stmt(self, s: c_ast.Node) -> list:
+        if isinstance(s, c_ast.Compound):
+            s.block_items = self._items(s.block_items or [])
+        elif isinstance(s, c_ast.If):
+            s.iftrue, s.iffalse = self._body(s.iftrue), self._body(s.iffalse)
+        elif isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile | c_ast.Switch):
+            s.stmt = self._body(s.stmt)
+        elif isinstance(s, c_ast.Case | c_ast.Default):
+            s.stmts = self._items(s.stmts or [])
+        elif isinstance(s, c_ast.Return | c_ast.Decl | c_ast.Assignment | c_ast.FuncCall | c_ast.UnaryOp
+                        | c_ast.BinaryOp | c_ast.Cast):
+            pre: list[c_ast.Node] = []
+            if isinstance(s, c_ast.Return):
+                s.expr = self._expr(s.expr, pre, top=True)
+            elif isinstance(s, c_ast.Decl):
+                s.init = self._expr(s.init, pre, top=True)
+            elif isinstance(s, c_ast.Assignment) and s.op == "=" and isinstance(s.lvalue, c_ast.ID):
+                s.rvalue = self._expr(s.rvalue, pre, top=True)  # x = f(...) is a site as it is
+            else:
+                self._expr(s, pre, top=True)
+            return [*pre, s]
+        return [s]
+
+    def _expr(self, e: c_ast.Node | None, pre: list[c_ast.Node], top: bool = False) -> c_ast.Node | None:
+        """``e`` with its migratable calls replaced by temporaries assigned in ``pre``; a
+        call that is the statement's own (``top``) stays, its arguments are hoisted."""
+        if e is None:
+            return None
+        if (isinstance(e, c_ast.TernaryOp | c_ast.ExprList)
+                or (isinstance(e, c_ast.BinaryOp) and e.op in ("&&", "||"))
+                or (isinstance(e, c_ast.UnaryOp) and e.op == "sizeof")):
+            for n in walk(e):
+                if call_name(n) in self.migratable:
+                    raise ConfigError(f"{where(n)}: call of migratable function {call_name(n)} in an operand of "
+                                      "&&, ||, ?:, a comma or sizeof, which may not be evaluated or must be "
+                                      "evaluated in order; make it a statement of its own (x = f(...);)")
+            return e
+        if isinstance(e, c_ast.FuncCall):
+            if e.args is not None:
+                e.args.exprs = [self._expr(a, pre) for a in e.args.exprs]
+            name = call_name(e)
+            if name not in self.migratable or top:
+                return e
+            result = self.defs[name].decl.type.type
+            if is_void(result):
+                raise ConfigError(f"{where(e)}: call of migratable function {name}, which returns nothing, inside "
+                                  "an expression; make it a statement of its own")
+            temp = self._temp(result, e.coord)
+            pre.append(c_ast.Assignment("=", c_ast.ID(temp, e.coord), e, e.coord))
+            return c_ast.ID(temp, e.coord)
+        for name, child in list(e.children()):
+            new = self._expr(child, pre)
+            if new is not child:
+                replace_child(e, name, new)
+        return e
+
+    def _temp(self, result: c_ast.Node, coord: object) -> str:
+        name = f"__mcl_h{len(self.temps) + 1}"
+        t = copy.deepcopy(result)
+        inner = t
+        while not isinstance(inner, c_ast.TypeDecl):
+            inner = inner.type
+        inner.declname = name
+        inner.quals = [q for q in inner.quals if q != "const"]  # assigned once, after its declaration
+        self.temps.append(c_ast.Decl(name, [], [], [], [], t, None, None, coord))
+        return name

@@ -1,0 +1,172 @@
+"""The precompiler's data: what it decides (sites, variables, functions, the plan), the
+nodes it puts into the pycparser AST, and small AST helpers shared by its passes."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pycparser import c_ast, c_generator
+
+from testbed.mcl.ctype import CType, Unsupported, Void, canonical_name
+
+
+class Raw(c_ast.Node):
+    """Generated C text standing in for a statement."""
+
+    __slots__ = ("text", "coord", "__weakref__")
+    attr_names = ()
+
+    def __init__(self, text: str, coord: object = None) -> None:
+        self.text = text
+        self.coord = coord
+
+    def children(self) -> tuple:
+        return ()
+
+
+class SiteMark(c_ast.Node):
+    """A poll-point's position in a statement list (replaced by code on emission)."""
+
+    __slots__ = ("site", "coord", "__weakref__")
+    attr_names = ()
+
+    def __init__(self, site: Site, coord: object = None) -> None:
+        self.site = site
+        self.coord = coord
+
+    def children(self) -> tuple:
+        return ()
+
+
+class Generator(c_generator.CGenerator):
+    """C text of the AST with the generated-code nodes. With ``line_directives``, every
+    statement of the program is preceded by ``#line`` naming its place in the original
+    source, so that compiler messages point there and not into the generated unit."""
+
+    def __init__(self, line_directives: bool = False) -> None:
+        super().__init__()
+        self.line_directives = line_directives
+
+    def _generate_stmt(self, n: c_ast.Node, add_indent: bool = False) -> str:
+        text = super()._generate_stmt(n, add_indent)
+        coord = getattr(n, "coord", None)
+        if (not self.line_directives or isinstance(n, Raw | SiteMark | c_ast.Compound) or coord is None
+                or not coord.file):
+            return text
+        return f'#line {coord.line} "{coord.file}"\n{text}'
+
+    def visit_Raw(self, n: Raw) -> str:
+        return n.text
+
+    def visit_SiteMark(self, n: SiteMark) -> str:  # pragma: no cover - replaced before emission
+        raise AssertionError("unreplaced poll-point marker")
+
+
+@dataclass
+class Var:
+    """A variable of a migratable function and how it travels."""
+
+    name: str
+    ctype: CType
+    role: str  # scalar | pointer | value (struct by value) | block (registered stack block)
+    order: int
+    coord: str
+    count: str = "1u"  # block: element count (C expression)
+    elem: CType | None = None  # block: element type
+
+
+@dataclass
+class Site:
+    id: int
+    function: str
+    kind: str  # poll | call
+    coord: str
+    reason: str  # loop, pragma, recursion; or the callee's name
+    live: list[str] = field(default_factory=list)
+    zero: list[str] = field(default_factory=list)  # call sites: argument-only variables, zeroed on rewind
+    stmt_id: int = 0
+
+
+@dataclass
+class Function:
+    name: str
+    fid: int
+    node: c_ast.FuncDef
+    vars: dict[str, Var] = field(default_factory=dict)
+    sites: list[Site] = field(default_factory=list)
+    variadic: bool = False
+
+    @property
+    def blocks(self) -> list[Var]:
+        return [v for v in self.vars.values() if v.role == "block"]
+
+
+@dataclass
+class Plan:
+    """What the precompiler decided: the sites, per function, for reports and the host."""
+
+    functions: dict[str, Function]
+    migratable: set[str]
+    sites: list[Site]
+
+
+
+@dataclass
+class Marks:
+    """Where the passes put code, keyed by id(node) (pycparser nodes have __slots__)."""
+
+    site_at: dict[int, Site] = field(default_factory=dict)  # poll-point anchors: loops and pragmas
+    call_at: dict[int, tuple[Site, c_ast.FuncCall, str]] = field(default_factory=dict)  # call statements
+    release_at: set[int] = field(default_factory=set)  # returns that must release stack blocks
+    entry_poll: dict[str, Site] = field(default_factory=dict)  # functions whose first poll-point also dispatches
+
+
+# --------------------------------------------------------------------------- AST helpers
+
+
+def call_name(node: c_ast.Node) -> str | None:
+    if isinstance(node, c_ast.FuncCall) and isinstance(node.name, c_ast.ID):
+        return node.name.name
+    return None
+
+
+def walk(node: c_ast.Node) -> Iterator[c_ast.Node]:
+    yield node
+    for _, child in node.children():
+        yield from walk(child)
+
+
+def replace_child(parent: c_ast.Node, name: str, new: c_ast.Node) -> None:
+    """Put ``new`` where ``parent``'s child ``name`` (as node.children() names it) was."""
+    if "[" in name:
+        attr, index = name[:-1].split("[")
+        getattr(parent, attr)[int(index)] = new
+    else:
+        setattr(parent, name, new)
+
+
+def gen(node: c_ast.Node) -> str:
+    return Generator().visit(node)
+
+
+def declare(type_node: c_ast.Node, name: str) -> str:
+    """C text declaring ``name`` with a pycparser type node (the return type of a function)."""
+    t = copy.deepcopy(type_node)
+    inner = t
+    while not isinstance(inner, c_ast.TypeDecl):
+        inner = inner.type
+    inner.declname = name
+    return gen(c_ast.Decl(name, [], [], [], [], t, None, None))
+
+
+def is_void(type_node: c_ast.Node) -> bool:
+    return (isinstance(type_node, c_ast.TypeDecl) and isinstance(type_node.type, c_ast.IdentifierType)
+            and type_node.type.names == ["void"])
+
+
+def type_id(t: CType | None) -> str:
+    if t is None or isinstance(t, Void | Unsupported):
+        return "-1"
+    return f"MIG_T_{canonical_name(t)}"

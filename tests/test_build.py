@@ -1,0 +1,119 @@
+"""The build layer: a cache shared safely by concurrent processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from testbed import PROJECT_DIR
+from testbed.build import BUILD_DIR, build_program
+from testbed.build.deps import parse_make_rules
+from testbed.build.migratable import build_migratable
+from testbed.build.native import run_native
+from testbed.errors import ToolchainError
+
+# One builder: waits for the start signal so that all of them race, then builds the same
+# programs and reports a hash of every file it was handed.
+BUILDER = """
+import hashlib, json, sys, time
+from pathlib import Path
+from testbed.build import build_program
+from testbed.build.migratable import build_migratable, migratable_source, site_table, type_table
+from testbed.programs import program
+
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()
+out = {}
+for name in ("bitonic",):
+    unit = migratable_source(name)
+    out[name + "/unit"] = digest(unit)
+    out[name + "/sites"] = site_table(name)
+    out[name + "/types"] = type_table(name)
+    for target in ("mipsel", "host"):
+        out[name + "/mig-" + target] = digest(build_migratable(name, target).path)
+    out[name + "/plain"] = digest(build_program(name, [program(name).source], "sparc").path)
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+def test_concurrent_builds_from_an_empty_cache_agree(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    go = tmp_path / "go"
+    env = {**os.environ, "TESTBED_BUILD_DIR": str(build_dir)}
+    procs = [subprocess.Popen([sys.executable, "-c", BUILDER, str(go)], env=env, cwd=PROJECT_DIR,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    time.sleep(1.0)  # let all four import and wait
+    go.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    assert all(r == results[0] for r in results[1:])
+    leftovers = [p for p in build_dir.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []  # no temporary file or directory left behind
+
+
+BROKEN = """#include <stdio.h>
+struct acc { int count; };
+int main(void)
+{
+    struct acc a;
+    int i;
+    a.count = 0;
+    for (i = 0; i < 100000; i++) {
+        a.total += i;
+    }
+    printf("%d\\n", a.count);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("migratable", [False, True])
+def test_a_compiler_error_is_one_line_naming_the_users_file(tmp_path: Path, migratable: bool) -> None:
+    src = tmp_path / "broken.c"
+    src.write_text(BROKEN)
+    with pytest.raises(ToolchainError) as info:
+        if migratable:  # compiled from the generated unit: #line points back at broken.c
+            build_migratable(str(src), "mipsel")
+        else:
+            build_program("broken", [src], "mipsel")
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"{src}:9: " in message and "has no member named" in message and "total" in message
+    log = Path(message.rsplit("(full log: ", 1)[1].rstrip(")"))
+    assert log.is_file() and log.parent.parent == BUILD_DIR
+    assert "has no member named" in log.read_text() and "command: " in log.read_text()
+
+
+@pytest.mark.parametrize("migratable", [False, True])
+def test_editing_an_included_header_rebuilds(tmp_path: Path, migratable: bool) -> None:
+    src = tmp_path / "uses_header.c"
+    header = tmp_path / "local.h"
+    src.write_text('#include <stdio.h>\n#include "local.h"\n'
+                   "int main(void)\n{\n    int i, s = 0;\n    for (i = 0; i < 1000000; i++)\n        s += i & 1;\n"
+                   '    printf("%d %d\\n", VALUE, s);\n    return 0;\n}\n')
+
+    def output() -> str:
+        build = build_migratable(str(src), "host") if migratable else build_program("uses_header", [src], "host")
+        return run_native(build.path, [], "uses_header").stdout
+
+    header.write_text("#define VALUE 3\n")
+    assert output() == "3 500000\n"
+    assert output() == "3 500000\n"  # reused
+    header.write_text("#define VALUE 4\n")
+    assert output() == "4 500000\n"
+
+
+def test_make_rules_are_parsed_with_continuations_and_escaped_spaces() -> None:
+    rules = "a.o: a.c /x/h1.h \\\n /x/my\\ dir/h2.h\nb.o: b.c /x/h1.h\n"
+    assert parse_make_rules(rules) == [Path(p).resolve() for p in ("a.c", "/x/h1.h", "/x/my dir/h2.h", "b.c")]
