@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from testbed.migration.run import MigrationSpec, migrate
-from testbed.migration.stream import canonical_body
+from testbed.protocol import HEADER_SIZE, STREAM_TRAILER_SIZE, header_slice
 
 LONG_LIST = Path(__file__).parent / "guests" / "long_list.c"
 
@@ -26,9 +26,15 @@ def _stream(program: str, size: str, runtime: str) -> bytes:
     return seen[0]
 
 
+def _contents(stream: bytes) -> tuple[bytes, bytes, bytes]:
+    """What the walk decides: the payload and the frame and block counts (the header's
+    binding names the migration, which differs between the two runs)."""
+    return (stream[HEADER_SIZE:-STREAM_TRAILER_SIZE], stream[header_slice("frames")], stream[header_slice("blocks")])
+
+
 @pytest.mark.parametrize("program", ["bitonic", "test_pointer", "matmul", "linpack"])
 def test_both_walks_write_the_same_stream(program: str) -> None:
-    assert canonical_body(_stream(program, "small", "modern")) == canonical_body(_stream(program, "small", "classic"))
+    assert _contents(_stream(program, "small", "modern")) == _contents(_stream(program, "small", "classic"))
 
 
 @pytest.mark.slow
