@@ -173,7 +173,7 @@ static MIG_TEXT uint32_t block_containing(const char *p)
 {
     uint32_t lo = 0, hi, i;
     struct rt_block_header *h;
-    if (p >= heap_first && p < heap_end) {
+    if (p >= heap_first && p <= heap_end) { /* one past the last block is its pointer */
         h = heap_header_at(p);
         if (!h)
             h = heap_block_containing(p);
