@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from testbed.build import (
@@ -36,6 +37,15 @@ def _inputs_key(text: str) -> str:
     return h.hexdigest()[:16]
 
 
+# The poll-point bound of the builds (testbed conformance lowers it so that the small
+# programs of a test suite get poll-points); part of every generated unit's key.
+MAX_COST_ENV = "TESTBED_MCL_MAX_COST"
+
+
+def build_max_cost() -> int:
+    return int(os.environ.get(MAX_COST_ENV, DEFAULT_MAX_COST))
+
+
 def generate(source: Path, program_key: str, max_cost: int = DEFAULT_MAX_COST) -> Generated:
     """Precompile the plain C program ``source`` into a migratable translation unit."""
     return migratable_unit(parse_program(source), source.name, program_key, max_cost)
@@ -45,7 +55,7 @@ def migratable_source(name: str) -> Path:
     """The generated translation unit for ``name`` (regenerated when its inputs change)."""
     p = program(name)
     text = p.source.read_text()
-    base = _inputs_key(f"{p.source.resolve()}\0{text}")  # the path: #line names it, headers are found from it
+    base = _inputs_key(f"{p.source.resolve()}\0{text}\0{build_max_cost()}")  # the path: #line names it, headers are found from it
     manifest = BUILD_DIR / "generated" / "deps" / f"{p.name}-mig-{base}.deps"
     key = deps.cached_key(base, manifest)
     if key is not None and (BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c").is_file():
@@ -58,7 +68,8 @@ def migratable_source(name: str) -> Path:
         return out
     # The fingerprint names the program and its sources' contents, not the checkout's path:
     # a stream saved in one clone restores in another clone of the same sources.
-    g = generate(p.source, program_key=f"{p.name}:{deps.contents_key(_inputs_key(text), read)}")
+    g = generate(p.source, program_key=f"{p.name}:{deps.contents_key(_inputs_key(text), read)}",
+                 max_cost=build_max_cost())
     portable = [
         {"id": e.id, "name": e.name, "kind": e.kind, "prim": e.prim, "target": e.target, "count": e.count,
          "leaves": e.leaves, "fields": [f.type for f in e.fields]}

@@ -53,7 +53,7 @@ from testbed.fuzz.mutate import (
 )
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, _guest, binding, reference_for
+from testbed.migration.run import MigrationSpec, binding, reference_for, start_guest
 from testbed.migration.stream import canonical_body
 from testbed.migration.streamfile import collect
 from testbed.programs import PROGRAMS, program
@@ -101,7 +101,7 @@ class Base:
 
 def pre_initialised(name: str, size: str, isa: str, runtime: str, budget: int) -> tuple[Guest, MigrationPort]:
     """A destination (or source) guest loaded and waiting in its start-up hypercall."""
-    return _guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa), budget)
+    return start_guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa), budget)
 
 
 def _collect_group(group: tuple[str, str, str, str]) -> list[Base]:

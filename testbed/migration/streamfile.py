@@ -20,7 +20,7 @@ from testbed.build.migratable import migratable_source, site_table, type_table
 from testbed.emu.machines import resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
 from testbed.migration.decode import StreamMap, read_header_fields, walk
-from testbed.migration.run import MigrationSpec, _guest, binding, reference_output, resolve_at
+from testbed.migration.run import MigrationSpec, binding, reference_output, resolve_at, start_guest
 from testbed.programs import PROGRAMS
 from testbed.protocol import ISA_NAMES, STREAM_MAGIC, Event
 
@@ -133,7 +133,7 @@ def collect(request: MigrationSpec) -> tuple[int, bytes, str]:
     what the source printed). Nothing is delivered anywhere."""
     k = resolve_at(request)
     machine = resolve(request.src)
-    guest, port = _guest(request, machine, request.budget)
+    guest, port = start_guest(request, machine, request.budget)
     port.bind(binding(request))
     port.start_normally()
     port.request_at(k)
@@ -150,7 +150,7 @@ def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "moder
     request, the answer is checked against an unmigrated run's."""
     machine = resolve(dst)
     spec = MigrationSpec(name, size, runtime=runtime)
-    guest, port = _guest(spec, machine, spec.budget)
+    guest, port = start_guest(spec, machine, spec.budget)
     # pre-initialised for the described migration; a bare stream names its own
     port.bind(request.binding if request is not None else read_header_fields(stream)["binding"])
     port.deliver(stream)
