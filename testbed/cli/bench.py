@@ -47,4 +47,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(f"{collection['runtime']} runtime: scan instructions per block vary by at most "
               f"{100 * collection['scan_per_block_spread']:.1f}% from their mean (linear target: 15%); "
               f"slope {collection['scan_per_block_slope_per_log2']:.1f} instructions per block per doubling")
+        for f in collection["flat"]:
+            print(f"linpack {f['src']}->{f['dst']}: {f['scan_per_byte']:.2f} scan and {f['restore_per_byte']:.2f} "
+                  f"restore instructions per stream byte ({f['tx_bytes']:,} bytes)")
     return 0
