@@ -1,4 +1,4 @@
-"""Compilers and flags for each build target: the two emulated ISAs and the host.
+"""Compilers and flags for each build target: the emulated ISAs and the host.
 
 The flags are those verified to run under unicorn 2.1.4 with Debian 12's gcc 12 cross
 compilers; every target builds the same freestanding C with the same runtime, so output
@@ -64,6 +64,18 @@ TARGETS: dict[str, Target] = {
         packages=("gcc-mipsel-linux-gnu",),
         emulated=True,
     ),
+    "mips": Target(
+        name="mips",
+        compiler="mips-linux-gnu-gcc",
+        # mipsel's flags (gp-relative small data included); Debian's mips-linux-gnu
+        # compiler defaults to big-endian o32
+        cflags=COMMON_CFLAGS + ("-EB", "-march=mips1", "-mfp32", "-mno-abicalls", "-fno-pic", "-G8"),
+        ldflags=("-EB", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-mips-linux-gnu",),
+        emulated=True,
+        big_endian=True,
+    ),
     "sparc": Target(
         name="sparc",
         compiler="sparc64-linux-gnu-gcc",
@@ -84,7 +96,7 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-ISAS = ("mipsel", "sparc")
+ISAS = ("mipsel", "mips", "sparc")
 
 
 def target(name: str) -> Target:

@@ -24,11 +24,19 @@ CLASSES = ("alu", "branch", "load", "store", "mul", "div", "fadd", "fmul", "fdiv
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
 
 
+@cache
+def _capstone(arch: int, mode: int) -> capstone.Cs:
+    return capstone.Cs(arch, mode)
+
+
 class Isa(ABC):
     """The host's view of one guest instruction-set architecture."""
 
     name: str
     big_endian: bool
+    elf_machine: str  # e_machine of its executables, as pyelftools names it
+    # unicorn 2.1.4's translator crashes on long straight-line blocks (workarounds.py)
+    long_block_crash: bool = False
     uc_arch: int
     uc_mode: int
     pc: int
@@ -129,8 +137,11 @@ class MipsEl(Isa):
 
     name = "mipsel"
     big_endian = False
+    elf_machine = "EM_MIPS"
     uc_arch = unicorn.UC_ARCH_MIPS
     uc_mode = unicorn.UC_MODE_MIPS32 | unicorn.UC_MODE_LITTLE_ENDIAN
+    cs_mode = capstone.CS_MODE_MIPS32 | capstone.CS_MODE_LITTLE_ENDIAN
+    long_block_crash = True  # testbed/emu/workarounds.py
     pc = M.UC_MIPS_REG_PC
     sp = M.UC_MIPS_REG_SP
     link = M.UC_MIPS_REG_RA
@@ -152,10 +163,8 @@ class MipsEl(Isa):
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
         uc.reg_write(M.UC_MIPS_REG_V0, value & 0xFFFFFFFF)
 
-    @staticmethod
-    @cache
-    def _cs() -> capstone.Cs:
-        return capstone.Cs(capstone.CS_ARCH_MIPS, capstone.CS_MODE_MIPS32 | capstone.CS_MODE_LITTLE_ENDIAN)
+    def _cs(self) -> capstone.Cs:
+        return _capstone(capstone.CS_ARCH_MIPS, self.cs_mode)
 
     def _class_of(self, mnemonic: str) -> str:
         m = mnemonic
@@ -230,11 +239,22 @@ class MipsEl(Isa):
         return names.get(intno, f"exception {intno}")
 
 
+class Mips(MipsEl):
+    """Big-endian MIPS I as the SGI machines ran it (o32, IRIX's byte order): the same
+    instruction set, registers and hypercall as mipsel; only the byte order differs."""
+
+    name = "mips"
+    big_endian = True
+    uc_mode = unicorn.UC_MODE_MIPS32 | unicorn.UC_MODE_BIG_ENDIAN
+    cs_mode = capstone.CS_MODE_MIPS32 | capstone.CS_MODE_BIG_ENDIAN
+
+
 class Sparc32(Isa):
     """Big-endian 32-bit SPARC V8 with flat register windows (-mflat), ``ta 0x10``."""
 
     name = "sparc"
     big_endian = True
+    elf_machine = "EM_SPARC"  # gcc -m32 on sparc64 may also write EM_SPARC32PLUS
     uc_arch = unicorn.UC_ARCH_SPARC
     uc_mode = unicorn.UC_MODE_SPARC32 | unicorn.UC_MODE_BIG_ENDIAN
     pc = S.UC_SPARC_REG_PC
@@ -344,10 +364,8 @@ class Sparc32(Isa):
             counts[CLASS_INDEX[self._class_of(w)]] += 1
         return tuple(counts)
 
-    @staticmethod
-    @cache
-    def _cs() -> capstone.Cs:
-        return capstone.Cs(capstone.CS_ARCH_SPARC, capstone.CS_MODE_BIG_ENDIAN)
+    def _cs(self) -> capstone.Cs:
+        return _capstone(capstone.CS_ARCH_SPARC, capstone.CS_MODE_BIG_ENDIAN)
 
     def disassemble(self, code: bytes, address: int) -> str:
         for insn in self._cs().disasm(code[:4], address):
@@ -367,7 +385,7 @@ class Sparc32(Isa):
         return names.get(intno, f"trap type {intno:#x}")
 
 
-ISAS: dict[str, Isa] = {"mipsel": MipsEl(), "sparc": Sparc32()}
+ISAS: dict[str, Isa] = {i.name: i for i in (MipsEl(), Mips(), Sparc32())}
 
 
 def isa(name: str) -> Isa:
