@@ -20,7 +20,7 @@ from testbed.migration.stream import read_header
 
 from .conftest import GUEST_TESTS
 
-NEW_ISAS = ("mips",)
+NEW_ISAS = ("mips", "ppc32")
 
 
 def _build(name: str, isa_name: str) -> Path:
@@ -51,10 +51,26 @@ def test_unaligned_access_is_reported_at_the_faulting_pc(name: str, arg: str, wh
     assert where in str(info.value) and "\n" not in str(info.value)
 
 
+def test_ppc32_does_misaligned_integer_accesses_in_hardware() -> None:
+    """As the 604 does (no alignment exception for a word load or store off a word
+    boundary): the load reads bytes 2..5 of {1, 2, ...} in big-endian order."""
+    result = Guest(_build("misaligned", "ppc32"), resolve("ppc32"), ["misaligned", "load"]).run()
+    assert result is not None and result.exit_code == 0x02030405 + 2
+
+
+@pytest.mark.parametrize(("name", "where"), [
+    ("mips", r"at pc 0x[0-9a-f]{8} \(main\+0x[0-9a-f]+\): lw "),
+    ("ppc32", r"at pc 0x[0-9a-f]{8} \(main\+0x[0-9a-f]+\): lwz "),
+])
+def test_a_wild_pointer_is_reported_at_the_faulting_load(name: str, where: str) -> None:
+    with pytest.raises(GuestFault, match=rf"read from unmapped address 0x[0-9a-f]+ \(4 bytes\) {where}"):
+        Guest(_build("wild_pointer", name), resolve(name), ["wild_pointer"]).run()
+
+
 @pytest.mark.parametrize("name", NEW_ISAS)
 def test_long_straight_line_blocks_run(name: str) -> None:
     """An unrolled SHA-256 (a 3,700-instruction block): unicorn's MIPS translator crashes
-    on it in either byte order unless workarounds.py covers it."""
+    on it in either byte order unless workarounds.py covers it; PowerPC's does not."""
     from testbed.emu.isolate import run_guest
 
     host = build_program("sha256_unrolled", [GUEST_TESTS / "sha256_unrolled.c"], "host")
@@ -68,6 +84,8 @@ def test_an_executable_of_the_other_byte_order_is_refused() -> None:
         Guest(_build("custom_hypercall", "mipsel"), resolve("mips"), ["custom_hypercall"])
     with pytest.raises(GuestFault, match=r"is a big-endian EM_MIPS executable, not for mipsel$"):
         Guest(_build("custom_hypercall", "mips"), resolve("mipsel"), ["custom_hypercall"])
+    with pytest.raises(GuestFault, match=r"is a big-endian EM_PPC executable, not for sparc$"):
+        Guest(_build("custom_hypercall", "ppc32"), resolve("sparc"), ["custom_hypercall"])
 
 
 @pytest.mark.parametrize("runtime", ["modern", "classic"])

@@ -86,6 +86,18 @@ TARGETS: dict[str, Target] = {
         emulated=True,
         big_endian=True,
     ),
+    "ppc32": Target(
+        name="ppc32",
+        compiler="powerpc-linux-gnu-gcc",
+        # -msdata=none: no r13-relative small data, so _start sets up nothing but r1
+        cflags=COMMON_CFLAGS + ("-mcpu=604", "-mbig-endian", "-mhard-float", "-msdata=none",
+                                "-fno-pic", "-fno-pie"),
+        ldflags=("-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-powerpc-linux-gnu",),
+        emulated=True,
+        big_endian=True,
+    ),
     "host": Target(
         name="host",
         compiler="gcc",
@@ -96,7 +108,7 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-ISAS = ("mipsel", "mips", "sparc")
+ISAS = ("mipsel", "mips", "sparc", "ppc32")
 
 
 def target(name: str) -> Target:
