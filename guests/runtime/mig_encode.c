@@ -73,8 +73,12 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
 
 static MIG_TEXT uint32_t source_isa(void)
 {
-#if defined(__mips__)
+#if defined(__mips__) && defined(__MIPSEB__)
+    return ISA_MIPS;
+#elif defined(__mips__)
     return ISA_MIPSEL;
+#elif defined(__powerpc__)
+    return ISA_PPC32;
 #elif defined(__sparc__)
     return ISA_SPARC;
 #else

@@ -1,4 +1,4 @@
-"""Compilers and flags for each build target: the two emulated ISAs and the host.
+"""Compilers and flags for each build target: the emulated ISAs and the host.
 
 The flags are those verified to run under unicorn 2.1.4 with Debian 12's gcc 12 cross
 compilers; every target builds the same freestanding C with the same runtime, so output
@@ -77,6 +77,18 @@ TARGETS: dict[str, Target] = {
         packages=("gcc-mipsel-linux-gnu",),
         emulated=True,
     ),
+    "mips": Target(
+        name="mips",
+        compiler="mips-linux-gnu-gcc",
+        # mipsel's flags (gp-relative small data included); Debian's mips-linux-gnu
+        # compiler defaults to big-endian o32
+        cflags=COMMON_CFLAGS + ("-EB", "-march=mips1", "-mfp32", "-mno-abicalls", "-fno-pic", "-G8"),
+        ldflags=("-EB", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-mips-linux-gnu",),
+        emulated=True,
+        big_endian=True,
+    ),
     "sparc": Target(
         name="sparc",
         compiler="sparc64-linux-gnu-gcc",
@@ -84,6 +96,18 @@ TARGETS: dict[str, Target] = {
         ldflags=("-m32", "-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
                  f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
         packages=("gcc-sparc64-linux-gnu", "gcc-12-multilib-sparc64-linux-gnu"),
+        emulated=True,
+        big_endian=True,
+    ),
+    "ppc32": Target(
+        name="ppc32",
+        compiler="powerpc-linux-gnu-gcc",
+        # -msdata=none: no r13-relative small data, so _start sets up nothing but r1
+        cflags=COMMON_CFLAGS + ("-mcpu=604", "-mbig-endian", "-mhard-float", "-msdata=none",
+                                "-fno-pic", "-fno-pie"),
+        ldflags=("-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-powerpc-linux-gnu",),
         emulated=True,
         big_endian=True,
     ),
@@ -97,7 +121,7 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-ISAS = ("mipsel", "sparc")
+ISAS = ("mipsel", "mips", "sparc", "ppc32")
 
 
 def target(name: str) -> Target:

@@ -98,6 +98,8 @@
 #define ISA_MIPSEL 1
 #define ISA_SPARC 2
 #define ISA_HOST 3
+#define ISA_MIPS 4  /* big-endian MIPS I (SGI) */
+#define ISA_PPC32 5 /* 32-bit big-endian PowerPC */
 
 /* ---- the control block: everything the host pokes or reads in a guest by name ----
  *
