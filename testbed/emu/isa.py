@@ -133,7 +133,36 @@ class Isa(ABC):
         return None
 
 
-class MipsEl(Isa):
+class CapstoneClassified(Isa):
+    """An ISA whose instructions capstone decodes: classes from the mnemonics
+    (``_class_of``), listings and fault reports from capstone (``_cs``)."""
+
+    @abstractmethod
+    def _cs(self) -> capstone.Cs: ...
+
+    @abstractmethod
+    def _class_of(self, mnemonic: str) -> str: ...
+
+    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
+        counts = [0] * len(CLASSES)
+        end = len(code) & ~3
+        at = 0
+        while at < end:  # capstone stops at a word it cannot decode: price it as alu, go on
+            for insn in self._cs().disasm(code[at:end], address + at):
+                counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
+                at += insn.size
+            if at < end:
+                counts[CLASS_INDEX["alu"]] += 1
+                at += 4
+        return tuple(counts)
+
+    def disassemble(self, code: bytes, address: int) -> str:
+        for insn in self._cs().disasm(code[:4], address):
+            return f"{insn.mnemonic} {insn.op_str}".strip()
+        return f".word {self.unpack_word(code[:4]):#010x}"
+
+
+class MipsEl(CapstoneClassified):
     """Little-endian MIPS I (R3000), o32 calling convention, ``syscall`` hypercalls."""
 
     name = "mipsel"
@@ -200,19 +229,6 @@ class MipsEl(Isa):
         cop1_branch = (op == 0x11) & (((words >> 21) & 0x1F) == 0x08)  # bc1f/bc1t
         return branch_ops | special | cop1_branch
 
-    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
-        counts = [0] * len(CLASSES)
-        decoded = 0
-        for insn in self._cs().disasm(code, address):
-            counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
-            decoded += 1
-        counts[CLASS_INDEX["alu"]] += len(code) // 4 - decoded  # undecodable: price as alu
-        return tuple(counts)
-
-    def disassemble(self, code: bytes, address: int) -> str:
-        for insn in self._cs().disasm(code[:4], address):
-            return f"{insn.mnemonic} {insn.op_str}".strip()
-        return f".word {self.unpack_word(code[:4]):#010x}"
 
     # Loads and stores of MIPS I by major opcode: access width in bytes (lwl/lwr/swl/swr,
     # which never trap on alignment, are left out).
@@ -386,7 +402,7 @@ class Sparc32(Isa):
         return names.get(intno, f"trap type {intno:#x}")
 
 
-class Ppc32(Isa):
+class Ppc32(CapstoneClassified):
     """Big-endian 32-bit PowerPC (604), System V ABI, ``sc`` hypercalls. No delay slots."""
 
     name = "ppc32"
@@ -457,19 +473,6 @@ class Ppc32(Isa):
             return "fother"
         return "alu"
 
-    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
-        counts = [0] * len(CLASSES)
-        decoded = 0
-        for insn in self._cs().disasm(code, address):
-            counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
-            decoded += 1
-        counts[CLASS_INDEX["alu"]] += len(code) // 4 - decoded  # undecodable: price as alu
-        return tuple(counts)
-
-    def disassemble(self, code: bytes, address: int) -> str:
-        for insn in self._cs().disasm(code[:4], address):
-            return f"{insn.mnemonic} {insn.op_str}".strip()
-        return f".word {self.unpack_word(code[:4]):#010x}"
 
     def describe_trap(self, intno: int) -> str:
         names = {
