@@ -1,6 +1,6 @@
 """Nothing hangs: native runs stop at a wall-clock timeout or the stack limit, emulated runs
-at the instruction budget, each with one readable line; the default budget stops a
-never-ending program within a minute."""
+at the instruction budget, each with one readable line. How long the default budget takes
+in wall time is a speed figure: benchmarks/bench_limits.py measures it."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import pytest
 from testbed.build import build_program
 from testbed.build.native import run_native
 from testbed.cli import main as cli_main
-from testbed.errors import BudgetExhausted, GuestFault
+from testbed.errors import GuestFault
 from testbed.execute import Workload, execute
-from testbed.limits import DEFAULT_BUDGET
 
 from .conftest import GUEST_TESTS
 
@@ -31,18 +30,6 @@ def test_a_native_run_that_never_ends_times_out() -> None:
     with pytest.raises(GuestFault, match=r"the spin did not finish within 0.5 s of wall time: it probably never ends"):
         run_native(build.path, [], "the spin", timeout_s=0.5)
     assert time.monotonic() - t0 < 5
-
-
-def test_the_default_budget_stops_a_never_ending_guest_within_a_minute() -> None:
-    """Measured on sparc, the slower ISA to emulate: the default budget at this speed."""
-    with pytest.raises(BudgetExhausted):  # build and warm up
-        execute(Workload.resolve(NEVER_ENDS), "sparc", budget=1000)
-    budget = 60_000_000
-    t0 = time.perf_counter()
-    with pytest.raises(BudgetExhausted):
-        execute(Workload.resolve(NEVER_ENDS), "sparc", budget=budget)
-    per_instruction = (time.perf_counter() - t0) / budget
-    assert DEFAULT_BUDGET * per_instruction < 50, f"{DEFAULT_BUDGET * per_instruction:.0f} s"
 
 
 def test_exec_and_run_report_the_budget_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
