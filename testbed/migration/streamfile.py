@@ -20,7 +20,7 @@ from testbed.build.migratable import migratable_source, site_table, type_table
 from testbed.emu.machines import resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
 from testbed.migration.decode import StreamMap, read_header_fields, walk
-from testbed.migration.run import MigrationSpec, _guest, reference_output
+from testbed.migration.run import MigrationSpec, _guest, binding, reference_output, resolve_at
 from testbed.programs import PROGRAMS
 from testbed.protocol import ISA_NAMES, STREAM_MAGIC, Event
 
@@ -126,6 +126,21 @@ def describe(stream: bytes, name: str) -> dict[str, Any]:
                      "cycles": layout.ancestors_referenced},
         "live_bytes": layout.live_bytes, "data_bytes": data_bytes, "structure_fields": len(layout.fields),
     }
+
+
+def collect(request: MigrationSpec) -> tuple[int, bytes, str]:
+    """Run the source of ``request`` up to its migration point and collect: (K, the stream,
+    what the source printed). Nothing is delivered anywhere."""
+    k = resolve_at(request)
+    machine = resolve(request.src)
+    guest, port = _guest(request, machine, request.budget)
+    port.bind(binding(request))
+    port.start_normally()
+    port.request_at(k)
+    if guest.run() is not None:
+        raise GuestFault(f"{request.program} ({request.size}) on {machine.name} finished before poll-point "
+                         f"passage {k}: choose a smaller --at")
+    return k, port.streams[-1], guest.stdout.decode()
 
 
 def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "modern",
