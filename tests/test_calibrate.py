@@ -16,7 +16,7 @@ from testbed.calibration.cpu import PATHS, TARGETS, Measured, fit
 from testbed.cli import main
 from testbed.emu.isa import CLASS_INDEX, CLASSES
 from testbed.errors import ConfigError
-from testbed.profiles import MACHINE_DIR, Profile, load_profile, machine
+from testbed.profiles import COMMON_DIR, MACHINE_DIR, Profile, load_profile, machine
 
 
 def test_fit_recovers_the_memory_cost_that_produced_the_times() -> None:
@@ -107,15 +107,30 @@ def test_writer_keeps_the_files_unit(tmp_path: Path) -> None:
     written = writer.write_parameter(path, "netstack.per_byte", 1.5e-6, "s/B", "calibrated against x")
     assert written == 1.5
     assert _profile(path).param("netstack.per_byte").unit == "us/B"
-    writer.write_parameter(path, "cpu.cycles.extra", 2.0, "cycles", "calibrated against y")
-    with pytest.raises(ConfigError, match="unknown key 'extra' in \\[cpu.cycles\\]"):
-        _profile(path)  # the writer adds what it is told; the typed schema refuses a stray key
+    text = path.read_text()
+    with pytest.raises(ConfigError, match="not written: .* unknown key 'extra' in \\[cpu.cycles\\]"):
+        writer.write_parameter(path, "cpu.cycles.extra", 2.0, "cycles", "calibrated against y")
+    assert path.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["dec5000.toml"]
     with pytest.raises(ConfigError, match="cannot be converted"):
         writer.write_parameter(path, "netstack.per_byte", 1.0, "s", "calibrated against z")
     with pytest.raises(ConfigError, match="'machine.name' is not a { value, unit, source }"):
         writer.write_parameter(path, "machine.name", 1.0, "s", "calibrated against z")
     with pytest.raises(ConfigError, match="does not exist"):
         writer.write_parameter(tmp_path / "none.toml", "cpu.clock", 1.0, "Hz", "x")
+
+
+def test_an_inherited_parameter_is_overridden_in_the_machines_file(tmp_path: Path) -> None:
+    """ss20 takes disk.write_behind from common/solaris-ufs.toml (extends): the write goes
+    into ss20's own file, the shared file stays as it is."""
+    shutil.copy(MACHINE_DIR / "ss20.toml", tmp_path / "ss20.toml")
+    shared = (COMMON_DIR / "solaris-ufs.toml").read_text()
+    path = tmp_path / "ss20.toml"
+    assert "write_behind" not in path.read_text()
+    assert writer.write_parameter(path, "disk.write_behind", 512 * 1024, "B",
+                                  "calibrated against x") == 512
+    param = _profile(path).param("disk.write_behind")
+    assert (param.value, param.unit, param.source) == (512, "KiB", "calibrated against x")
+    assert (COMMON_DIR / "solaris-ufs.toml").read_text() == shared
 
 
 def test_calibrate_network_command(capsys: pytest.CaptureFixture[str]) -> None:
