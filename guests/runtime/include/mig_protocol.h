@@ -25,6 +25,27 @@
 #define HC_MIG_ERROR 19   /* (message, length, code): the stream was refused */
 #define HC_MIG_EVENT 20   /* (event): phase boundaries, for the host's clocks */
 
+/* ---- PVM hypercalls (Mlibpvm -> the host's Mpd; docs/cluster.md). Results are PVM's own
+ * (a tid, a count, PvmOk or a negative PVM error code, values as in pvm3.h). Calls with
+ * more than three arguments pass one pointer to an argument block: consecutive 32-bit
+ * words in the guest's byte order. Message bodies are opaque XDR bytes to the host. ---- */
+#define HC_PVM_MYTID 32    /* -> this task's tid */
+#define HC_PVM_PARENT 33   /* -> the spawner's tid, or PvmNoParent */
+#define HC_PVM_EXIT 34     /* leave PVM (the program may go on computing) */
+#define HC_PVM_SPAWN 35    /* (block: name, argv, flag, where, ntask, tids) -> tasks started */
+#define HC_PVM_CONFIG 36   /* (block: nhost, narch, hostinfo array, capacity) -> PvmOk */
+#define HC_PVM_KILL 37     /* (tid) -> PvmOk or PvmNoTask */
+#define HC_PVM_SEND 38     /* (block: tid, tag, body, length) -> PvmOk: asynchronous */
+#define HC_PVM_MCAST 39    /* (block: tids, ntask, tag, body, length) -> PvmOk */
+#define HC_PVM_RECV 40     /* (tid, tag): blocks in simulated time -> 1 matched, or error */
+#define HC_PVM_TRECV 41    /* (tid, tag, timeout in us) -> 1 matched, 0 timed out */
+#define HC_PVM_NRECV 42    /* (tid, tag) -> 1 matched, 0 none: never blocks */
+#define HC_PVM_PROBE 43    /* (tid, tag) -> 1 one has arrived, 0 none: consumes nothing */
+#define HC_PVM_MSGINFO 44  /* (block: length, source tid, tag) of the matched/probed message */
+#define HC_PVM_FETCH 45    /* (buffer, capacity): copy the matched message's body, consume it */
+#define HC_PVM_SETOPT 46   /* (what, value) -> the old value (PvmRoute) */
+#define HC_PVM_HOSTNAME 47 /* (buffer, capacity) -> length: this task's host name */
+
 /* ---- migration events reported with HC_MIG_EVENT ---- */
 #define EV_UNWIND_BEGIN 1
 #define EV_COLLECT_BEGIN 2
