@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "testbed.cli.net",
     "testbed.cli.sweep",
     "testbed.cli.reproduce",
+    "testbed.cli.cluster",
 )
 
 
