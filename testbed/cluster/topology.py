@@ -4,7 +4,7 @@ A cluster is a TOML file in ``testbed/profiles/clusters/``::
 
     [cluster]     name, description, placement ("round-robin")
     [segments.S]  network = "10mbps"             (a network profile)
-    [pvmd]        per_message (cycles), per_byte (cycles/B), fragment (B): the daemons' costs
+    [pvmd]        per_message (cycles), per_byte (cycles/B), fragment (B), header (B): daemons
     [[hosts]]     name = "dec1"   machine = "dec5000"   segment = "S"
                   or prefix = "dec", count = 14: hosts dec1..dec14
 
@@ -36,6 +36,7 @@ class PvmdCosts:
     per_message: Param
     per_byte: Param
     fragment: Param
+    header: Param
 
     def hop_seconds(self, clock_hz: float, nbytes: int) -> float:
         cycles = self.per_message.to("cycles") + self.per_byte.to("cycles/B") * nbytes
@@ -44,6 +45,10 @@ class PvmdCosts:
     @property
     def fragment_bytes(self) -> int:
         return int(self.fragment.to("B"))
+
+    @property
+    def header_bytes(self) -> int:
+        return int(self.header.to("B"))
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ def load_cluster(path: Path) -> Cluster:
         segments[seg] = network
     pvmd_table = _table(data, "pvmd", where)
     pvmd = PvmdCosts(*(_param(pvmd_table, "pvmd", key, unit, where)
-                       for key, unit in (("per_message", "cycles"), ("per_byte", "cycles/B"), ("fragment", "B"))))
+                       for key, unit in (("per_message", "cycles"), ("per_byte", "cycles/B"),
+                                      ("fragment", "B"), ("header", "B"))))
     hosts = _hosts(data.get("hosts"), segments, where)
     return Cluster(name, str(info.get("description", "")), path, placement, segments, hosts, pvmd)
 
