@@ -33,10 +33,10 @@
 #define HC_PVM_PARENT 33   /* -> the spawner's tid, or PvmNoParent */
 #define HC_PVM_EXIT 34     /* leave PVM (the program may go on computing) */
 #define HC_PVM_SPAWN 35    /* (block: name, argv, flag, where, ntask, tids) -> tasks started */
-#define HC_PVM_CONFIG 36   /* (block: nhost, narch, hostinfo array, capacity) -> PvmOk */
+#define HC_PVM_CONFIG 36   /* (index, buffer, capacity) -> hosts; "NAME\0ARCH\0" of host index */
 #define HC_PVM_KILL 37     /* (tid) -> PvmOk or PvmNoTask */
-#define HC_PVM_SEND 38     /* (block: tid, tag, body, length) -> PvmOk: asynchronous */
-#define HC_PVM_MCAST 39    /* (block: tids, ntask, tag, body, length) -> PvmOk */
+#define HC_PVM_SEND 38     /* (block: body, length, tid, tag) -> PvmOk: asynchronous */
+#define HC_PVM_MCAST 39    /* (block: body, length, tids, ntask, tag) -> PvmOk */
 #define HC_PVM_RECV 40     /* (tid, tag): blocks in simulated time -> 1 matched, or error */
 #define HC_PVM_TRECV 41    /* (tid, tag, timeout in us) -> 1 matched, 0 timed out */
 #define HC_PVM_NRECV 42    /* (tid, tag) -> 1 matched, 0 none: never blocks */
