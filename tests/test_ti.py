@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from testbed.build import build_program
+from testbed.build.native import run_native
 from testbed.build.preprocess import parse_program
 from testbed.build.toolchain import TARGETS, compiler_include_dir
 from testbed.emu.guest import Guest
@@ -297,7 +298,9 @@ def dumps(combined: Path) -> dict[str, Dump]:
     for isa in ("mipsel", "sparc", "host"):
         build = build_program("ti_layout", [combined], isa, runtime_sources=TARGETS[isa].runtime_sources)
         if isa == "host":
-            stdout = subprocess.run([str(build.path)], capture_output=True, text=True, check=True).stdout
+            proc = run_native(build.path, [], "the ti_layout driver on the host")
+            assert proc.returncode == 0, proc.stderr
+            stdout = proc.stdout
         else:
             stdout = Guest(build.path, resolve(isa), ["ti_layout"]).run().stdout
         out[isa] = _parse_dump(stdout)

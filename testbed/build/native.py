@@ -69,7 +69,8 @@ def passages(name: str, size: str) -> int:
     same control flow as on the guests, far faster)."""
     p = program(name)
     build = build_migratable(name, "host")
-    what = f"the native run of {name} ({size}) counting its poll-point passages"
+    sized = f" ({size})" if p.path is None else ""  # a C file takes no size
+    what = f"the native run of {name}{sized} counting its poll-point passages"
     proc = run_native(build.path, p.argv(size)[1:], what, env={"TESTBED_REPORT_PASSAGES": "1"})
     for line in proc.stderr.splitlines():
         if line.startswith("mcl-passages "):

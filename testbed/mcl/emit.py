@@ -26,6 +26,9 @@ from testbed.mcl.resolve import TypeResolver
 
 
 class Emitter:
+    """Replaces the marks the rewrite left in a function (``emit_sites``) with C, and
+    writes its prologue (``prologue``)."""
+
     def __init__(self, defs: dict[str, c_ast.FuncDef], marks: Marks, resolver: TypeResolver) -> None:
         self.defs = defs
         self.marks = marks

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from testbed.mcl.nodes import Function, Marks, Site, SiteMark, walk
+from testbed.mcl.nodes import Function, Marks, Site, SiteMark, member_root, walk
 
 
 class _Node:
@@ -21,20 +21,6 @@ class _Node:
         self.live_in: set[str] = set()
         self.assigned_in: set[str] = set()
         self.site = site
-
-
-def _member_root(lvalue: c_ast.Node) -> str | None:
-    """The variable an lvalue writes part of: ``s`` in ``s.f``, ``s.a[i].g`` (not through a
-    pointer: ``p->f`` and ``p[i]`` write the pointee, which travels as its own block)."""
-    node = lvalue
-    through_member = False
-    while isinstance(node, c_ast.StructRef | c_ast.ArrayRef):
-        if isinstance(node, c_ast.StructRef):
-            if node.type != ".":
-                return None
-            through_member = True
-        node = node.name
-    return node.name if through_member and isinstance(node, c_ast.ID) else None
 
 
 class Liveness:
@@ -77,13 +63,13 @@ class Liveness:
                 else:
                     visit(n.lvalue)
                     visit(n.rvalue)
-                    partial.update(filter(None, [_member_root(n.lvalue)]))
+                    partial.update(filter(None, [member_root(n.lvalue)]))
             elif isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--") and isinstance(n.expr, c_ast.ID):
                 uses.add(n.expr.name)
                 defs.add(n.expr.name)
             elif isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--"):
                 visit(n.expr)
-                partial.update(filter(None, [_member_root(n.expr)]))
+                partial.update(filter(None, [member_root(n.expr)]))
             elif isinstance(n, c_ast.UnaryOp) and n.op == "sizeof":
                 return
             elif isinstance(n, c_ast.StructRef):

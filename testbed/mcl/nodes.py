@@ -138,6 +138,20 @@ def walk(node: c_ast.Node) -> Iterator[c_ast.Node]:
         yield from walk(child)
 
 
+def member_root(lvalue: c_ast.Node) -> str | None:
+    """The variable an lvalue writes part of: ``s`` in ``s.f``, ``s.a[i].g`` (not through a
+    pointer: ``p->f`` and ``p[i]`` write the pointee, which travels as its own block)."""
+    node = lvalue
+    through_member = False
+    while isinstance(node, c_ast.StructRef | c_ast.ArrayRef):
+        if isinstance(node, c_ast.StructRef):
+            if node.type != ".":
+                return None
+            through_member = True
+        node = node.name
+    return node.name if through_member and isinstance(node, c_ast.ID) else None
+
+
 def replace_child(parent: c_ast.Node, name: str, new: c_ast.Node) -> None:
     """Put ``new`` where ``parent``'s child ``name`` (as node.children() names it) was."""
     if "[" in name:

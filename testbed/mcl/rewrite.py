@@ -14,6 +14,10 @@ from testbed.mcl.nodes import Function, Marks, Site, SiteMark, call_name, declar
 
 
 class Rewriter:
+    """Rewrites one migratable function at a time (``rewrite_items`` on its body), noting
+    in ``marks`` where the emitter must put code; ``tail_calls`` are the statements of the
+    current function left without a site (``self_tail_calls``)."""
+
     def __init__(self, defs: dict[str, c_ast.FuncDef], migratable: set[str], marks: Marks,
                  new_site: Callable[[Function, str, c_ast.Node | None, str], Site]) -> None:
         self.defs = defs

@@ -8,15 +8,16 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
 from testbed.mcl.ctype import Array, CType, Pointer, Prim, Struct, Unsupported, VarArray
-from testbed.mcl.nodes import Function, Var, gen, walk
+from testbed.mcl.nodes import Function, Var, gen, member_root, walk
 from testbed.mcl.resolve import TypeResolver
 
 
 def collect_variables(fn: Function, resolver: TypeResolver) -> None:
     """Fill ``fn.vars``: parameters, then locals in declaration order."""
     f = fn.node
-    address_taken = {n.expr.name for n in walk(f.body)
-                     if isinstance(n, c_ast.UnaryOp) and n.op == "&" and isinstance(n.expr, c_ast.ID)}
+    # &x, and &s.f or &s.a[i]: a pointer into s means s must be a block
+    address_taken = {n.expr.name if isinstance(n.expr, c_ast.ID) else member_root(n.expr) for n in walk(f.body)
+                     if isinstance(n, c_ast.UnaryOp) and n.op == "&"} - {None}
     order = 0
     params = f.decl.type.args.params if f.decl.type.args else []
     for p in params:

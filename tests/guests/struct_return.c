@@ -19,8 +19,8 @@ tally_t tally(int n)
     t.total = 0.0;
     for (i = 0; i < n; i++) {
 #pragma mcl poll
-        t.count = t.count + 1;
-        t.total = t.total + 0.5 * i;
+        t.count++;
+        t.total += 0.5 * i;
     }
     return t;
 }
