@@ -70,3 +70,14 @@ def test_cluster_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cluster", "list", "--json"]) == 0
     rows = {row["cluster"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["snow18"]["machines"] == {"ipc": 4, "dec5000": 14}
+
+
+def test_quick_scalability_study_loads() -> None:
+    from testbed.cluster.study import load_study
+
+    project = Path(__file__).resolve().parent.parent
+    full = load_study(project / "experiments" / "scalability.toml")
+    quick = load_study(project / "experiments" / "scalability.toml", quick=True)
+    assert full.workers == (1, 2, 4, 8, 16) and full.networks == ("10mbps", "100mbps")
+    assert full.sizes == ("paper1", "paper2") and quick.program == full.program == "pvm_matmul"
+    assert quick.workers == (1, 2, 4)

@@ -41,6 +41,15 @@ def register(sub: Any) -> None:
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
     run.set_defaults(func=run_on_cluster)
 
+    study = commands.add_parser("study", help="run a scalability grid (experiments/scalability.toml)",
+                                description="Cross networks, sizes and worker counts for one PVM program; "
+                                "write the rows as CSV and a figure of time and speed-up.")
+    study.add_argument("file", type=Path, help="the study's TOML file")
+    study.add_argument("--quick", action="store_true", help="the [quick] lists: test sizes")
+    study.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                       help="directory for NAME.csv and figures/NAME.png (default results)")
+    study.set_defaults(func=run_scalability)
+
 
 def list_clusters(args: argparse.Namespace) -> int:
     rows = []
@@ -96,3 +105,41 @@ def _print_result(r: ClusterResult) -> None:
     verdict = {True: "yes", False: "NO", None: "no reference"}[r.verified]
     print(f"output identical to the reference: {verdict}  "
           f"({r.instructions:,} guest instructions in {r.wall_s:.2f} s of host time)")
+
+
+def run_scalability(args: argparse.Namespace) -> int:
+    from testbed.cluster.study import load_study, plot, run_study, write_rows
+
+    study = load_study(args.file, args.quick)
+
+    def progress(row: dict[str, Any]) -> None:
+        print(f"{row['network']:>8} {row['size']:>7} {row['workers']:>3} workers: {row['execution_s']:9.4f} s, "
+              f"speed-up {row['speedup']:5.2f}, verified {row['verified']}", flush=True)
+
+    rows = run_study(study, progress)
+    csv_path = args.out / f"{study.name}.csv"
+    png = args.out / "figures" / f"{study.name}.png"
+    write_rows(rows, csv_path)
+    plot(rows, png)
+    print(f"wrote {csv_path} and {png}")
+    return 0 if all(r["verified"] for r in rows) else 1
+
+
+def print_cluster_bench(as_json: bool) -> int:
+    """``testbed bench --cluster`` (registered in testbed/cli/bench.py)."""
+    from testbed.cluster.bench import bench_cluster
+
+    b = bench_cluster()
+    if as_json:
+        print(json.dumps(b))
+        return 0
+    net = b["network"]
+    print(f"{b['program']}: {b['instructions']:,} guest instructions in {b['cluster_s']:.2f} s "
+          f"= {b['cluster_ips'] / 1e6:.1f} M/s aggregate")
+    print(f"{b['single_program']}: {b['single_instructions']:,} in {b['single_s']:.2f} s "
+          f"= {b['single_ips'] / 1e6:.1f} M/s")
+    print(f"ratio {b['ratio']:.2f} (target >= 0.5)")
+    print(f"network model, {net['flows']} concurrent {net['bytes_per_flow']:,} B flows on one 10 Mb/s segment: "
+          f"{net['events']:,} events in {net['wall_s']:.2f} s = {net['events_per_s'] / 1e3:.0f} k events/s "
+          f"({net['simulated_s']:.2f} s simulated)")
+    return 0

@@ -31,7 +31,7 @@ from testbed.limits import EXPERIMENT_BUDGET
 from testbed.net.engine import Sim
 from testbed.protocol import Hypercall
 
-SLICE_INSTRUCTIONS = 50_000
+SLICE_INSTRUCTIONS = 200_000  # at most ~10-20 ms of a 1990s host: the lateness bound of an event
 PVM_NO_PARENT, PVM_NO_TASK, PVM_BAD_PARAM = -23, -31, -2  # pvm3.h error codes
 PVM_ROUTE, PVM_ROUTE_DIRECT = 1, 3
 _TIMED = (Hypercall.PVM_SEND, Hypercall.PVM_MCAST, Hypercall.PVM_RECV, Hypercall.PVM_TRECV,
@@ -91,6 +91,7 @@ class CoSim:
         self.spans: list[Span] = []
         self._elves: dict[tuple[Path, str], Path] = {}
         self._last_span: dict[int, Span] = {}
+        self._classifiers: dict[Path, Any] = {}
 
     # ---------------------------------------------------------------- running
 
@@ -117,7 +118,10 @@ class CoSim:
 
     def _start(self, source: Path, argv: list[str], host: ClusterHost, parent: int) -> Task:
         machine = resolve(host.machine)
-        guest = Guest(self._elf(source, host.isa), machine, argv, budget=self.budget)
+        elf = self._elf(source, host.isa)
+        guest = Guest(elf, machine, argv, budget=self.budget)
+        # Tasks of one ELF share its block classifications (the text is the same in each).
+        guest.meter.classifier = self._classifiers.setdefault(elf, guest.meter.classifier)
         tid = self.mpd.new_tid(host.name)
         task = Task(tid, parent, source.stem, host, guest, source)
         self._install(task)
