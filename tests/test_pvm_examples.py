@@ -113,3 +113,24 @@ def test_master1_on_mixed_hosts_gets_what_it_expects(examples: Path) -> None:
     for line in lines[1:]:
         got, expected = re.fullmatch(r"I got (\S+) from \d+; \(expecting (\S+)\)", line).groups()  # type: ignore[union-attr]
         assert got == expected
+
+
+REAL_HEADER = Path("/usr/include/pvm3.h")
+
+
+@pytest.mark.skipif(not REAL_HEADER.is_file(), reason="pvm-dev is not installed")
+def test_every_constant_and_prototype_matches_the_real_header() -> None:
+    from testbed.cluster.pvm3 import PVM, PVM3_HEADER
+
+    real = dict(re.findall(r"^#define\s+(\w+)\s+(-?\d+)\b", REAL_HEADER.read_text(), re.MULTILINE))
+    assert PVM and all(int(real[name]) == value for name, value in PVM.items()), \
+        {n: (v, real.get(n)) for n, v in PVM.items() if real.get(n) != str(v)}
+
+    def prototypes(text: str) -> dict[str, str]:
+        text = re.sub(r"__ProtoGlarp__\(\((.*?)\)\)", r"(\1)", text, flags=re.DOTALL)
+        found = re.findall(r"^int\s+(pvm_\w+)\s*\((.*?)\)\s*;", text, re.MULTILINE | re.DOTALL)
+        return {name: re.sub(r"\s+", "", args) for name, args in found}
+
+    ours, theirs = prototypes(PVM3_HEADER.read_text()), prototypes(REAL_HEADER.read_text())
+    assert len(ours) > 40 and all(theirs[name] == args for name, args in ours.items()), \
+        {n: (a, theirs.get(n)) for n, a in ours.items() if theirs.get(n) != a}

@@ -105,3 +105,14 @@ def test_bad_arguments_are_config_errors() -> None:
         run_program("pvm_matmul", cluster("pair"), tasks=0)
     with pytest.raises(ConfigError, match="unknown network"):
         cluster("pair").with_network("56k")
+
+
+def test_groups_barrier_and_bcast() -> None:
+    r = run_program(str(PVM_TESTS / "pvm_groups.c"), cluster("mixed4"))
+    assert r.output.splitlines() == [
+        "master is instance 0 of 4; instance 2 is child 1",
+        "got 4201", "got 4202", "got 4203",
+        "after leaving: 1 members, joining twice: -18, no group: -19",
+    ]
+    assert r.errors.splitlines() == ["libpvm [t40001]: pvm_joingroup(): Already in group",
+                                     "libpvm [t40001]: pvm_gsize(): No such group"]

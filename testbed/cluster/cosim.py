@@ -21,6 +21,8 @@ from typing import Any
 
 import simpy
 
+from testbed.cluster import pvm3
+from testbed.cluster.groups import Groups
 from testbed.cluster.mpd import ANY, ROUTE_DEFAULT, ROUTE_DIRECT, Message, Mpd
 from testbed.cluster.programs import PVM_ARCH, Placement, build_task, find_task
 from testbed.cluster.topology import Cluster, ClusterHost
@@ -32,11 +34,9 @@ from testbed.net.engine import Sim
 from testbed.protocol import Hypercall
 
 SLICE_INSTRUCTIONS = 200_000  # at most ~10-20 ms of a 1990s host: the lateness bound of an event
-PVM_NO_PARENT, PVM_NO_TASK, PVM_BAD_PARAM = -23, -31, -2  # pvm3.h error codes
-PVM_ROUTE, PVM_ROUTE_DIRECT = 1, 3
 _TIMED = (Hypercall.PVM_SEND, Hypercall.PVM_MCAST, Hypercall.PVM_RECV, Hypercall.PVM_TRECV,
           Hypercall.PVM_NRECV, Hypercall.PVM_PROBE, Hypercall.PVM_SPAWN, Hypercall.PVM_KILL,
-          Hypercall.PVM_EXIT)
+          Hypercall.PVM_EXIT, Hypercall.PVM_BARRIER)
 
 
 def _signed(word: int) -> int:
@@ -92,12 +92,13 @@ class CoSim:
         self._elves: dict[tuple[Path, str], Path] = {}
         self._last_span: dict[int, Span] = {}
         self._classifiers: dict[Path, Any] = {}
+        self.groups = Groups(self.sim.env)
 
     # ---------------------------------------------------------------- running
 
     def run(self, source: Path, argv: list[str]) -> Task:
         """Start ``source`` as the first task on the first host; run until all are done."""
-        first = self._start(Path(source).resolve(), argv, self.placement.first(), PVM_NO_PARENT)
+        first = self._start(Path(source).resolve(), argv, self.placement.first(), pvm3.NO_PARENT)
         self.sim.env.run()
         stuck = [t for t in self.tasks.values() if not t.done]
         if stuck:
@@ -178,6 +179,7 @@ class CoSim:
             Hypercall.PVM_MSGINFO: lambda a, b, c: self._msginfo(task, a),
             Hypercall.PVM_FETCH: lambda a, b, c: self._fetch(task, a, b),
             Hypercall.PVM_SETOPT: lambda a, b, c: self._setopt(task, a, b),
+            Hypercall.PVM_GROUP: lambda a, b, c: self.groups.call(a, self._string(task.guest, b), task.tid, _signed(c)),
         }
         for number, fn in immediate.items():
             table.register(number, lambda g, a, b, c, fn=fn: fn(a, b, c))
@@ -223,8 +225,8 @@ class CoSim:
         return len(body)
 
     def _setopt(self, task: Task, what: int, value: int) -> int:
-        if what == PVM_ROUTE:
-            task.route = ROUTE_DIRECT if value == PVM_ROUTE_DIRECT else ROUTE_DEFAULT
+        if what == pvm3.ROUTE:
+            task.route = ROUTE_DIRECT if value == pvm3.ROUTE_DIRECT else ROUTE_DEFAULT
         return 0
 
     # ---------------------------------------------------------------- timed calls
@@ -255,6 +257,18 @@ class CoSim:
             return self._spawn(task, a)
         if number == Hypercall.PVM_KILL:
             return self._kill(task, _signed(a))
+        if number == Hypercall.PVM_BARRIER:
+            group, count = self._string(g, a), _signed(b)
+            event = self.groups.barrier(group, task.tid, count)
+            if isinstance(event, int):
+                return event
+            start = self.sim.now
+            task.waiting_for = f"pvm_barrier({group!r}, {count})"
+            yield event
+            task.waiting_for = ""
+            if self.sim.now > start:
+                self._span(task, "wait", start, self.sim.now, f"barrier {group}")
+            return 0
         # PVM_EXIT: the task leaves PVM; the program itself runs on to its end
         return 0
 
@@ -263,7 +277,7 @@ class CoSim:
         for dst in targets:
             if dst not in self.tasks or not self.mpd.boxes[dst].alive:
                 if dst not in self.tasks:
-                    return PVM_NO_TASK
+                    return pvm3.NO_TASK
                 continue  # real PVM drops messages to a task that has exited
             yield self.mpd.send(task.tid, dst, tag, body, task.route)
         self._span(task, "send", start, self.sim.now, f"{len(body)} B tag {tag} to {len(targets)}")
@@ -305,7 +319,7 @@ class CoSim:
             raise ConfigError(f"task t{task.tid:x} ({task.name} on {task.host.name}) spawned unknown task "
                               f"{name!r}: no {name}.c in {dirs} (put it there or add its directory with --path)")
         if ntask < 1 or ntask > 4096:
-            return PVM_BAD_PARAM
+            return pvm3.BAD_PARAM
         for i in range(ntask):
             child = self._start(source, args, self.placement.choose(flag, where), task.tid)
             if tids_p:
@@ -315,7 +329,7 @@ class CoSim:
     def _kill(self, task: Task, tid: int) -> int:
         victim = self.tasks.get(tid)
         if victim is None or victim.done:
-            return PVM_NO_TASK
+            return pvm3.NO_TASK
         victim.done = True
         self.mpd.cancel(tid)
         self.mpd.exited(tid)

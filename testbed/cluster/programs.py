@@ -12,17 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from testbed.build import RUNTIME_DIR, build_program, target
+from testbed.cluster import pvm3
 from testbed.cluster.topology import Cluster, ClusterHost
 from testbed.errors import ConfigError
 
-PVM_SOURCES = ("pvm/pvm_task.c", "pvm/pvm_buf.c", "pvm/pvm_libc.c")
+PVM_SOURCES = ("pvm/pvm_task.c", "pvm/pvm_buf.c", "pvm/pvm_group.c", "pvm/pvm_libc.c")
 PVM_INCLUDE = RUNTIME_DIR / "pvm" / "include"
 
 # PVM's architecture names of the emulated machines (pvm_config's hi_arch, PvmTaskArch).
 PVM_ARCH = {"mipsel": "PMAX", "sparc": "SUN4"}
 
-# PVM spawn flags (pvm3.h): only these two choose hosts.
-PVM_TASK_HOST, PVM_TASK_ARCH = 1, 2
 
 
 def find_task(name: str, beside: Path, path: Sequence[Path]) -> Path | None:
@@ -64,10 +63,10 @@ class Placement:
 
     def choose(self, flag: int, where: str) -> ClusterHost:
         hosts = self.cluster.hosts
-        if flag & PVM_TASK_HOST and where:
+        if flag & pvm3.TASK_HOST and where:
             return self.cluster.host(where)
         candidates = list(range(len(hosts)))
-        if flag & PVM_TASK_ARCH and where:
+        if flag & pvm3.TASK_ARCH and where:
             candidates = [i for i in candidates if PVM_ARCH.get(hosts[i].isa) == where]
             if not candidates:
                 raise ConfigError(f"pvm_spawn: no host of architecture {where!r} in cluster "

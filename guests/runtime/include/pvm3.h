@@ -4,8 +4,10 @@
  * declares: the same names, signatures and constant values, so a plain PVM program builds
  * unmodified. Calls of the real header not declared here do not exist in Mlibpvm.
  * Messages use the XDR encoding whatever the packing style asked for, so tasks on mipsel
- * and sparc exchange every type exactly. The library (guests/runtime/pvm/) talks to the
- * host's Mpd through the HC_PVM_* hypercalls of mig_protocol.h.
+ * and sparc exchange every type exactly. Groups: joingroup, lvgroup, gsize, gettid,
+ * getinst, barrier, bcast (no pvm_reduce, pvm_gather, pvm_scatter). The library
+ * (guests/runtime/pvm/) talks to the host's Mpd through the HC_PVM_* hypercalls of
+ * mig_protocol.h.
  */
 #ifndef _PVM3_H_
 #define _PVM3_H_
@@ -104,6 +106,8 @@ struct pvmhostinfo {
     int hi_dsig;   /* data signature */
 };
 
+int pvm_barrier(char *, int);
+int pvm_bcast(char *, int);
 int pvm_bufinfo(int, int *, int *, int *);
 int pvm_config(int *, int *, struct pvmhostinfo **);
 int pvm_exit(void);
@@ -111,8 +115,13 @@ int pvm_freebuf(int);
 int pvm_getopt(int);
 int pvm_getrbuf(void);
 int pvm_getsbuf(void);
+int pvm_getinst(char *, int);
+int pvm_gettid(char *, int);
+int pvm_gsize(char *);
 int pvm_initsend(int);
+int pvm_joingroup(char *);
 int pvm_kill(int);
+int pvm_lvgroup(char *);
 int pvm_mcast(int *, int, int);
 int pvm_mkbuf(int);
 int pvm_mytid(void);
