@@ -279,6 +279,8 @@ def test_running_out_of_heap_or_stack_is_one_clear_line(name: str) -> None:
     stack_mib = profiles.machine(resolve(name).name).get("memory.stack_size", "MiB")
     assert f"the stack overflowed (it is {stack_mib:g} MiB, memory.stack_size" in str(info.value)
     assert "(descend+0x" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(GuestFault, match=r"the stack overflowed \(it is"):  # far below the stack at once
+        Guest(path, resolve(name), ["exhaust", "frame"]).run()
 
 
 @pytest.mark.parametrize(("name", "arg", "where"), [
@@ -362,7 +364,7 @@ def test_an_isolated_emulation_turns_a_signal_into_one_error() -> None:
 
 @pytest.mark.slow
 def test_a_million_node_list_fits_the_ultra5_heap() -> None:
-    """The Ultra 5's 128 MiB give a 120 MiB heap: a list of 1,000,000 nodes runs."""
+    """The Ultra 5's 128 MiB heap holds a list of 1,000,000 nodes."""
     path = build_program("long_list", [GUEST_TESTS / "long_list.c"], "sparc").path
     result = Guest(path, resolve("ultra5"), ["long_list", "1000000"]).run()
     assert result is not None and result.stdout.startswith("1000000 nodes, checksum ")

@@ -89,11 +89,12 @@ def test_calibrated_values_stay_in_each_machines_own_file() -> None:
 
 def test_memory_layout_comes_from_the_profile() -> None:
     ultra5 = MemoryLayout.from_profile(profiles.machine("ultra5"))
-    assert ultra5.heap_size == 120 * MIB  # 128 MiB less the 8 MiB Solaris stack
+    assert ultra5.heap_size == 128 * MIB  # the Ultra 5's memory
     assert ultra5.stack_size == 8 * MIB and ultra5.stack_top == 0x8000_0000
     assert ultra5.heap_end + 4096 <= ultra5.stack_low
     dec = MemoryLayout.from_profile(profiles.machine("dec5000"))
-    assert dec.heap_size == 30 * MIB and dec.text_base == 0x40_0000 and dec.sentinel == 0x1000
+    assert dec.heap_size == 32 * MIB and dec.stack_size == 16 * MIB
+    assert dec.text_base == 0x40_0000 and dec.sentinel == 0x1000
 
 
 def test_a_layout_whose_heap_reaches_the_stack_is_refused(tmp_path: Path) -> None:

@@ -50,21 +50,28 @@ static uint32_t nvstack, vstack_cap;
 static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
 
-/* The work stack: `n` objects of `type` (-1: n untyped bytes), or one pointer whose
- * declared pointee is `n` - 1 (type WORK_PTR). */
-#define WORK_PTR (-2)
+/* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
+ * field `field` on (a struct whose earlier fields are done). */
 struct work {
     int32_t type;
     uint32_t n;
+    uint32_t field;
 };
 static struct work *work;
 static uint32_t nwork, work_cap;
 
-static MIG_TEXT void push_work(int32_t type, uint32_t n)
+static MIG_TEXT __attribute__((noinline)) void grow_work(void)
 {
     reserve(&work, &work_cap, nwork + 1, sizeof(struct work), 256);
+}
+
+static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field)
+{
+    if (nwork == work_cap)
+        grow_work();
     work[nwork].type = type;
     work[nwork].n = n;
+    work[nwork].field = field;
     nwork++;
 }
 
@@ -124,10 +131,13 @@ static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t cou
 static MIG_TEXT void check_target(int32_t declared, uint32_t id, uint32_t ordinal)
 {
     const struct vblock *v = &vblocks[id];
-    if ((uint64_t)ordinal > (uint64_t)v->count * type_leaves(v->type))
+    uint32_t leaves = type_leaves(v->type);
+    if (ordinal > v->count * leaves) /* no overflow: bounded when the block arrived */
         refuse(ERR_OFFSET, "stream refused: a pointer's element offset lies outside its block");
     if (declared < 0) /* void * */
         return;
+    if (v->type == declared && (leaves == 1 || ordinal % leaves == 0))
+        return; /* the common case: the start of an element of the declared type */
     if (mig_types[declared].kind == MIG_KIND_PRIM && prim_size(mig_types[declared].prim) == 1)
         return; /* a byte pointer may point anywhere in a block */
     if (!target_has_type(declared, v->type, v->count, ordinal))
@@ -164,7 +174,8 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         if (seg != SEG_HEAP)
             locator = get_varint();
         *ordinal = get_varint();
-        if (count == 0 || count > in_end - in_pos + 1)
+        if (count == 0 || count > in_end - in_pos + 1
+            || (type_leaves(type) > 1 && count > 0xffffffffu / type_leaves(type))) /* ordinals fit 32 bits */
             refuse(ERR_FORMAT, "stream refused: a block's element count is implausible");
         if (seg == SEG_GLOBAL) {
             if (locator >= nglobals)
@@ -178,7 +189,8 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
             reserve(&vstack_ids, &vstack_cap, nvstack + 1, sizeof(uint32_t), 16);
             vstack_ids[nvstack++] = nvblocks;
         }
-        reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
+        if (nvblocks == vblocks_cap) /* more blocks than the header said: refused at the end */
+            reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
         id = nvblocks++;
         v = &vblocks[id];
         v->type = type;
@@ -186,22 +198,26 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count);
+        push_work(type, count, 0);
         return id + 1;
     }
 }
 
-/* Everything queued: objects, their pointers, and the blocks first reached from them. */
+/* Whether the next pointer in the stream opens a block (whose contents then come first). */
+static inline MIG_TEXT int opens_block(void)
+{
+    return in_pos < in_end && in[in_pos] == TAG_NEW;
+}
+
+/* Everything queued: objects, their pointers, and the blocks first reached from them.
+ * Pointers and flat fields are handled in place; only a pointer that opens a block
+ * leaves the rest of its object on the stack, under the block's contents. */
 static MIG_TEXT void drain(void)
 {
     uint32_t ordinal;
     while (nwork) {
         struct work w = work[--nwork];
         const struct mig_type *t;
-        if (w.type == WORK_PTR) {
-            (void)pointer_head((int32_t)w.n - 1, &ordinal);
-            continue;
-        }
         if (w.type < 0) {
             skip_bytes(1, w.n);
             continue;
@@ -211,16 +227,47 @@ static MIG_TEXT void drain(void)
             skip_bytes(flat_bytes[w.type], w.n);
             continue;
         }
-        if (w.n > 1)
-            push_work(w.type, w.n - 1);
-        if (t->kind == MIG_KIND_PTR) {
-            push_work(WORK_PTR, (uint32_t)(t->target + 1));
-        } else if (t->kind == MIG_KIND_ARRAY) {
-            push_work(t->target, t->count);
-        } else {
-            uint32_t f = t->nfields;
-            while (f-- > 0)
-                push_work(t->fields[f].type, 1);
+        if (t->kind == MIG_KIND_ARRAY) {
+            if (w.n > 1)
+                push_work(w.type, w.n - 1, 0);
+            push_work(t->target, t->count, 0);
+            continue;
+        }
+        if (t->kind == MIG_KIND_PTR) { /* w.n pointers in a row */
+            while (w.n) {
+                w.n--;
+                if (opens_block()) {
+                    if (w.n)
+                        push_work(w.type, w.n, 0);
+                    (void)pointer_head(t->target, &ordinal);
+                    break;
+                }
+                (void)pointer_head(t->target, &ordinal);
+            }
+            continue;
+        }
+        while (w.n) { /* a struct: its objects field by field, from w.field on */
+            uint32_t f;
+            for (f = w.field; f < t->nfields; f++) {
+                int32_t ft = t->fields[f].type;
+                const struct mig_type *field = &mig_types[ft];
+                if (!field->has_pointers) {
+                    skip_bytes(flat_bytes[ft], 1);
+                } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
+                    (void)pointer_head(field->target, &ordinal);
+                } else { /* a block opens, or an aggregate with pointers: the rest later */
+                    push_work(w.type, w.n, f + 1);
+                    if (field->kind == MIG_KIND_PTR)
+                        (void)pointer_head(field->target, &ordinal);
+                    else
+                        push_work(ft, 1, 0);
+                    break;
+                }
+            }
+            if (f < t->nfields)
+                break;
+            w.n--;
+            w.field = 0;
         }
     }
 }
@@ -278,7 +325,7 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         default: /* VAL_OBJ */
             if ((int32_t)get_varint() - 1 != want->type || get_varint() != 1)
                 refuse(ERR_TYPE, "stream refused: a variable's type is not the one its site declares");
-            push_work(want->type, 1);
+            push_work(want->type, 1, 0);
             drain();
         }
     }

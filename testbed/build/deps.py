@@ -49,6 +49,13 @@ def files_key(base: str, paths: Iterable[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+def contents_key(base: str, paths: Iterable[Path]) -> str:
+    """Like files_key, but over the files' contents only, never where they are: equal in
+    every checkout of the same sources (what a stream's fingerprint may depend on)."""
+    digests = sorted(hashlib.sha256(p.read_bytes() if p.is_file() else b"\0missing").hexdigest() for p in paths)
+    return hashlib.sha256("\0".join([base, *digests]).encode()).hexdigest()[:16]
+
+
 def cached_key(base: str, manifest: Path) -> str | None:
     """The key from the files a previous build with this base read, if there was one."""
     if not manifest.is_file():

@@ -56,7 +56,9 @@ def migratable_source(name: str) -> Path:
     out = BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c"
     if out.is_file():
         return out
-    g = generate(p.source, program_key=f"{p.name}:{key}")
+    # The fingerprint names the program and its sources' contents, not the checkout's path:
+    # a stream saved in one clone restores in another clone of the same sources.
+    g = generate(p.source, program_key=f"{p.name}:{deps.contents_key(_inputs_key(text), read)}")
     portable = [
         {"id": e.id, "name": e.name, "kind": e.kind, "prim": e.prim, "target": e.target, "count": e.count,
          "leaves": e.leaves, "fields": [f.type for f in e.fields]}

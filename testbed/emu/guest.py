@@ -285,7 +285,8 @@ class Guest:
 
     def _on_bad_memory(self, uc: unicorn.Uc, access: int, address: int, size: int, value: int, _u: object) -> bool:
         kind = _BAD_MEMORY.get(access, f"bad memory access ({access})")
-        self._fault = f"{kind} {address:#010x} ({size} bytes){self.layout.explain(address)}"
+        explanation = self.layout.explain(address, uc.reg_read(self.isa.sp))
+        self._fault = f"{kind} {address:#010x} ({size} bytes){explanation}"
         return False
 
     # ---- the runtime's hypercalls ----

@@ -3,7 +3,7 @@
     sentinel page   returning from the entry function lands here (a mapped page, since
                     ``emu_start`` cannot stop at an unmapped ``until`` address)
     text base       program segments from the ELF (text, rodata, data, bss)
-    heap base       the heap: the machine's memory less its stack
+    heap base       the heap: as large as the machine's memory (memory.size)
     stack           ``stack_size`` bytes growing down from ``stack_top`` (argv at the top)
 
 Addresses come from ``[memory.layout]`` (shared by every machine through the profiles'
@@ -52,8 +52,10 @@ class MemoryLayout:
 
     @classmethod
     def from_profile(cls, profile: Profile, heap_size: int | None = None) -> MemoryLayout:
-        """The layout of ``profile``'s machine; ``heap_size`` overrides the derived heap
-        (for tests). ConfigError if the regions overlap or leave no guard gap."""
+        """The layout of ``profile``'s machine; ``heap_size`` overrides the heap (for
+        tests). The heap is as large as the machine's memory: a process of the era could
+        use that much (more with swap); the stack comes on top. ConfigError if the
+        regions overlap or leave no guard gap."""
 
         def address(name: str) -> int:
             return _whole(profile, f"memory.layout.{name}", "address")
@@ -64,21 +66,19 @@ class MemoryLayout:
             machine=profile.name,
             text_base=address("text_base"),
             heap_base=address("heap_base"),
-            heap_size=heap_size if heap_size is not None else memory - stack_size,
+            heap_size=heap_size if heap_size is not None else memory,
             stack_top=address("stack_top"),
             stack_size=stack_size,
             sentinel=address("sentinel"),
-            heap_origin=(f"memory.size less memory.stack_size of {profile.name}" if heap_size is None
-                         else "set by the caller"),
+            heap_origin=f"memory.size of {profile.name}" if heap_size is None else "set by the caller",
         )
-        layout._check(profile, memory)
+        layout._check(profile)
         return layout
 
-    def _check(self, profile: Profile, memory: int) -> None:
+    def _check(self, profile: Profile) -> None:
         where = f"machine profile {profile.name!r} ({profile.path})"
-        if self.heap_size <= 0:
-            raise ConfigError(f"{where}: memory.stack_size ({self.stack_size // MIB} MiB) leaves no heap "
-                              f"in memory.size ({memory // MIB} MiB)")
+        if self.heap_size <= 0 or self.stack_size <= 0:
+            raise ConfigError(f"{where}: memory.size and memory.stack_size must be > 0")
         for name in ("text_base", "heap_base", "stack_top", "sentinel"):
             if getattr(self, name) % PAGE:
                 raise ConfigError(f"{where}: memory.layout.{name} must be a multiple of {PAGE:#x}")
@@ -123,9 +123,12 @@ class MemoryLayout:
         isa.set_link(uc, self.sentinel)
         return array
 
-    def explain(self, address: int) -> str:
-        """What an access to an unmapped ``address`` most likely means, or ''."""
-        if self.stack_low - STACK_OVERRUN_WINDOW <= address < self.stack_low:
+    def explain(self, address: int, sp: int) -> str:
+        """What an access to an unmapped ``address`` with stack pointer ``sp`` most likely
+        means, or ''. A stack pointer below the stack is an overflow wherever the access
+        lands (a large frame moves it far down at once)."""
+        near_stack = sp < self.stack_low or address >= self.stack_low - STACK_OVERRUN_WINDOW
+        if self.heap_end <= address < self.stack_low and near_stack:
             return (f": the stack overflowed (it is {self.stack_size // MIB} MiB, memory.stack_size of "
                     f"{self.machine}; deep recursion or large local arrays?)")
         if self.heap_end <= address < self.heap_end + STACK_OVERRUN_WINDOW:

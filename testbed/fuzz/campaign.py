@@ -53,8 +53,9 @@ from testbed.fuzz.mutate import (
 )
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
-from testbed.migration.run import MigrationSpec, _guest, binding, reference_for, resolve_at
+from testbed.migration.run import MigrationSpec, binding, reference_for, start_guest
 from testbed.migration.stream import canonical_body
+from testbed.migration.streamfile import collect
 from testbed.programs import PROGRAMS, program
 from testbed.protocol import Event
 
@@ -100,20 +101,7 @@ class Base:
 
 def pre_initialised(name: str, size: str, isa: str, runtime: str, budget: int) -> tuple[Guest, MigrationPort]:
     """A destination (or source) guest loaded and waiting in its start-up hypercall."""
-    return _guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa), budget)
-
-
-def collect(request: MigrationSpec) -> tuple[int, bytes, str]:
-    """(K, stream, what the source printed) of the migration ``request`` names."""
-    name, size, src = request.program, request.size, request.src
-    k = resolve_at(request)
-    guest, port = pre_initialised(name, size, src, request.runtime, request.budget)
-    port.bind(binding(request))
-    port.start_normally()
-    port.request_at(k)
-    if guest.run() is not None:
-        raise GuestFault(f"{name} ({size}) on {src} finished before poll-point passage {k}")
-    return k, port.streams[-1], guest.stdout.decode()
+    return start_guest(MigrationSpec(name, size, runtime=runtime, budget=budget), resolve(isa), budget)
 
 
 def _collect_group(group: tuple[str, str, str, str]) -> list[Base]:

@@ -134,7 +134,10 @@ def native_output(name: str, size: str) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def _guest(spec: MigrationSpec, machine: Machine, budget: int) -> tuple[Guest, MigrationPort]:
+def start_guest(spec: MigrationSpec, machine: Machine, budget: int) -> tuple[Guest, MigrationPort]:
+    """The migratable build of the spec's program started on ``machine`` and paused at
+    start-up, asking whether it restores: a pre-initialised destination, or a source to
+    answer with ``port.start_normally()``."""
     build = build_migratable(spec.program, machine.isa.name, spec.runtime)
     guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=budget)
     port = MigrationPort(guest, sites=site_table(spec.program))
@@ -150,8 +153,8 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     at = resolve_at(spec)
     expected = reference_for(spec)
 
-    dst, dst_port = _guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
-    src, src_port = _guest(spec, src_m, spec.budget)
+    dst, dst_port = start_guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
+    src, src_port = start_guest(spec, src_m, spec.budget)
     dst_port.bind(binding(spec))  # the destination accepts only this migration's stream
     src_port.bind(binding(spec))
     src_port.start_normally()

@@ -20,7 +20,7 @@ from testbed.build.migratable import migratable_source, site_table, type_table
 from testbed.emu.machines import resolve
 from testbed.errors import ConfigError, GuestFault, StreamError
 from testbed.migration.decode import StreamMap, read_header_fields, walk
-from testbed.migration.run import MigrationSpec, _guest, reference_output
+from testbed.migration.run import MigrationSpec, binding, reference_output, resolve_at, start_guest
 from testbed.programs import PROGRAMS
 from testbed.protocol import ISA_NAMES, STREAM_MAGIC, Event
 
@@ -128,6 +128,21 @@ def describe(stream: bytes, name: str) -> dict[str, Any]:
     }
 
 
+def collect(request: MigrationSpec) -> tuple[int, bytes, str]:
+    """Run the source of ``request`` up to its migration point and collect: (K, the stream,
+    what the source printed). Nothing is delivered anywhere."""
+    k = resolve_at(request)
+    machine = resolve(request.src)
+    guest, port = start_guest(request, machine, request.budget)
+    port.bind(binding(request))
+    port.start_normally()
+    port.request_at(k)
+    if guest.run() is not None:
+        raise GuestFault(f"{request.program} ({request.size}) on {machine.name} finished before poll-point "
+                         f"passage {k}: choose a smaller --at")
+    return k, port.streams[-1], guest.stdout.decode()
+
+
 def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "modern",
             request: SavedRequest | None = None) -> dict[str, Any]:
     """Feed a saved stream to a pre-initialised destination and run it to the end. The
@@ -135,7 +150,7 @@ def restore(stream: bytes, dst: str, name: str, size: str, runtime: str = "moder
     request, the answer is checked against an unmigrated run's."""
     machine = resolve(dst)
     spec = MigrationSpec(name, size, runtime=runtime)
-    guest, port = _guest(spec, machine, spec.budget)
+    guest, port = start_guest(spec, machine, spec.budget)
     # pre-initialised for the described migration; a bare stream names its own
     port.bind(request.binding if request is not None else read_header_fields(stream)["binding"])
     port.deliver(stream)

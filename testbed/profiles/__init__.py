@@ -20,6 +20,7 @@ Calibrated values stay in each machine's own file, where the calibration writes 
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -37,7 +38,8 @@ __all__ = ["UNITS", "Param", "Profile", "load_profile", "machine", "network", "m
 
 
 class Profile:
-    """A loaded profile: nested tables of Params plus plain metadata strings."""
+    """A loaded, checked profile: the schema object (``typed``) and the merged tables
+    (``data``). Dotted paths (``cpu.cycles.alu``) name fields of the schema."""
 
     def __init__(self, kind: str, name: str, path: Path, data: dict[str, Any], typed: Any) -> None:
         self.kind = kind
@@ -47,11 +49,11 @@ class Profile:
         self.typed = typed  # the schema object: MachineProfile or NetworkProfile
 
     def _node(self, dotted: str) -> Any:
-        node: Any = self.data
+        node: Any = self.typed
         for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
+            if not dataclasses.is_dataclass(node) or not hasattr(node, part):
                 raise ConfigError(f"{self.kind} profile {self.name!r} ({self.path}) has no {dotted!r}")
-            node = node[part]
+            node = getattr(node, part)
         return node
 
     def has(self, dotted: str) -> bool:
@@ -63,11 +65,9 @@ class Profile:
 
     def param(self, dotted: str) -> Param:
         node = self._node(dotted)
-        if not (isinstance(node, dict) and {"value", "unit", "source"} <= node.keys()):
-            raise ConfigError(
-                f"{self.kind} profile {self.name!r}: {dotted!r} must be a table with value, unit and source"
-            )
-        return Param(dotted, float(node["value"]), str(node["unit"]), str(node["source"]))
+        if not isinstance(node, Param):
+            raise ConfigError(f"{self.kind} profile {self.name!r}: {dotted!r} is a table or text, not a parameter")
+        return node
 
     def get(self, dotted: str, unit: str) -> float:
         """The parameter's value converted to ``unit``."""
@@ -81,12 +81,7 @@ class Profile:
 
     def params(self, prefix: str = "") -> list[Param]:
         """Every Param under ``prefix`` (for reports and result rows)."""
-        node: Any = self.typed
-        for part in prefix.split(".") if prefix else ():
-            node = getattr(node, part, None)
-            if node is None:
-                raise ConfigError(f"{self.kind} profile {self.name!r} ({self.path}) has no {prefix!r}")
-        return parameters(node)
+        return parameters(self._node(prefix) if prefix else self.typed)
 
 
 _SCHEMAS = {"machine": MachineProfile, "network": NetworkProfile}
