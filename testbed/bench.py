@@ -71,4 +71,22 @@ def bench_collection(keys: tuple[int, ...] = COLLECTION_KEYS, src: str = "mipsel
     mx = sum(logs) / len(logs)
     slope = sum((x - mx) * (y - mean) for x, y in zip(logs, per_block, strict=True)) / sum((x - mx) ** 2 for x in logs)
     return {"runtime": runtime, "rows": rows, "scan_per_block_spread": max(abs(x - mean) / mean for x in per_block),
-            "scan_per_block_slope_per_log2": slope}
+            "scan_per_block_slope_per_log2": slope, "flat": bench_flat(runtime)}
+
+
+# Flat data: linpack's matrix is one block of doubles, so its stream is nearly all flat bytes.
+FLAT_PAIRS = (("sparc", "sparc"), ("mipsel", "sparc"))  # without and with byte reversal
+
+
+def bench_flat(runtime: str = "modern", size: str = "paper1") -> list[dict[str, Any]]:
+    """Scan and restore instructions per stream byte for linpack (flat data), same byte
+    order (sparc->sparc) and reversed (mipsel->sparc: the little-endian source swaps)."""
+    from testbed.migration.run import MigrationSpec, migrate
+
+    rows = []
+    for src, dst in FLAT_PAIRS:
+        r = migrate(MigrationSpec("linpack", size, src, dst, roundtrip=False, runtime=runtime)).to_dict()
+        rows.append({"src": src, "dst": dst, "tx_bytes": r["tx_bytes"],
+                     "scan_per_byte": r["scan_instructions"] / r["tx_bytes"],
+                     "restore_per_byte": r["restore_instructions"] / r["tx_bytes"], "verified": r["verified"]})
+    return rows

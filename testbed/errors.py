@@ -40,3 +40,14 @@ class StreamError(TestbedError):
 def unknown_name(kind: str, name: str, valid: list[str] | tuple[str, ...]) -> ConfigError:
     """The standard error for an unknown name, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(sorted(valid))}")
+
+
+NO_POLL_POINT = "no poll-point in this program: add `#pragma mcl poll` in a loop, or lower --max-cost"
+
+
+def output_tail(text: str, lines: int = 5, width: int = 300) -> str:
+    """The last few lines a program printed, on one line (`` | `` between lines), for an
+    error message: a program's own complaint is usually its last words."""
+    tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+    joined = " | ".join(tail)
+    return joined if len(joined) <= width else "..." + joined[-width:]

@@ -52,7 +52,9 @@ def execute(workload: Workload, target: str, budget: int = DEFAULT_BUDGET, runti
         proc = run_native(build.path, list(workload.argv[1:]), f"the host build of {workload.name}")
         wall = time.perf_counter() - t0
         if proc.returncode == 134:  # the runtime's panic status
-            raise GuestFault(f"host build of {workload.name} panicked: {proc.stderr.strip()}")
+            fault = GuestFault(f"host build of {workload.name} panicked: {proc.stderr.strip()}")
+            fault.output = proc.stdout  # e.g. a failed assert's message, as a guest's fault shows it
+            raise fault
         record.update(arch="host", machine="host", output=proc.stdout, exit_code=proc.returncode,
                       instructions=None, cycles=None, seconds=None, wall_s=wall)
         return record

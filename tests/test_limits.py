@@ -13,6 +13,7 @@ from testbed.build.native import run_native
 from testbed.cli import main as cli_main
 from testbed.errors import GuestFault
 from testbed.execute import Workload, execute
+from testbed.limits import DEFAULT_BUDGET
 
 from .conftest import GUEST_TESTS
 
@@ -40,3 +41,14 @@ def test_exec_and_run_report_the_budget_in_one_line(capsys: pytest.CaptureFixtur
     assert cli_main(["run", program, "--at", "3", "--budget", "2000"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "exceeded its budget of 2,000 instructions" in err
+
+
+def test_the_default_budget_trusts_only_registered_programs_at_named_sizes() -> None:
+    """paper2 linpack (3.6 G instructions) must run with default settings; a user's C file
+    or an arbitrary size may never end, so it gets the budget that stops within a minute."""
+    from testbed.limits import EXPERIMENT_BUDGET, default_budget
+
+    assert default_budget("linpack", "paper2") == EXPERIMENT_BUDGET
+    assert default_budget("bitonic", None) == EXPERIMENT_BUDGET
+    assert default_budget("linpack", "100000") == DEFAULT_BUDGET
+    assert default_budget(NEVER_ENDS, None) == DEFAULT_BUDGET

@@ -69,11 +69,6 @@ STACK_END_REASON = (
     "<= p), so it is restored into b; accepting the end alone is not enough (tried: the sparc "
     "destination's round trip then records &b[0]): stack blocks must not abut, or the tie be "
     "broken by what the pointer was derived from")
-HEAP_END_REASON = (
-    "runtime: the modern block_containing() tests p < heap_end for the heap, so one past the "
-    "end of the last heap block is looked for among the stack blocks and not found when the "
-    "destination collects again")
-
 
 @pytest.mark.parametrize(("src", "dst"), [
     pytest.param(*d, marks=pytest.mark.xfail(reason=STACK_END_REASON, strict=True)) for d in DIRECTIONS])
@@ -82,8 +77,7 @@ def test_one_past_the_end_of_a_local_array_migrates(src: str, dst: str) -> None:
     assert record.verified and record.roundtrip_identical
 
 
-@pytest.mark.parametrize("runtime", [
-    "classic", pytest.param("modern", marks=pytest.mark.xfail(reason=HEAP_END_REASON, strict=True))])
+@pytest.mark.parametrize("runtime", ["classic", "modern"])
 @pytest.mark.parametrize(("src", "dst"), DIRECTIONS)
 def test_one_past_the_end_of_the_last_heap_block_migrates(src: str, dst: str, runtime: str) -> None:
     record = migrate(MigrationSpec(str(GUEST_TESTS / "past_end_heap.c"), "small", src, dst, at=5, runtime=runtime))

@@ -481,7 +481,7 @@ def _write(tmp_path: Path, text: str, name: str = "bad.c") -> Path:
     ("struct ops {\n    int n;\n    int (*apply)(int);\n};\n", 3, "function pointer"),
     ("struct flags {\n    unsigned a : 3;\n};\n", 2, "bit-field"),
     ("struct buf {\n    int n;\n    char data[];\n};\n", 3, "flexible array"),
-    ("struct u {\n    union { int i; float f; } v;\n};\n", 2, "union"),
+    ("struct u {\n    union { int i; char c[4]; } v;\n};\n", 2, "order their bytes differently"),
     ("int main(void)\n{\n    int x = ;\n    return 0;\n}\n", 3, "syntax error"),
 ])
 def test_unsupported_constructs_name_file_and_line(tmp_path: Path, text: str, line: int, what: str) -> None:

@@ -21,3 +21,4 @@
 #include "mig_encode.c"   /* collection */
 #include "mig_validate.c" /* the received stream's checks */
 #include "mig_decode.c"   /* restoration */
+#include MIG_WALK         /* blocks' contents: mig_walk_recursive.c or mig_walk_iterative.c */

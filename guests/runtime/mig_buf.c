@@ -153,28 +153,7 @@ static MIG_TEXT int host_is_big_endian(void)
     return *(const unsigned char *)&probe == 0;
 }
 
-/* Copy `bytes` of primitives of `size` bytes, reversing each primitive's bytes on a
- * little-endian machine: the stream is big-endian. The same in both directions. */
-static MIG_TEXT void copy_big_endian(unsigned char *d, const unsigned char *s, uint32_t bytes, uint32_t size)
-{
-    uint32_t i;
-    if (size == 1 || host_is_big_endian()) {
-        memcpy(d, s, bytes);
-    } else if (size == 4) {
-        for (i = 0; i < bytes; i += 4) {
-            d[i] = s[i + 3]; d[i + 1] = s[i + 2]; d[i + 2] = s[i + 1]; d[i + 3] = s[i];
-        }
-    } else if (size == 8) {
-        for (i = 0; i < bytes; i += 8) {
-            d[i] = s[i + 7]; d[i + 1] = s[i + 6]; d[i + 2] = s[i + 5]; d[i + 3] = s[i + 4];
-            d[i + 4] = s[i + 3]; d[i + 5] = s[i + 2]; d[i + 6] = s[i + 1]; d[i + 7] = s[i];
-        }
-    } else {
-        for (i = 0; i < bytes; i += 2) {
-            d[i] = s[i + 1]; d[i + 1] = s[i];
-        }
-    }
-}
+#include MIG_COPY /* copy_big_endian(): copy_bytes.c or copy_words.c (runtime_design.h) */
 
 MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
 {
@@ -287,45 +266,4 @@ MIG_TEXT void mig_get_array(void *p, int prim, uint32_t n)
 }
 
 
-/* ---- CRC-32 (IEEE 802.3), slicing by four ---- */
-
-static uint32_t crc_table[4][256];
-
-static MIG_TEXT void crc_init(void)
-{
-    uint32_t i, j, c;
-    if (crc_table[0][1])
-        return;
-    for (i = 0; i < 256; i++) {
-        c = i;
-        for (j = 0; j < 8; j++)
-            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        crc_table[0][i] = c;
-    }
-    for (i = 0; i < 256; i++) {
-        c = crc_table[0][i];
-        for (j = 1; j < 4; j++) {
-            c = crc_table[0][c & 0xff] ^ (c >> 8);
-            crc_table[j][i] = c;
-        }
-    }
-}
-
-static MIG_TEXT uint32_t crc32(const unsigned char *p, uint32_t n)
-{
-    uint32_t c = 0xffffffffu;
-    while (n && ((uintptr_t)p & 3)) {
-        c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-        n--;
-    }
-    while (n >= 4) {
-        /* bytes in stream order, independent of the machine's endianness */
-        c ^= (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-        c = crc_table[3][c & 0xff] ^ crc_table[2][(c >> 8) & 0xff] ^ crc_table[1][(c >> 16) & 0xff] ^ crc_table[0][c >> 24];
-        p += 4;
-        n -= 4;
-    }
-    while (n--)
-        c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-    return ~c;
-}
+#include MIG_CRC /* the stream's CRC-32: crc_bytes.c or crc_words.c (runtime_design.h) */

@@ -49,26 +49,28 @@ static MIG_TEXT void *pointer_into(uint32_t b, uint32_t ordinal)
     return base + elem * type_size(B(b)->type) + offset_of_leaf(B(b)->type, ordinal - elem * leaves);
 }
 
-MIG_TEXT void *mig_restore_ptr(int32_t type)
+/* A pointer's tag and, for a new block, its header: the block is made (or found) and bound
+ * to the next logical id. Returns the block, 0 for NULL, with the pointer's leaf ordinal;
+ * *fresh is set when the block's contents follow (restore_contents). */
+static inline __attribute__((always_inline)) MIG_TEXT uint32_t get_pointer(uint32_t *ordinal, int *fresh)
 {
-    uint32_t tag = get_byte(), b, ordinal;
-    (void)type;
+    uint32_t tag = get_byte(), b;
+    *fresh = 0;
     if (tag == TAG_NULL)
-        return NULL;
+        return 0;
     if (tag == TAG_REF) {
         uint32_t id = get_varint();
         b = id_to_block[id]; /* validated before decoding */
-        ordinal = get_varint();
-        return pointer_into(b, ordinal);
+        *ordinal = get_varint();
+        return b;
     }
     {
         uint32_t seg = get_varint(), count, locator = 0;
         int32_t btype = (int32_t)get_varint() - 1;
-        void *slot = pending_ptr_slot;
         count = get_varint();
         if (seg != SEG_HEAP)
             locator = get_varint();
-        ordinal = get_varint();
+        *ordinal = get_varint();
         if (seg == SEG_HEAP) {
             void *p = btype < 0 ? rt_alloc_typed(-1, count, 1) : rt_alloc_typed(btype, count, type_size(btype));
             b = heap_block_entry(p);
@@ -86,14 +88,26 @@ MIG_TEXT void *mig_restore_ptr(int32_t type)
             staged[nstaged++] = b;
         }
         id_bind(b);
-        pending_ptr_slot = NULL; /* pointers inside the block carry their own slots */
-        if (btype < 0)
-            mig_get_array(B(b)->data, MIG_U8, count);
-        else
-            mig_types[btype].restore(B(b)->data, count);
-        pending_ptr_slot = slot;
-        return pointer_into(b, ordinal);
+        *fresh = 1;
+        return b;
     }
+}
+
+MIG_TEXT void *mig_restore_ptr(int32_t type)
+{
+    uint32_t b, ordinal = 0;
+    int fresh;
+    void *slot = pending_ptr_slot;
+    (void)type;
+    b = get_pointer(&ordinal, &fresh);
+    if (!b)
+        return NULL;
+    if (fresh) {
+        pending_ptr_slot = NULL; /* pointers inside the block carry their own slots */
+        restore_contents(b);
+        pending_ptr_slot = slot;
+    }
+    return pointer_into(b, ordinal);
 }
 
 MIG_TEXT void mig_restore_ptr_at(void **slot, int32_t type)

@@ -22,33 +22,15 @@ static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
     return elem * type_leaves(B(b)->type) + (uint32_t)inner;
 }
 
-static MIG_TEXT void save_contents(uint32_t b)
+/* A pointer into block b at a leaf ordinal: the block's id if it was reached before, else
+ * its header; returns b when its contents must follow (save_contents), else 0. */
+static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_block_ref(uint32_t b, uint32_t ordinal)
 {
-    if (B(b)->type < 0)
-        mig_put_array(B(b)->data, MIG_U8, B(b)->size);
-    else
-        mig_types[B(b)->type].save(B(b)->data, B(b)->count);
-}
-
-MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
-{
-    uint32_t b, ordinal;
-    (void)type;
-    ITEM();
-    if (p == NULL) {
-        put_byte(TAG_NULL);
-        return;
-    }
-    b = block_containing(p);
-    if (!b)
-        mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
-                              "(a string literal, a freed block or unregistered memory)");
-    ordinal = block_ordinal(b, p);
     if (B(b)->epoch == epoch) {
         put_byte(TAG_REF);
         put_varint(B(b)->id);
         put_varint(ordinal);
-        return;
+        return 0;
     }
     B(b)->epoch = epoch;
     B(b)->id = next_id++;
@@ -59,13 +41,44 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
     if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
     put_varint(ordinal);
-    save_contents(b);
+    return b;
+}
+
+/* A pointer's tag and, for a block reached for the first time, the block's header: returns
+ * that block, whose contents must follow (save_contents), else 0. */
+static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const void *p)
+{
+    uint32_t b, ordinal;
+    if (p == NULL) {
+        put_byte(TAG_NULL);
+        return 0;
+    }
+    b = block_containing(p);
+    if (!b)
+        mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
+                              "(a string literal, a freed block or unregistered memory)");
+    ordinal = block_ordinal(b, p);
+    return put_block_ref(b, ordinal);
+}
+
+MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
+{
+    uint32_t b;
+    (void)type;
+    ITEM();
+    b = put_pointer(p);
+    if (b)
+        save_contents(b);
 }
 
 static MIG_TEXT uint32_t source_isa(void)
 {
-#if defined(__mips__)
+#if defined(__mips__) && defined(__MIPSEB__)
+    return ISA_MIPS;
+#elif defined(__mips__)
     return ISA_MIPSEL;
+#elif defined(__powerpc__)
+    return ISA_PPC32;
 #elif defined(__sparc__)
     return ISA_SPARC;
 #else

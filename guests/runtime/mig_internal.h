@@ -54,6 +54,11 @@ static void reserve(void *array, uint32_t *cap, uint32_t need, uint32_t size, ui
 /* report a refused stream or a failed collection to the host, which stops the guest */
 static void mig_fail(int code, const char *message);
 
+/* The walk over a block's contents, the design's (runtime_design.h: MIG_WALK): encode the
+ * block's contents after its header, or decode them into it. */
+static inline void save_contents(uint32_t b);
+static inline void restore_contents(uint32_t b);
+
 /* mig_decode.c: decode and validate a stream, then rewind (mig_collect resumes with it) */
 static int mig_restore_from(const unsigned char *stream, uint32_t length);
 

@@ -98,12 +98,13 @@ static MIG_TEXT void new_epoch(void)
     rt_heap_bounds(&heap_first, &heap_end);
 }
 
-static MIG_TEXT uint32_t heap_entry(struct rt_block_header *h)
+static inline MIG_TEXT uint32_t heap_entry(struct rt_block_header *h)
 {
     struct block *e;
     if (h->epoch == epoch)
         return h->entry;
-    reserve(&heap_entries, &heap_cap, nheap + 1, sizeof(struct block), 4096);
+    if (nheap == heap_cap) /* the call only to grow: every block reached comes here */
+        reserve(&heap_entries, &heap_cap, nheap + 1, sizeof(struct block), 4096);
     e = &heap_entries[nheap];
     e->addr = e->data = (char *)(h + 1);
     e->type = h->type;
@@ -172,7 +173,7 @@ static MIG_TEXT uint32_t block_containing(const char *p)
 {
     uint32_t lo = 0, hi, i;
     struct rt_block_header *h;
-    if (p >= heap_first && p < heap_end) {
+    if (p >= heap_first && p <= heap_end) { /* one past the last block is its pointer */
         h = heap_header_at(p);
         if (!h)
             h = heap_block_containing(p);

@@ -2,8 +2,9 @@
  *
  * The host loads the ELF, sets the stack pointer, places argc/argv in the first two
  * argument registers and starts at _start. A hypercall is a trap the host catches:
- *   mipsel: `syscall` with the number in $v0 and arguments in $a0-$a2, result in $v0;
- *   sparc:  `ta 0x10` with the number in %g1 and arguments in %o0-%o2, result in %o0.
+ *   mips, mipsel: `syscall` with the number in $v0 and arguments in $a0-$a2, result in $v0;
+ *   sparc:  `ta 0x10` with the number in %g1 and arguments in %o0-%o2, result in %o0;
+ *   ppc32:  `sc` with the number in r0 and arguments in r3-r5, result in r3.
  * (See testbed/emu/isa.py for the host side of each.)
  */
 #include "rt.h"
@@ -26,6 +27,13 @@ long rt_hypercall(long number, long a0, long a1, long a2)
     register long o2 __asm__("o2") = a2;
     __asm__ __volatile__("ta 0x10" : "+r"(o0) : "r"(g1), "r"(o1), "r"(o2) : "memory");
     return o0;
+#elif defined(__powerpc__)
+    register long r0 __asm__("r0") = number;
+    register long r3 __asm__("r3") = a0;
+    register long r4 __asm__("r4") = a1;
+    register long r5 __asm__("r5") = a2;
+    __asm__ __volatile__("sc" : "+r"(r3) : "r"(r0), "r"(r4), "r"(r5) : "memory", "cr0");
+    return r3;
 #else
 #error "rt_guest.c is for the emulated ISAs; the host build uses rt_host.c"
 #endif

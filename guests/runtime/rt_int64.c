@@ -69,3 +69,39 @@ s64 __muldi3(s64 a, s64 b)
     unsigned hi = p3 + (p1 >> 16) + (p2 >> 16) + (mid >> 16) + a_lo * b_hi + a_hi * b_lo;
     return (s64)(((u64)hi << 32) | lo);
 }
+
+/* 64-bit shifts by a variable count (libgcc's are V9 code on sparc too): 0 <= count < 64. */
+u64 __lshrdi3(u64 a, int count);
+u64 __ashldi3(u64 a, int count);
+s64 __ashrdi3(s64 a, int count);
+
+u64 __lshrdi3(u64 a, int count)
+{
+    unsigned hi = (unsigned)(a >> 32), lo = (unsigned)a;
+    if (count == 0)
+        return a;
+    if (count >= 32)
+        return hi >> (count - 32);
+    return ((u64)(hi >> count) << 32) | ((lo >> count) | (hi << (32 - count)));
+}
+
+u64 __ashldi3(u64 a, int count)
+{
+    unsigned hi = (unsigned)(a >> 32), lo = (unsigned)a;
+    if (count == 0)
+        return a;
+    if (count >= 32)
+        return (u64)(lo << (count - 32)) << 32;
+    return ((u64)((hi << count) | (lo >> (32 - count))) << 32) | (lo << count);
+}
+
+s64 __ashrdi3(s64 a, int count)
+{
+    int hi = (int)((u64)a >> 32);
+    unsigned lo = (unsigned)a;
+    if (count == 0)
+        return a;
+    if (count >= 32)
+        return (s64)(hi >> (count - 32));
+    return (s64)(((u64)(unsigned)(hi >> count) << 32) | ((lo >> count) | ((unsigned)hi << (32 - count))));
+}

@@ -1,5 +1,4 @@
-/* The C library subset of the guest runtime: strings, conversions, math, exit. */
-#include <math.h>
+/* The C library subset of the guest runtime: strings, conversions, exit (math: rt_math.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,27 +113,3 @@ void rt_panic(const char *message)
 }
 
 void abort(void) { rt_panic("abort() called"); }
-
-
-double fabs(double x) { return x < 0 ? -x : x; }
-
-/* Newton iteration from a power-of-two estimate: the same operations in the same order on
- * every machine, hence the same bits everywhere (not necessarily correctly rounded). */
-double sqrt(double x)
-{
-    double r = 1.0, scale = 1.0;
-    int i;
-    if (!(x > 0))
-        return x == 0 ? x : (x - x) / (x - x);
-    while (x > 4.0) {
-        x *= 0.25;
-        scale *= 2.0;
-    }
-    while (x < 0.25) {
-        x *= 4.0;
-        scale *= 0.5;
-    }
-    for (i = 0; i < 8; i++)
-        r = 0.5 * (r + x / r);
-    return r * scale;
-}

@@ -481,19 +481,45 @@ int printf(const char *fmt, ...)
     return n;
 }
 
-int snprintf(char *buffer, size_t size, const char *fmt, ...)
+int vprintf(const char *fmt, va_list ap)
+{
+    struct sink s = {NULL, 0, 0};
+    return format(&s, fmt, ap);
+}
+
+int vsnprintf(char *buffer, size_t size, const char *fmt, va_list ap)
 {
     struct sink s;
-    va_list ap;
     int n;
     s.buffer = buffer;
     s.size = size;
     s.count = 0;
-    va_start(ap, fmt);
     n = format(&s, fmt, ap);
-    va_end(ap);
     if (size)
         buffer[s.count < size ? s.count : size - 1] = '\0';
+    return n;
+}
+
+int snprintf(char *buffer, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(buffer, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* sprintf and vsprintf trust the caller's buffer, as the standard's do. */
+int vsprintf(char *buffer, const char *fmt, va_list ap) { return vsnprintf(buffer, (size_t)-1 >> 1, fmt, ap); }
+
+int sprintf(char *buffer, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsprintf(buffer, fmt, ap);
+    va_end(ap);
     return n;
 }
 

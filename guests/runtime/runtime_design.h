@@ -11,12 +11,18 @@
 #ifdef MIG_RUNTIME_CLASSIC
 #define MSR_TABLE "msr_classic.c"        /* every block in one table sorted by address */
 #define RT_ALLOCATOR "rt_alloc_classic.c" /* K&R first fit, reports each block to the table */
+#define MIG_WALK "mig_walk_recursive.c"  /* blocks' contents through the generated code */
+#define MIG_CRC "crc_bytes.c"            /* slicing by four, bytes assembled one by one */
+#define MIG_COPY "copy_bytes.c"          /* flat data: memcpy or a byte loop */
 /* The classic runtime wrote its stream to a file one item per write() call: it counts the
  * items it encodes (published in mig_control.items) so that the host can price those calls. */
 #define ITEM() (mig_items++)
 #else
 #define MSR_TABLE "msr_modern.c"         /* heap blocks found through their headers */
 #define RT_ALLOCATOR "rt_alloc_modern.c"  /* segregated fit, type and count in each header */
+#define MIG_WALK "mig_walk_iterative.c"  /* blocks' contents by an explicit work stack */
+#define MIG_CRC "crc_words.c"            /* slicing by eight over aligned words */
+#define MIG_COPY "copy_words.c"          /* flat data: aligned words, shifted into place */
 #define ITEM() ((void)0)
 #endif
 

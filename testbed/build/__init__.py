@@ -111,6 +111,7 @@ def build_program(
             # then links it with rt_host.c and the system C library for start-up and I/O.
             _run(name, t, [c for c in cmd if c != str(host_rt)] + ["-c"], log, cwd=work)
             objects = sorted(str(p) for p in Path(work).glob("*.o"))
+            _require_runtime_only(name, objects)
             _run(name, t, [compiler, "-O2", str(host_rt), *objects, "-o", str(tmp)], log)
         read = deps.gcc_dependencies(preprocess, [s for s in all_sources if s != host_rt])
         deps.save_manifest(manifest, read)
@@ -118,6 +119,30 @@ def build_program(
         out = out_dir / f"{name}-{key}{suffix}"
         tmp.replace(out)
     return Build(t.name, name, out, key)
+
+
+# What rt_host.c gives the guest code on the host: the rest must come from the runtime.
+_HOST_PROVIDES = frozenset({"rt_hypercall"})
+
+
+def _require_runtime_only(name: str, objects: list[str]) -> None:
+    """Refuse a host build whose guest code calls what only the system C library has: the
+    guests would not link, so the native cross-check must not hide it either."""
+    try:
+        listing = subprocess.run(["nm", "-g", *objects], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ToolchainError(f"cannot list the symbols of {name}'s host objects with nm: {exc}") from None
+    defined, undefined = set(), set()
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            (undefined if fields[-2] == "U" else defined).add(fields[-1])
+    missing = sorted(undefined - defined - _HOST_PROVIDES)
+    if missing:
+        raise ToolchainError(
+            f"building {name} for host failed: {', '.join(missing)} not in the guest runtime "
+            f"(guests/runtime); the guests would not link either: use what its headers declare"
+        )
 
 
 def _run(name: str, t: Target, cmd: list[str], log: Path, cwd: str | None = None) -> None:

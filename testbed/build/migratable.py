@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from testbed.build import (
@@ -36,16 +37,29 @@ def _inputs_key(text: str) -> str:
     return h.hexdigest()[:16]
 
 
+# The poll-point bound of the builds (testbed conformance lowers it so that the small
+# programs of a test suite get poll-points); part of every generated unit's key.
+MAX_COST_ENV = "TESTBED_MCL_MAX_COST"
+
+
+def build_max_cost() -> int:
+    return int(os.environ.get(MAX_COST_ENV, DEFAULT_MAX_COST))
+
+
 def generate(source: Path, program_key: str, max_cost: int = DEFAULT_MAX_COST) -> Generated:
     """Precompile the plain C program ``source`` into a migratable translation unit."""
     return migratable_unit(parse_program(source), source.name, program_key, max_cost)
 
 
-def migratable_source(name: str) -> Path:
+def migratable_source(name: str, max_cost: int = DEFAULT_MAX_COST) -> Path:
     """The generated translation unit for ``name`` (regenerated when its inputs change)."""
     p = program(name)
     text = p.source.read_text()
-    base = _inputs_key(f"{p.source.resolve()}\0{text}")  # the path: #line names it, headers are found from it
+    # the precompiler's bound: an explicit one, else the environment's (conformance), else the
+    # default; a non-default bound is an input too (the default keeps the keys it always had)
+    max_cost = max_cost if max_cost != DEFAULT_MAX_COST else build_max_cost()
+    bound = "" if max_cost == DEFAULT_MAX_COST else f"\0max_cost={max_cost}"
+    base = _inputs_key(f"{p.source.resolve()}\0{text}{bound}")  # the path: #line names it, headers are found from it
     manifest = BUILD_DIR / "generated" / "deps" / f"{p.name}-mig-{base}.deps"
     key = deps.cached_key(base, manifest)
     if key is not None and (BUILD_DIR / "generated" / f"{p.name}-mig-{key}.c").is_file():
@@ -58,7 +72,8 @@ def migratable_source(name: str) -> Path:
         return out
     # The fingerprint names the program and its sources' contents, not the checkout's path:
     # a stream saved in one clone restores in another clone of the same sources.
-    g = generate(p.source, program_key=f"{p.name}:{deps.contents_key(_inputs_key(text), read)}")
+    g = generate(p.source, program_key=f"{p.name}:{deps.contents_key(_inputs_key(text + bound), read)}",
+                 max_cost=max_cost)  # another bound places other sites: another fingerprint
     portable = [
         {"id": e.id, "name": e.name, "kind": e.kind, "prim": e.prim, "target": e.target, "count": e.count,
          "leaves": e.leaves, "fields": [f.type for f in e.fields]}
@@ -74,17 +89,18 @@ def migratable_source(name: str) -> Path:
     return out
 
 
-def site_table(name: str) -> dict[str, dict]:
+def site_table(name: str, max_cost: int = DEFAULT_MAX_COST) -> dict[str, dict]:
     """Every migration site of the program: "function id:site id" -> where, kind, live variables."""
-    return json.loads(migratable_source(name).with_suffix(".sites.json").read_text())
+    return json.loads(migratable_source(name, max_cost).with_suffix(".sites.json").read_text())
 
 
-def type_table(name: str) -> list[dict]:
+def type_table(name: str, max_cost: int = DEFAULT_MAX_COST) -> list[dict]:
     """The portable description of the program's types (what the stream walker needs)."""
-    return json.loads(migratable_source(name).with_suffix(".ti.json").read_text())["types"]
+    return json.loads(migratable_source(name, max_cost).with_suffix(".ti.json").read_text())["types"]
 
 
-def build_migratable(name: str, target: str, runtime: str = "modern") -> Build:
-    """The migratable executable of program ``name`` for ``target`` with the chosen runtime."""
-    return build_program(f"{program(name).name}-mig", [migratable_source(name), RUNTIME_DIR / "mig.c"], target,
-                         extra_flags=runtime_flags(runtime))
+def build_migratable(name: str, target: str, runtime: str = "modern", max_cost: int = DEFAULT_MAX_COST) -> Build:
+    """The migratable executable of program ``name`` for ``target`` with the chosen runtime
+    (``max_cost``: the precompiler's bound on estimated instructions between poll-points)."""
+    return build_program(f"{program(name).name}-mig", [migratable_source(name, max_cost), RUNTIME_DIR / "mig.c"],
+                         target, extra_flags=runtime_flags(runtime))

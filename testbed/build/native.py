@@ -16,6 +16,7 @@ from pathlib import Path
 from testbed.build.migratable import build_migratable
 from testbed.errors import GuestFault
 from testbed.limits import NATIVE_MEMORY_BYTES, NATIVE_STACK_BYTES, NATIVE_TIMEOUT_S
+from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.programs import program
 
 SIGNAL_MEANING = {
@@ -64,11 +65,11 @@ def _text(data: bytes | str | None) -> str:
 
 
 @cache
-def passages(name: str, size: str) -> int:
+def passages(name: str, size: str, max_cost: int = DEFAULT_MAX_COST) -> int:
     """Poll-point passages of an unmigrated run (a native build of the migratable program:
     same control flow as on the guests, far faster)."""
     p = program(name)
-    build = build_migratable(name, "host")
+    build = build_migratable(name, "host", max_cost=max_cost)
     sized = f" ({size})" if p.path is None else ""  # a C file takes no size
     what = f"the native run of {name}{sized} counting its poll-point passages"
     proc = run_native(build.path, p.argv(size)[1:], what, env={"TESTBED_REPORT_PASSAGES": "1"})

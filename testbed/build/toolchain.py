@@ -1,4 +1,4 @@
-"""Compilers and flags for each build target: the two emulated ISAs and the host.
+"""Compilers and flags for each build target: the emulated ISAs and the host.
 
 The flags are those verified to run under unicorn 2.1.4 with Debian 12's gcc 12 cross
 compilers; every target builds the same freestanding C with the same runtime, so output
@@ -7,6 +7,7 @@ is byte-identical between them.
 
 from __future__ import annotations
 
+import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +22,18 @@ TEXT_BASE = 0x0040_0000  # first loadable segment of both guests (-Ttext-segment
 COMMON_CFLAGS = (
     "-std=gnu99", "-O2", "-ffreestanding", "-fno-builtin", "-ffp-contract=off",
     "-fno-strict-aliasing", "-fno-stack-protector", "-Wall", "-Wno-unused-function",
+)
+
+
+# An x86 host computes doubles in SSE2 registers, never in the x87's 80-bit ones (whose
+# excess precision would change results); x86-64 does by default, this makes it explicit.
+_HOST_FP_FLAGS = ("-msse2", "-mfpmath=sse") if platform.machine() in ("x86_64", "AMD64", "i386", "i686") else ()
+
+# The runtime's C library beyond rt_libc.c: libm, stdlib, string, ctype, time, and the
+# sparc long double helpers (empty elsewhere). The same code on every target.
+LIBC_SOURCES = (
+    "rt_math.c", "rt_explog.c", "rt_trig.c", "rt_atrig.c", "rt_mathf.c",
+    "rt_stdlib.c", "rt_string.c", "rt_ctype.c", "rt_time.c", "rt_softquad.c",
 )
 
 
@@ -48,7 +61,7 @@ class Target:
 
     @property
     def runtime_sources(self) -> tuple[str, ...]:
-        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c")
+        common = ("rt_printf.c", "rt_libc.c", "rt_alloc.c", *LIBC_SOURCES)
         return common + (("rt_guest.c", "rt_int64.c") if self.emulated else ("rt_host.c",))
 
 
@@ -64,6 +77,18 @@ TARGETS: dict[str, Target] = {
         packages=("gcc-mipsel-linux-gnu",),
         emulated=True,
     ),
+    "mips": Target(
+        name="mips",
+        compiler="mips-linux-gnu-gcc",
+        # mipsel's flags (gp-relative small data included); Debian's mips-linux-gnu
+        # compiler defaults to big-endian o32
+        cflags=COMMON_CFLAGS + ("-EB", "-march=mips1", "-mfp32", "-mno-abicalls", "-fno-pic", "-G8"),
+        ldflags=("-EB", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-mips-linux-gnu",),
+        emulated=True,
+        big_endian=True,
+    ),
     "sparc": Target(
         name="sparc",
         compiler="sparc64-linux-gnu-gcc",
@@ -74,17 +99,29 @@ TARGETS: dict[str, Target] = {
         emulated=True,
         big_endian=True,
     ),
+    "ppc32": Target(
+        name="ppc32",
+        compiler="powerpc-linux-gnu-gcc",
+        # -msdata=none: no r13-relative small data, so _start sets up nothing but r1
+        cflags=COMMON_CFLAGS + ("-mcpu=604", "-mbig-endian", "-mhard-float", "-msdata=none",
+                                "-fno-pic", "-fno-pie"),
+        ldflags=("-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-powerpc-linux-gnu",),
+        emulated=True,
+        big_endian=True,
+    ),
     "host": Target(
         name="host",
         compiler="gcc",
-        cflags=COMMON_CFLAGS,
+        cflags=COMMON_CFLAGS + _HOST_FP_FLAGS,
         ldflags=(),
         packages=("gcc",),
         emulated=False,
     ),
 }
 
-ISAS = ("mipsel", "sparc")
+ISAS = ("mipsel", "mips", "sparc", "ppc32")
 
 
 def target(name: str) -> Target:

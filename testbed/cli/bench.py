@@ -6,6 +6,7 @@ import argparse
 import json
 
 from testbed.build import RUNTIMES
+from testbed.cli.args import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(unpriced) and with every block counted and priced, and their ratio (target >= 0.5). "
         "Ratios are measured within one run, so machine noise largely cancels.",
     )
-    p.add_argument("--size", type=int, default=200, help="linpack order n (default 200)")
-    p.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
+    p.add_argument("--size", type=positive_int, default=200, help="linpack order n (default 200)")
+    p.add_argument("--repeats", type=positive_int, default=3, help="best of this many runs (default 3)")
     p.add_argument("--collection", action="store_true",
                    help="also measure collection cost per block for bitonic, 2,048 to 65,536 keys")
     p.add_argument("--runtime", default="modern", choices=RUNTIMES,
@@ -52,4 +53,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(f"{collection['runtime']} runtime: scan instructions per block vary by at most "
               f"{100 * collection['scan_per_block_spread']:.1f}% from their mean (linear target: 15%); "
               f"slope {collection['scan_per_block_slope_per_log2']:.1f} instructions per block per doubling")
+        for f in collection["flat"]:
+            print(f"linpack {f['src']}->{f['dst']}: {f['scan_per_byte']:.2f} scan and {f['restore_per_byte']:.2f} "
+                  f"restore instructions per stream byte ({f['tx_bytes']:,} bytes)")
     return 0

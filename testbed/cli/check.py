@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from testbed.build import RUNTIMES
+from testbed.cli import progress
+from testbed.cli.args import positive_int
 from testbed.programs import PROGRAMS
 
 
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quick", action="store_true", help="3 migration points per direction instead of 20")
     p.add_argument("--program", action="append", choices=sorted(PROGRAMS), help="only these programs")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runtime", default="modern", choices=RUNTIMES, help="runtime design (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
     p.set_defaults(func=run_check)
@@ -44,16 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from testbed.migration.check import check
 
-    interactive = sys.stderr.isatty() and not args.json
+    done: list[dict] = []
 
-    def progress(row: dict) -> None:
-        if interactive:
-            mark = "." if row["ok"] else "F"
-            print(mark, end="", file=sys.stderr, flush=True)
+    def case_done(row: dict) -> None:
+        done.append(row)
+        progress.phase(f"{len(done)} migrations done, {sum(not r['ok'] for r in done)} failed")
 
-    rows = check(args.quick, args.jobs, args.program, progress, args.runtime)
-    if interactive:
-        print(file=sys.stderr)
+    progress.phase("counting poll-point passages and running the references")
+    rows = check(args.quick, args.jobs, args.program, case_done, args.runtime)
     failed = [r for r in rows if not r["ok"]]
     if args.json:
         print(json.dumps({"cases": len(rows), "failed": failed}))

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from testbed.cli.args import machine
+from testbed.emu.machines import resolve
 from testbed.net import TransferResult, simulate_transfer
 
 
@@ -20,8 +22,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--bytes", dest="nbytes", type=int, required=True, metavar="N",
                    help="bytes to transfer")
-    p.add_argument("--src", required=True, metavar="MACHINE", help="source machine (dec5000, ss20, ultra5)")
-    p.add_argument("--dst", required=True, metavar="MACHINE", help="destination machine")
+    p.add_argument("--src", required=True, metavar="MACHINE", type=machine,
+                   help="source machine (dec5000, ss20, ultra5) or ISA (mipsel, sparc: its default machine)")
+    p.add_argument("--dst", required=True, metavar="MACHINE", type=machine, help="destination machine or ISA")
     p.add_argument("--network", default="10mbps", metavar="NET", help="10mbps (default) or 100mbps")
     p.add_argument("--mode", default="network", metavar="MODE", help="network (default) or file")
     p.add_argument("--background", type=float, default=0.0, metavar="LOAD",
@@ -37,7 +40,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit code 0 for a completed transfer, 1 for a failed one (reported, never silent)."""
-    r = simulate_transfer(args.nbytes, args.src, args.dst, network=args.network, mode=args.mode,
+    src, dst = resolve(args.src).name, resolve(args.dst).name  # the model knows machines, not ISAs
+    r = simulate_transfer(args.nbytes, src, dst, network=args.network, mode=args.mode,
                           background=args.background, loss=args.loss, fail_at=args.fail_at,
                           seed=args.seed)
     if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from testbed.cli.args import output_dir
 from testbed.experiments.config import RUNTIMES
 
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="worker processes (default: every core; 1 runs in this process)")
     p.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run on the dask.distributed scheduler at ADDRESS instead of local cores")
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--out", type=output_dir, default=Path("results"), metavar="DIR",
                    help="directory of the results CSVs (default results/)")
     p.add_argument("--quick", action="store_true",
                    help="the file's [quick] grid (small sizes), written to OUT/<experiment>-quick.csv")

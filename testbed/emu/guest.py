@@ -23,6 +23,7 @@ from pathlib import Path
 
 import unicorn
 
+from testbed import interrupt
 from testbed.emu import workarounds
 from testbed.emu.costmodel import Tally
 from testbed.emu.counter import OVERFLOW_CAPACITY, UNLIMITED, BlockCounter, Snapshot
@@ -97,6 +98,9 @@ class Guest:
             (Hypercall.HEAP_BASE, lambda g, a, b, c: g.layout.heap_base),
             (Hypercall.HEAP_SIZE, lambda g, a, b, c: g.layout.heap_size),
             (Hypercall.PANIC, Guest._hc_panic),
+            # time.h: the instructions priced so far at this machine's clock (simulated time)
+            (Hypercall.TIME, lambda g, a, b, c: int(g.tally().seconds(g.profile))),
+            (Hypercall.CLOCK, lambda g, a, b, c: int(g.tally().seconds(g.profile) * 1e6)),
         ):
             self.hypercalls.register(number, handler)
         self._fault: str | None = None
@@ -173,7 +177,8 @@ class Guest:
     def _emulate(self) -> None:
         t0 = time.perf_counter()
         try:
-            self.uc.emu_start(self.pc, self.layout.sentinel)
+            with interrupt.emulating(self.uc):  # Ctrl-C stops the emulation, then raises
+                self.uc.emu_start(self.pc, self.layout.sentinel)
         except unicorn.UcError as exc:
             raise self._fault_error(self._fault or str(exc)) from None
         finally:

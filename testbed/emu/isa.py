@@ -15,6 +15,7 @@ import capstone
 import numpy as np
 import unicorn
 from unicorn import mips_const as M
+from unicorn import ppc_const as P
 from unicorn import sparc_const as S
 
 from testbed.errors import unknown_name
@@ -24,11 +25,19 @@ CLASSES = ("alu", "branch", "load", "store", "mul", "div", "fadd", "fmul", "fdiv
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
 
 
+@cache
+def _capstone(arch: int, mode: int) -> capstone.Cs:
+    return capstone.Cs(arch, mode)
+
+
 class Isa(ABC):
     """The host's view of one guest instruction-set architecture."""
 
     name: str
     big_endian: bool
+    elf_machine: str  # e_machine of its executables, as pyelftools names it
+    # unicorn 2.1.4's translator crashes on long straight-line blocks (workarounds.py)
+    long_block_crash: bool = False
     uc_arch: int
     uc_mode: int
     pc: int
@@ -124,13 +133,45 @@ class Isa(ABC):
         return None
 
 
-class MipsEl(Isa):
+class CapstoneClassified(Isa):
+    """An ISA whose instructions capstone decodes: classes from the mnemonics
+    (``_class_of``), listings and fault reports from capstone (``_cs``)."""
+
+    @abstractmethod
+    def _cs(self) -> capstone.Cs: ...
+
+    @abstractmethod
+    def _class_of(self, mnemonic: str) -> str: ...
+
+    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
+        counts = [0] * len(CLASSES)
+        end = len(code) & ~3
+        at = 0
+        while at < end:  # capstone stops at a word it cannot decode: price it as alu, go on
+            for insn in self._cs().disasm(code[at:end], address + at):
+                counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
+                at += insn.size
+            if at < end:
+                counts[CLASS_INDEX["alu"]] += 1
+                at += 4
+        return tuple(counts)
+
+    def disassemble(self, code: bytes, address: int) -> str:
+        for insn in self._cs().disasm(code[:4], address):
+            return f"{insn.mnemonic} {insn.op_str}".strip()
+        return f".word {self.unpack_word(code[:4]):#010x}"
+
+
+class MipsEl(CapstoneClassified):
     """Little-endian MIPS I (R3000), o32 calling convention, ``syscall`` hypercalls."""
 
     name = "mipsel"
     big_endian = False
+    elf_machine = "EM_MIPS"
     uc_arch = unicorn.UC_ARCH_MIPS
     uc_mode = unicorn.UC_MODE_MIPS32 | unicorn.UC_MODE_LITTLE_ENDIAN
+    cs_mode = capstone.CS_MODE_MIPS32 | capstone.CS_MODE_LITTLE_ENDIAN
+    long_block_crash = True  # testbed/emu/workarounds.py
     pc = M.UC_MIPS_REG_PC
     sp = M.UC_MIPS_REG_SP
     link = M.UC_MIPS_REG_RA
@@ -152,10 +193,8 @@ class MipsEl(Isa):
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
         uc.reg_write(M.UC_MIPS_REG_V0, value & 0xFFFFFFFF)
 
-    @staticmethod
-    @cache
-    def _cs() -> capstone.Cs:
-        return capstone.Cs(capstone.CS_ARCH_MIPS, capstone.CS_MODE_MIPS32 | capstone.CS_MODE_LITTLE_ENDIAN)
+    def _cs(self) -> capstone.Cs:
+        return _capstone(capstone.CS_ARCH_MIPS, self.cs_mode)
 
     def _class_of(self, mnemonic: str) -> str:
         m = mnemonic
@@ -190,19 +229,6 @@ class MipsEl(Isa):
         cop1_branch = (op == 0x11) & (((words >> 21) & 0x1F) == 0x08)  # bc1f/bc1t
         return branch_ops | special | cop1_branch
 
-    def classify(self, code: bytes, address: int) -> tuple[int, ...]:
-        counts = [0] * len(CLASSES)
-        decoded = 0
-        for insn in self._cs().disasm(code, address):
-            counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
-            decoded += 1
-        counts[CLASS_INDEX["alu"]] += len(code) // 4 - decoded  # undecodable: price as alu
-        return tuple(counts)
-
-    def disassemble(self, code: bytes, address: int) -> str:
-        for insn in self._cs().disasm(code[:4], address):
-            return f"{insn.mnemonic} {insn.op_str}".strip()
-        return f".word {self.unpack_word(code[:4]):#010x}"
 
     # Loads and stores of MIPS I by major opcode: access width in bytes (lwl/lwr/swl/swr,
     # which never trap on alignment, are left out).
@@ -230,11 +256,22 @@ class MipsEl(Isa):
         return names.get(intno, f"exception {intno}")
 
 
+class Mips(MipsEl):
+    """Big-endian MIPS I as the SGI machines ran it (o32, IRIX's byte order): the same
+    instruction set, registers and hypercall as mipsel; only the byte order differs."""
+
+    name = "mips"
+    big_endian = True
+    uc_mode = unicorn.UC_MODE_MIPS32 | unicorn.UC_MODE_BIG_ENDIAN
+    cs_mode = capstone.CS_MODE_MIPS32 | capstone.CS_MODE_BIG_ENDIAN
+
+
 class Sparc32(Isa):
     """Big-endian 32-bit SPARC V8 with flat register windows (-mflat), ``ta 0x10``."""
 
     name = "sparc"
     big_endian = True
+    elf_machine = "EM_SPARC"  # gcc -m32 on sparc64 may also write EM_SPARC32PLUS
     uc_arch = unicorn.UC_ARCH_SPARC
     uc_mode = unicorn.UC_MODE_SPARC32 | unicorn.UC_MODE_BIG_ENDIAN
     pc = S.UC_SPARC_REG_PC
@@ -344,10 +381,8 @@ class Sparc32(Isa):
             counts[CLASS_INDEX[self._class_of(w)]] += 1
         return tuple(counts)
 
-    @staticmethod
-    @cache
-    def _cs() -> capstone.Cs:
-        return capstone.Cs(capstone.CS_ARCH_SPARC, capstone.CS_MODE_BIG_ENDIAN)
+    def _cs(self) -> capstone.Cs:
+        return _capstone(capstone.CS_ARCH_SPARC, capstone.CS_MODE_BIG_ENDIAN)
 
     def disassemble(self, code: bytes, address: int) -> str:
         for insn in self._cs().disasm(code[:4], address):
@@ -367,7 +402,88 @@ class Sparc32(Isa):
         return names.get(intno, f"trap type {intno:#x}")
 
 
-ISAS: dict[str, Isa] = {"mipsel": MipsEl(), "sparc": Sparc32()}
+class Ppc32(CapstoneClassified):
+    """Big-endian 32-bit PowerPC (604), System V ABI, ``sc`` hypercalls. No delay slots."""
+
+    name = "ppc32"
+    big_endian = True
+    elf_machine = "EM_PPC"
+    uc_arch = unicorn.UC_ARCH_PPC
+    uc_mode = unicorn.UC_MODE_PPC32 | unicorn.UC_MODE_BIG_ENDIAN
+    pc = P.UC_PPC_REG_PC
+    sp = P.UC_PPC_REG_1
+    link = P.UC_PPC_REG_LR
+    args = (P.UC_PPC_REG_3, P.UC_PPC_REG_4, P.UC_PPC_REG_5, P.UC_PPC_REG_6)
+    hypercall_intno = 8  # POWERPC_EXCP_SYSCALL
+
+    MSR_FP = 0x2000  # the CPU starts with the FPU off: the first lfd would trap
+
+    def setup_cpu(self, uc: unicorn.Uc) -> None:
+        uc.reg_write(P.UC_PPC_REG_MSR, uc.reg_read(P.UC_PPC_REG_MSR) | self.MSR_FP)
+
+    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
+        return (
+            uc.reg_read(P.UC_PPC_REG_0),
+            uc.reg_read(P.UC_PPC_REG_3),
+            uc.reg_read(P.UC_PPC_REG_4),
+            uc.reg_read(P.UC_PPC_REG_5),
+        )
+
+    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
+        uc.reg_write(P.UC_PPC_REG_3, value & 0xFFFFFFFF)
+
+    def control_transfers(self, words: np.ndarray) -> np.ndarray:
+        op = words >> 26
+        xo = (words >> 1) & 0x3FF
+        branch = np.isin(op, (16, 17, 18, 3))  # bc, sc, b, twi
+        indirect = (op == 19) & np.isin(xo, (16, 528, 50))  # bclr, bcctr, rfi
+        return branch | indirect | ((op == 31) & (xo == 4))  # tw
+
+    def delay_slots(self, code: bytes) -> np.ndarray:
+        return np.zeros(len(code) // 4, dtype=bool)  # PowerPC has none
+
+    def _cs(self) -> capstone.Cs:
+        return _capstone(capstone.CS_ARCH_PPC, capstone.CS_MODE_32 | capstone.CS_MODE_BIG_ENDIAN)
+
+    _FADD = frozenset("fadd fadds fsub fsubs".split())
+    _FMUL = frozenset("fmul fmuls".split())
+    _FDIV = frozenset("fdiv fdivs fsqrt fsqrts".split())
+
+    def _class_of(self, mnemonic: str) -> str:
+        m = mnemonic.rstrip(".")  # the record forms (add.) set CR0; same cost
+        if m.startswith(("st", "dcb")):
+            return "store"
+        if m[0] == "l" and m not in ("li", "lis"):
+            return "load"
+        if m.startswith("mul"):
+            return "mul"
+        if m.startswith("div"):
+            return "div"
+        if m in ("sc", "trap") or m.startswith("tw"):
+            return "trap"
+        if m[0] == "b":
+            return "branch"
+        if m in self._FADD:
+            return "fadd"
+        if m in self._FMUL:
+            return "fmul"
+        if m in self._FDIV:
+            return "fdiv"
+        if m[0] == "f" or m.startswith(("mffs", "mtfs")):
+            return "fother"
+        return "alu"
+
+
+    def describe_trap(self, intno: int) -> str:
+        names = {
+            1: "machine check", 2: "data storage exception (unmapped or protected address)",
+            3: "instruction storage exception", 5: "alignment exception",
+            6: "program exception (illegal instruction or trap)", 7: "floating-point unavailable",
+        }
+        return names.get(intno, f"exception {intno}")
+
+
+ISAS: dict[str, Isa] = {i.name: i for i in (MipsEl(), Mips(), Sparc32(), Ppc32())}
 
 
 def isa(name: str) -> Isa:

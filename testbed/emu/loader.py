@@ -82,11 +82,10 @@ def load_elf(path: Path, isa: Isa) -> Image:
 
 
 def _read(elf: ELFFile, path: Path, isa: Isa) -> Image:
-    machine = elf.header.e_machine
-    if machine not in ("EM_MIPS", "EM_SPARC", "EM_SPARC32PLUS"):
-        raise GuestFault(f"{path} is not a MIPS or SPARC executable ({machine})")
-    if (machine == "EM_MIPS") != (isa.name == "mipsel"):
-        raise GuestFault(f"{path} is a {machine} executable, not for {isa.name}")
+    machine = "EM_SPARC" if elf.header.e_machine == "EM_SPARC32PLUS" else elf.header.e_machine
+    if machine != isa.elf_machine or elf.little_endian == isa.big_endian:
+        order = "little" if elf.little_endian else "big"
+        raise GuestFault(f"{path} is a {order}-endian {machine} executable, not for {isa.name}")
     segments = [
         Segment(seg["p_vaddr"], seg.data(), seg["p_memsz"], bool(seg["p_flags"] & P_FLAGS.PF_X))
         for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"

@@ -9,7 +9,7 @@ from testbed.emu.isa import ISAS, Isa, isa
 from testbed.errors import ConfigError
 
 # An ISA named where a machine is expected means its default machine.
-DEFAULT_MACHINE = {"mipsel": "dec5000", "sparc": "ss20"}
+DEFAULT_MACHINE = {"mipsel": "dec5000", "mips": "indy", "sparc": "ss20", "ppc32": "rs43p"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Machine:
 
 
 def resolve(name: str) -> Machine:
-    """``mipsel``/``sparc`` -> their default machine; otherwise a machine profile name."""
+    """An ISA name (``mipsel``, ``sparc``, ...) -> its default machine; otherwise a machine profile name."""
     machine_name = DEFAULT_MACHINE.get(name, name)
     if machine_name not in profiles.machine_names():
         valid = sorted(set(profiles.machine_names()) | set(ISAS))

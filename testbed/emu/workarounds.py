@@ -46,7 +46,7 @@ def long_runs(isa: Isa, code: bytes, base: int, limit: int = LONG_RUN) -> list[t
 def protect_translator(uc: unicorn.Uc, isa: Isa, code: bytes, base: int) -> list[tuple[int, int]]:
     """Install the work-around needed by ``isa`` for the executable ``code`` at ``base``;
     returns the ranges it covered (empty on ISAs that need nothing)."""
-    if isa.name != "mipsel":
+    if not isa.long_block_crash:
         return []
     runs = long_runs(isa, code, base)
     for first, last in runs:

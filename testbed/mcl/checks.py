@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pycparser import c_ast
 
 from testbed.errors import ConfigError
@@ -11,33 +13,67 @@ from testbed.mcl.nodes import call_name, gen, walk
 from testbed.mcl.resolve import TypeResolver
 
 UNSAFE_CALLS = {"setjmp", "longjmp", "_setjmp", "sigsetjmp", "siglongjmp"}
+# C library functions that keep hidden state between calls in the guest runtime's own
+# globals, which the collector does not carry (docs/libc.md): after a migration rand()
+# would start its sequence again and strtok() forget its place. A wrong answer is worse
+# than a refusal, so a program that calls them is refused until that state travels.
+STATEFUL_LIBC_CALLS = {"rand": "its generator's state", "srand": "the generator's state it sets",
+                       "strtok": "its position in the string"}
 
 
 def check_unsafe(ast: c_ast.FileAST, resolver: TypeResolver) -> None:
-    """Refuse the constructs whose state cannot migrate, naming file:line."""
+    """Refuse the constructs whose state cannot migrate, naming file:line: all of them at
+    once, one a line in source order, so a program is fixed in one pass."""
+    errors = list(unsafe_constructs(ast, resolver))
+    if len(errors) == 1:
+        raise ConfigError(errors[0])
+    if errors:
+        raise ConfigError(f"{len(errors)} migration-unsafe constructs:\n  " + "\n  ".join(errors))
+
+
+def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[str]:
+    """One message per migration-unsafe construct of the program."""
+    file_integers = {d.name for d in ast.ext if isinstance(d, c_ast.Decl) and _integer_declared(d)}
     for top in ast.ext:
         if is_runtime_file(getattr(top.coord, "file", None)):
             continue
+        integers = file_integers | {n.name for n in walk(top) if isinstance(n, c_ast.Decl) and _integer_declared(n)}
         for node in walk(top):
             name = call_name(node)
             if name in UNSAFE_CALLS:
-                raise ConfigError(f"{where(node)}: {name}() is migration-unsafe: a saved jump buffer "
-                                  "holds machine registers and addresses that mean nothing on another machine")
+                yield (f"{where(node)}: {name}() is migration-unsafe: a saved jump buffer "
+                           "holds machine registers and addresses that mean nothing on another machine")
+            if name in STATEFUL_LIBC_CALLS:
+                yield (f"{where(node)}: {name}() keeps {STATEFUL_LIBC_CALLS[name]} in the C library, which "
+                       "does not migrate (it would start over on the destination): keep the state in a global "
+                       "of the program instead (your own generator or tokeniser)")
             if isinstance(node, c_ast.Goto | c_ast.Label):
-                raise ConfigError(f"{where(node)}: goto/labels are not accepted by the MCL precompiler "
-                                  "(it adds its own); use structured control flow")
+                yield (f"{where(node)}: goto/labels are refused: the precompiler's live-variable analysis "
+                           "follows structured control flow only, so a jump it does not see could leave a variable "
+                           "unsaved (a wrong result after migrating), and its own re-entry jumps could cross yours; "
+                           "use loops, break and continue")
             if isinstance(node, c_ast.Cast) and isinstance(node.to_type.type, c_ast.PtrDecl):
-                if _integer_valued(node.expr):
-                    raise ConfigError(f"{where(node)}: an integer is cast to a pointer "
-                                      f"({gen(node)}): such a pointer cannot be translated on another machine")
+                if _integer_valued(node.expr) or (isinstance(node.expr, c_ast.ID) and node.expr.name in integers):
+                    yield (f"{where(node)}: an integer is cast to a pointer "
+                           f"({gen(node)}): such a pointer cannot be translated on another machine")
             if isinstance(node, c_ast.Decl) and node.name and not isinstance(node.type, c_ast.FuncDecl):
                 if "typedef" in node.storage:
                     continue
                 t = resolver.resolve_variable(node)
                 bad = _union_with_pointer(t)
                 if bad is not None:
-                    raise ConfigError(f"{where(node)}: {node.name} is a union mixing pointers and data "
-                                      f"({bad.what}): which member is live cannot be known, so it cannot migrate")
+                    yield (f"{where(node)}: {node.name} is a union mixing pointers and data "
+                           f"({bad.what}): which member is live cannot be known, so it cannot migrate")
+
+
+INTEGER_NAMES = ("int", "long", "unsigned", "short", "char", "size_t", "uintptr_t", "intptr_t")
+
+
+def _integer_declared(d: c_ast.Decl) -> bool:
+    """A variable declared with an integer type (the names a cast to a pointer may not use)."""
+    t = d.type
+    return (isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.IdentifierType)
+            and any(n in INTEGER_NAMES for n in t.type.names) and "typedef" not in d.storage)
 
 
 def _integer_valued(expr: c_ast.Node) -> bool:
@@ -46,7 +82,7 @@ def _integer_valued(expr: c_ast.Node) -> bool:
     if isinstance(expr, c_ast.Cast):
         t = expr.to_type.type
         return isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.IdentifierType) and any(
-            n in ("int", "long", "unsigned", "short", "char", "size_t", "uintptr_t", "intptr_t") for n in t.type.names)
+            n in INTEGER_NAMES for n in t.type.names)
     return False
 
 

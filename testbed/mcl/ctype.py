@@ -6,10 +6,10 @@ counts, field order (``Prim``, ``Void``, ``Pointer``, ``Array``, ``VarArray``, `
 them (sizeof / offsetof in the generated code).
 
 Constructs a migration cannot describe are handled in two ways. Where they would make a
-struct's description wrong (a union, function pointer, bit-field or flexible array inside
-a struct, a union holding a pointer anywhere) a ``ConfigError`` names file:line and the
+struct's description wrong (a function pointer, bit-field or flexible array inside a
+struct, a union holding a pointer anywhere) a ``ConfigError`` names file:line and the
 construct. Where they are harmless until something actually has to migrate them (a local
-function pointer, a flat union variable), the type resolves to ``Unsupported`` carrying
+function pointer, a union whose members order their bytes differently), the type resolves to ``Unsupported`` carrying
 the reason, and the caller (the precompiler) decides whether a live variable needs it.
 """
 
@@ -185,6 +185,19 @@ def leaves(t: CType) -> int:
     if isinstance(t, Struct):
         return sum(leaves(ft) for _, ft in t.fields)
     return 0
+
+
+def swap_units(t: CType) -> list[int] | None:
+    """The sizes of a flat object's primitives in memory order (a primitive or an array
+    of one), each of which the other ISA reverses on its own; None for other types, whose
+    padding could place equal sequences at different offsets."""
+    prim = flat_prim(t)
+    if prim is None:
+        return None
+    count = 1
+    while isinstance(t, Array):
+        count, t = count * t.count, t.elem
+    return [PRIM_SIZE[prim]] * count
 
 
 def flat_prim(t: CType) -> str | None:

@@ -27,15 +27,43 @@ class Hoister:
         self.migratable = migratable
 
     def function(self, f: c_ast.FuncDef) -> None:
-        """Hoist the calls in ``f``'s statements (not in its leading declarations, where a
-        migratable call is refused later), declaring the temporaries first."""
+        """Hoist the calls in ``f``'s statements, declaring the temporaries first; a call
+        in the initialiser of a leading declaration first becomes an assignment."""
         self.temps: list[c_ast.Decl] = []
         items = f.body.block_items or []
         lead = 0
         while lead < len(items) and isinstance(items[lead], c_ast.Decl):
             lead += 1
-        f.body.block_items = items[:lead] + self._items(items[lead:])
+        for n in walk(f.body):  # the restore code assigns locals: none may stay const
+            if isinstance(n, c_ast.Decl) and not {"static", "extern", "typedef"} & set(n.storage):
+                _drop_const(n)
+        inits = self._split_initialisers(items[:lead])
+        f.body.block_items = items[:lead] + self._items(inits + items[lead:])
         f.body.block_items[0:0] = self.temps
+
+    def _split_initialisers(self, decls: list[c_ast.Decl]) -> list[c_ast.Node]:
+        """``int r = f(x);`` among the leading declarations, as ``int r; r = f(x);``.
+
+        The prologue that re-enters a site while rewinding must follow the leading
+        declarations, so a call there is moved after them: that declaration's initialiser
+        and those of every later leading declaration become assignments, in order (a
+        later initialiser may read ``r``; ``function`` has dropped every local's
+        ``const``, as the restore code assigns them). An initialiser list (arrays,
+        structs) cannot become an assignment, so it is refused after such a call."""
+        first = next((i for i, d in enumerate(decls) if d.init is not None and "static" not in d.storage
+                      and any(call_name(n) in self.migratable for n in walk(d.init))), None)
+        if first is None:
+            return []
+        out: list[c_ast.Node] = []
+        for d in decls[first:]:
+            if d.init is None or "static" in d.storage:
+                continue
+            if isinstance(d.init, c_ast.InitList) or isinstance(d.type, c_ast.ArrayDecl):
+                raise ConfigError(f"{where(d)}: {d.name} has an initialiser list after the call-initialised "
+                                  f"declaration at {where(decls[first])}; declare it before that one")
+            out.append(c_ast.Assignment("=", c_ast.ID(d.name, d.coord), d.init, d.coord))
+            d.init = None
+        return out
 
     def _items(self, items: list) -> list:
         return [out for s in items for out in self._stmt(s)]
@@ -112,3 +140,10 @@ class Hoister:
         inner.quals = [q for q in inner.quals if q != "const"]  # assigned once, after its declaration
         self.temps.append(c_ast.Decl(name, [], [], [], [], t, None, None, coord))
         return name
+
+
+def _drop_const(d: c_ast.Decl) -> None:
+    """Remove the top-level ``const`` of a declared variable (not of what it points to)."""
+    d.quals = [q for q in d.quals if q != "const"]
+    if isinstance(d.type, c_ast.TypeDecl | c_ast.PtrDecl):
+        d.type.quals = [q for q in d.type.quals if q != "const"]

@@ -24,6 +24,7 @@ from testbed.mcl.ctype import (
     find_unsupported,
     has_pointers,
     portable_size,
+    swap_units,
 )
 
 
@@ -108,7 +109,7 @@ class TypeResolver:
         self.ast = ast
         self.file_scope = Scope()
         self._structs: dict[int, Struct | Unsupported] = {}
-        self._unions: dict[int, Unsupported] = {}
+        self._unions: dict[int, Struct | Unsupported] = {}
         self._typedef_types: dict[int, CType] = {}
         for ext in ast.ext:
             if isinstance(ext, c_ast.Typedef):
@@ -240,7 +241,7 @@ class TypeResolver:
                 if found is None or not isinstance(found[0], c_ast.Union):
                     return Unsupported(f"incomplete union {node.name}", where(node))
                 return self._union_def(*found)
-            return self._union_def(node, scope)
+            return self._union_def(node, scope, hint)
         if isinstance(node, c_ast.Enum):
             return Prim.of("I32")
         raise ConfigError(f"{where(node)}: unexpected type construct {type(node).__name__}")
@@ -319,19 +320,53 @@ class TypeResolver:
                     return self._is_const(found[0].type, found[1])
         return False
 
-    def _union_def(self, node: c_ast.Union, scope: Scope) -> Unsupported:
+    def _union_def(self, node: c_ast.Union, scope: Scope, hint: _Hint | None = None) -> Struct | Unsupported:
+        """A union without pointers travels as its largest member (the stream carries its
+        bytes in that member's portable form), accepted only where every member's bytes
+        are ordered as the largest member's (``int``/``float``/``unsigned``; a ``double``
+        with a ``long long``): then whichever member is active reads the same value on
+        the other ISA. A union of ``int`` and ``char[4]`` would not (the int's bytes are
+        reversed, the chars are not), so it stays unsupported, saying why; so does one
+        with a struct member (padding could place the same primitives at other offsets)."""
         key = id(node)
-        if key not in self._unions:
-            label = f"union {node.name}" if node.name else "anonymous union"
-            for decl in node.decls or []:
-                if isinstance(decl, c_ast.Decl):
-                    member = self._resolve(decl.type, scope, None)
-                    if has_pointers(member):
-                        raise ConfigError(
-                            f"{where(decl)}: {label} member '{decl.name}' holds a pointer; a union "
-                            "holding a pointer cannot be migrated (its active member is unknown)")
-            self._unions[key] = Unsupported(label, where(node))
+        if key in self._unions:
+            return self._unions[key]
+        label = f"union {node.name}" if node.name else "anonymous union"
+        members: list[tuple[str, CType]] = []
+        for decl in node.decls or []:
+            if isinstance(decl, c_ast.Decl):
+                member = self._resolve(decl.type, scope, None)
+                if has_pointers(member):
+                    raise ConfigError(
+                        f"{where(decl)}: {label} member '{decl.name}' holds a pointer; a union "
+                        "holding a pointer cannot be migrated (its active member is unknown)")
+                if decl.bitsize is not None or decl.name is None:
+                    members = []
+                    break
+                members.append((decl.name, member))
+        self._unions[key] = self._union_as_member(node, label, members, hint)
         return self._unions[key]
+
+    def _union_as_member(self, node: c_ast.Union, label: str, members: list[tuple[str, CType]],
+                         hint: _Hint | None) -> Struct | Unsupported:
+        units = {name: swap_units(t) for name, t in members}
+        if not members or any(u is None for u in units.values()):
+            return Unsupported(f"{label} (a member that is not a primitive or an array of one)", where(node))
+        name, largest = max(members, key=lambda m: sum(units[m[0]] or []))
+        for other, _ in members:
+            mine = units[other] or []
+            if (units[name] or [])[:len(mine)] != mine:
+                return Unsupported(f"{label} (members {name} and {other} order their bytes differently: "
+                                   "the value of one would change on the other ISA)", where(node))
+        if node.name:
+            spelling, canon, display = f"union {node.name}", f"union_{node.name}", f"union {node.name}"
+        elif hint is not None:
+            spelling = hint.plain or f"__typeof__({hint.expr})"
+            canon, display = hint.canon, hint.plain or f"union <anonymous {hint.display}>"
+        else:
+            return Unsupported(f"{label} outside a typedef or struct field (give it a tag)", where(node))
+        return Struct(node.name, [(name, largest)], spelling=spelling, canon=canon, display=display,
+                      coord=where(node))
 
     # ---- constant expressions ----
 

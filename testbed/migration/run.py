@@ -34,8 +34,16 @@ from testbed.build.native import passages, run_native
 from testbed.emu.costmodel import Tally
 from testbed.emu.guest import Guest, RunResult
 from testbed.emu.machines import Machine, resolve
-from testbed.errors import ConfigError, GuestFault, StreamError, TestbedError
+from testbed.errors import (
+    NO_POLL_POINT,
+    ConfigError,
+    GuestFault,
+    StreamError,
+    TestbedError,
+    output_tail,
+)
 from testbed.limits import EXPERIMENT_BUDGET
+from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
 from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
@@ -65,6 +73,7 @@ class MigrationSpec:
     seed: int = 0  # seeds the link's random choices (loss, backoff, background traffic)
     runtime: str = "modern"  # the runtime design: modern (default) or classic (the original's)
     dst_budget: int | None = None  # the destination's instruction budget (None: ``budget``)
+    max_cost: int = DEFAULT_MAX_COST  # the precompiler's bound on estimated instructions between poll-points
     # Fault injection: what the link does to the stream in transit (None: nothing), and a
     # hook given the destination's port once it has its stream (e.g. to add event handlers).
     tamper: Callable[[bytes], bytes] | None = field(default=None, compare=False)
@@ -72,9 +81,14 @@ class MigrationSpec:
     save_stream: str | None = None  # write the collected stream (and its request, FILE.json) here
 
 
-def resolve_at(spec: MigrationSpec) -> int:
-    """The passage count K the request is for."""
-    at = spec.at
+def _last_words(output: str) -> str:
+    """What a failed run printed last, for its error message."""
+    return f"; its output ends: {output_tail(output)}" if output.strip() else "; it printed nothing"
+
+
+def _requested_share(at: int | str) -> float | None:
+    """The share of ``--at P%`` as a fraction, or None for a passage count K; a malformed
+    or out-of-range request is refused before anything runs."""
     if isinstance(at, str) and at.endswith("%"):
         try:
             share = float(at[:-1])
@@ -82,14 +96,22 @@ def resolve_at(spec: MigrationSpec) -> int:
             raise ConfigError(f"--at {at!r}: expected K or P% (e.g. 50%)") from None
         if not 0 < share <= 100:
             raise ConfigError(f"--at {at}: the share must be in (0, 100]")
-        return max(1, math.ceil(share / 100 * passages(spec.program, spec.size)))
+        return share / 100
     try:
         k = int(at)
     except ValueError:
         raise ConfigError(f"--at {at!r}: expected a passage count K or a share P% (e.g. 50%)") from None
     if k < 1:
         raise ConfigError(f"--at must be a poll-point passage count of at least 1, not {k}")
-    return k
+    return None
+
+
+def resolve_at(spec: MigrationSpec) -> int:
+    """The passage count K the request is for."""
+    share = _requested_share(spec.at)
+    if share is None:
+        return int(spec.at)
+    return max(1, math.ceil(share * passages(spec.program, spec.size, spec.max_cost)))
 
 
 @cache
@@ -102,17 +124,27 @@ def reference_output(name: str, size: str, machine_name: str, runtime: str = "mo
     p = program(name)
     machine = resolve(machine_name)
     build = build_program(p.name, [p.source], machine.isa.name, extra_flags=runtime_flags(runtime))
-    result = Guest(build.path, machine, p.argv(size), budget=budget).run()
+    sized = f" ({size})" if p.path is None else ""  # a C file takes no size
+    run = f"the unmigrated reference run of {name}{sized} on {machine.name}"
+    try:
+        result = Guest(build.path, machine, p.argv(size), budget=budget).run()
+    except GuestFault as fault:  # the program's own crash: its PC, and what it printed first
+        error = type(fault)(f"{run} crashed: {fault}{_last_words(fault.output)}")
+        error.output = fault.output
+        raise error from None
     if result is None or result.exit_code != 0:
-        raise GuestFault(f"the unmigrated reference run of {name} ({size}) on {machine.name} did not exit "
-                         f"cleanly (status {result.exit_code if result else 'paused'}): fix the program first")
+        ended = "paused" if result is None else f"exited with status {result.exit_code}"
+        raise GuestFault(f"{run} {ended}{_last_words(result.stdout if result else '')} "
+                         "(fix the program or choose another size)")
     return result.stdout
 
 
 def binding(spec: MigrationSpec) -> int:
     """The migration's binding: a digest of its request (docs/stream-format.md, Binding),
     never 0 (no migration named). The same request gives the same process, bit for bit."""
-    request = f"{spec.program}|{spec.size}|{spec.src}|{spec.dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
+    # machines by their resolved names: `--src mipsel` and `--src dec5000` are one request
+    src, dst = resolve(spec.src).name, resolve(spec.dst).name
+    request = f"{spec.program}|{spec.size}|{src}|{dst}|{spec.at}|{spec.at_time}|{spec.runtime}"
     return zlib.crc32(request.encode()) or 1
 
 
@@ -138,20 +170,48 @@ def start_guest(spec: MigrationSpec, machine: Machine, budget: int) -> tuple[Gue
     """The migratable build of the spec's program started on ``machine`` and paused at
     start-up, asking whether it restores: a pre-initialised destination, or a source to
     answer with ``port.start_normally()``."""
-    build = build_migratable(spec.program, machine.isa.name, spec.runtime)
+    build = build_migratable(spec.program, machine.isa.name, spec.runtime, spec.max_cost)
     guest = Guest(build.path, machine, program(spec.program).argv(spec.size), budget=budget)
-    port = MigrationPort(guest, sites=site_table(spec.program))
+    port = MigrationPort(guest, sites=site_table(spec.program, spec.max_cost))
     if guest.run() is not None or port.waiting != "start":
         raise GuestFault(f"{spec.program} on {machine.name} did not ask for a stream at start-up: "
                          "is it built with the migration runtime?")
     return guest, port
 
 
+@dataclass(frozen=True)
+class Migrated:
+    """A migration's record with the outputs it was verified by."""
+
+    record: MigrationRecord
+    output: str  # what the migrated process printed (on the source, then on the destination)
+    expected: str  # what the unmigrated reference run printed
+
+
 def migrate(spec: MigrationSpec) -> MigrationRecord:
     """Run one migration; returns its record (``testbed run --json`` prints ``to_dict()``)."""
+    return migrate_with_output(spec).record
+
+
+def _quiet(_phase: str) -> None:
+    pass
+
+
+def migrate_with_output(spec: MigrationSpec, on_phase: Callable[[str], None] = _quiet) -> Migrated:
+    """Run one migration; its record and outputs. ``on_phase`` hears what it does next (for
+    a progress line)."""
     src_m, dst_m = resolve(spec.src), resolve(spec.dst)
-    at = resolve_at(spec)
+    _requested_share(spec.at)  # a malformed --at is refused before anything runs
+    on_phase("precompiling")
+    sites = site_table(spec.program, spec.max_cost)
+    if not any(site["kind"] == "poll" for site in sites.values()):
+        raise ConfigError(f"{spec.program}: {NO_POLL_POINT}")
+    # The plain program first: its own crash or complaint is named as such (with its PC or
+    # its last words), not as a failure of the migratable build.
+    on_phase(f"unmigrated reference run on {src_m.name}")
     expected = reference_for(spec)
+    on_phase("counting poll-point passages")
+    at = resolve_at(spec)
 
     dst, dst_port = start_guest(spec, dst_m, spec.dst_budget or spec.budget)  # pre-initialised, waiting
     src, src_port = start_guest(spec, src_m, spec.budget)
@@ -159,16 +219,20 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
     src_port.bind(binding(spec))
     src_port.start_normally()
     if spec.at_time is not None:
+        on_phase(f"source on {src_m.name} up to simulated second {spec.at_time}")
         src_port.count_passages()
         at = _run_until_time(spec, src, src_port)
     else:
         src_port.request_at(at)
+    on_phase(f"source on {src_m.name} up to poll-point passage {at:,}")
     finished = src.run()
     if finished is not None:
-        raise ConfigError(
-            f"{spec.program} ({spec.size}) finished after {src_port.passages()} poll-point passages, "
-            f"before passage {at}: choose a smaller --at"
-        )
+        passed = src_port.passages()
+        if passed == 0:
+            raise ConfigError(f"{spec.program} ({spec.size}) finished without passing any of its poll-points: "
+                              "place `#pragma mcl poll` in a loop that runs, or lower --max-cost")
+        raise ConfigError(f"{spec.program} ({spec.size}) finished after {passed:,} poll-point passages, "
+                          f"before passage {at:,}: choose a smaller --at")
     stream = src_port.streams[-1]
     if spec.save_stream:
         from testbed.migration.streamfile import SavedRequest, save  # it uses this module
@@ -176,13 +240,14 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
         save(spec.save_stream, stream, SavedRequest(spec.program, spec.size, src_m.isa.name, at, spec.runtime,
                                                     src.stdout.decode(), binding(spec)))
     header = read_header(stream)
-    layout = walk(stream, type_table(spec.program))
+    layout = walk(stream, type_table(spec.program, spec.max_cost))
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
-    where = site_table(spec.program).get(f"{function}:{site}", {})
+    where = sites.get(f"{function}:{site}", {})
     scan = _cpu_phase(src_port.tally(Event.UNWIND_BEGIN, Event.COLLECT_END), src_m)
     # The classic runtime wrote its file item by item: one write() per encoded item.
     write_calls = src_port.items() if spec.runtime == "classic" else 1
 
+    on_phase(f"moving {len(stream):,} bytes ({spec.network}, {spec.mode} mode)")
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
                                seed=spec.seed)
@@ -198,15 +263,18 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
         native_agrees=native_output(spec.program, spec.size) == expected,
     )
     if moved.failed:
+        on_phase(f"the transfer failed: the source finishes on {src_m.name}")
         return _source_continues(base, src, src_port, expected, Failure("transfer", f"transfer failed: {moved.reason}"))
 
     # The source stays paused until the destination has finished: whatever fails there
     # (a refused stream, a fault after acceptance, its budget, an error on the host side),
     # the source resumes from its own state and finishes.
+    on_phase(f"restoring and finishing on {dst_m.name}")
     try:
         outcome, roundtrip_identical = _run_destination(spec, dst, dst_port, stream)
     except Exception as exc:  # noqa: BLE001 - no failure at the destination may lose the process
         failure = Failure(_destination_stage(dst_port, spec.roundtrip), _describe(exc, dst_m))
+        on_phase(f"the destination failed: the source finishes on {src_m.name}")
         return _source_continues(replace(base, restore=_restore_phase(dst_port, dst_m),
                                          dst_instructions=dst.instructions),
                                  src, src_port, expected, failure)
@@ -217,14 +285,15 @@ def migrate(spec: MigrationSpec) -> MigrationRecord:
         raise GuestFault("the source did not exit cleanly after migrating")
     restore = _restore_phase(dst_port, dst_m)
     assert restore is not None  # the destination finished, so it restored
-    output = src.stdout.decode() + dst.stdout.decode()
-    return replace(
+    output = src.stdout.decode(errors="replace") + dst.stdout.decode(errors="replace")
+    record = replace(
         base, restore=restore,
         pricing=_pricing(scan.seconds, restore.seconds, moved, spec.network, spec.mode, spec.loss, spec.seed),
         verified=output == expected and outcome.exit_code == 0,
         roundtrip_identical=roundtrip_identical, completed_on="destination",
         src_instructions=src_result.instructions, dst_instructions=outcome.instructions,
     )
+    return Migrated(record, output, expected)
 
 
 def _run_destination(spec: MigrationSpec, dst: Guest, port: MigrationPort,
@@ -282,15 +351,16 @@ def _cpu_phase(tally: Tally, machine: Machine) -> CpuPhase:
 
 
 def _source_continues(record: MigrationRecord, src: Guest, port: MigrationPort, expected: str,
-                      failure: Failure) -> MigrationRecord:
+                      failure: Failure) -> Migrated:
     """Nothing is lost: the source restores itself from its own stream and finishes."""
     port.cancel_request()
     port.decide(resume=True)
     result = src.run()
     if result is None:
         raise GuestFault("the source paused again instead of finishing")
-    return replace(record, failure=failure, verified=result.stdout == expected and result.exit_code == 0,
-                   completed_on="source", src_instructions=result.instructions)
+    record = replace(record, failure=failure, verified=result.stdout == expected and result.exit_code == 0,
+                     completed_on="source", src_instructions=result.instructions)
+    return Migrated(record, result.stdout, expected)
 
 
 def _pricing(scan_s: float, restore_s: float | None, moved: Transfer, network: str, mode: str,

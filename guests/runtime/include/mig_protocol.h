@@ -19,6 +19,8 @@
 #define HC_HEAP_BASE 3    /* -> guest address of the heap */
 #define HC_HEAP_SIZE 4    /* -> heap bytes */
 #define HC_PANIC 5        /* (message, length): the runtime gave up */
+#define HC_TIME 7         /* -> whole simulated seconds since the start (time.h) */
+#define HC_CLOCK 8        /* -> simulated processor time in microseconds (clock()) */
 #define HC_MIG_START 16   /* -> stream length to restore from, 0 for a normal start */
 #define HC_MIG_READ 17    /* (buffer, length): the host copies the stream in */
 #define HC_MIG_STREAM 18  /* (buffer, length): collection done -> 1 resume, 0 exit */
@@ -127,6 +129,8 @@
 #define ISA_MIPSEL 1
 #define ISA_SPARC 2
 #define ISA_HOST 3
+#define ISA_MIPS 4  /* big-endian MIPS I (SGI) */
+#define ISA_PPC32 5 /* 32-bit big-endian PowerPC */
 
 /* ---- the control block: everything the host pokes or reads in a guest by name ----
  *

@@ -6,9 +6,15 @@
  * enough to read the same double back (round-trip exact). */
 #ifndef RT_STDIO_H
 #define RT_STDIO_H
+#include <stdarg.h>
 #include <stddef.h>
+#define EOF (-1)
 int printf(const char *format, ...);
+int sprintf(char *buffer, const char *format, ...);
 int snprintf(char *buffer, size_t size, const char *format, ...);
+int vprintf(const char *format, va_list ap);
+int vsprintf(char *buffer, const char *format, va_list ap);
+int vsnprintf(char *buffer, size_t size, const char *format, va_list ap);
 int putchar(int c);
 int puts(const char *s);
 #endif

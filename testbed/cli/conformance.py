@@ -1,0 +1,62 @@
+"""``testbed conformance``: the share of a C test suite written by others that builds on
+the guests, that the MCL precompiler accepts, and that migrates verified both ways."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from testbed.conformance.report import DEFAULT_BUDGET, DEFAULT_JOBS, DEFAULT_TIMEOUT_S
+from testbed.conformance.suite import SUITES
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {n}")
+    return n
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "conformance",
+        help="build, precompile and migrate a C test suite written by others; rank the refusals",
+        description="Over GCC's C execution torture tests (Debian's gcc-12-source package): how many "
+        "programs build and run on both guests, how many of those the MCL precompiler accepts, how "
+        "many of those migrate verified at the first, middle and last poll-point passage, "
+        "mipsel->sparc and sparc->mipsel, and why the others do not.",
+    )
+    p.add_argument("--suite", choices=SUITES, default="gcc-torture", help="the test suite (default gcc-torture)")
+    p.add_argument("--limit", type=_positive, metavar="N", help="a fixed sample of N programs spread over the suite")
+    p.add_argument("--jobs", type=_positive, default=DEFAULT_JOBS, help=f"programs at a time (default {DEFAULT_JOBS})")
+    p.add_argument("--budget", type=_positive, default=DEFAULT_BUDGET,
+                   help=f"instructions per emulated run (default {DEFAULT_BUDGET:,})")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+                   help=f"wall-clock seconds per program (default {DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--json", action="store_true", help="print the figures and every outcome as JSON")
+    p.set_defaults(func=run_conformance)
+
+
+def run_conformance(args: argparse.Namespace) -> int:
+    from testbed.conformance.report import run_suite
+    from testbed.conformance.suite import programs
+    from testbed.errors import ConfigError
+
+    if args.timeout <= 0:
+        raise ConfigError(f"--timeout must be positive, not {args.timeout:g}")
+    files = programs(args.suite, args.limit)
+    done = 0
+
+    def progress(outcome: object) -> None:
+        nonlocal done
+        done += 1
+        print(f"\r{done}/{len(files)}", end="", file=sys.stderr, flush=True)
+
+    report = run_suite(args.suite, files, args.jobs, args.budget, args.timeout, progress)
+    print(file=sys.stderr)
+    print(json.dumps(report.to_dict(), indent=1) if args.json else report.summary())
+    return 0

@@ -1,0 +1,49 @@
+"""The conformance figure over a fixed sample of GCC's C execution torture tests (runs
+when Debian's gcc-12-source package is installed): never a silent wrong result, and
+the figures are the counts of the outcomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from testbed.conformance import suite
+from testbed.conformance.program import Outcome
+from testbed.conformance.report import Report, reason_class, run_suite
+
+needs_suite = pytest.mark.skipif(not suite.available(), reason="gcc-12-source is not installed "
+                                 "(apt-get install gcc-12-source): no GCC torture tests to run")
+
+
+@needs_suite
+def test_a_fixed_sample_of_gcc_torture_tests_never_migrates_to_a_wrong_result() -> None:
+    files = suite.programs("gcc-torture", suite.SAMPLE_SIZE)
+    assert len(files) == suite.SAMPLE_SIZE
+    assert files == suite.programs("gcc-torture", suite.SAMPLE_SIZE)  # the same sample every time
+    report = run_suite("gcc-torture", files)
+    figures = report.to_dict()
+    assert figures["silent_wrong"] == 0, figures["silent_wrong_programs"]
+    assert (figures["programs"] >= figures["built"] >= figures["accepted"] >= figures["with_poll_point_passages"]
+            >= figures["migrated_verified"] > 0)
+    assert sum(r["count"] for r in figures["refusals"]) == figures["programs"] - figures["migrated_verified"]
+
+
+def test_refusal_reasons_are_ranked_without_what_is_particular_to_a_program() -> None:
+    outcomes = [
+        Outcome("a.c", "precompile", "/x/a.c:3: local buf of migratable function main has a type that cannot "
+                "migrate (union u)"),
+        Outcome("b.c", "precompile", "/x/b.c:9: local t of migratable function f has a type that cannot "
+                "migrate (union v)"),
+        Outcome("c.c", "build", "needs memcmp, which the freestanding guests do not have"),
+        Outcome("d.c", "verified", migrations=6, verified=6),
+        Outcome("e.c", "precompile", "/x/e.c:4: bit-field 'x' in struct <anonymous s> is not supported"),
+        Outcome("f.c", "precompile", "2 migration-unsafe constructs:\n  /x/f.c:2: bit-field 'y' in struct t is not "
+                "supported\n  /x/f.c:9: goto/labels are refused"),
+    ]
+    report = Report("test", outcomes)
+    assert reason_class(outcomes[0]) == reason_class(outcomes[1])
+    ranked = report.refusals()
+    assert (reason_class(outcomes[0]), 2, ["a.c", "b.c"]) in ranked[:2]
+    assert report.to_dict()["migrated_verified"] == 1
+    assert reason_class(outcomes[4]) == reason_class(outcomes[5])
+    assert (reason_class(outcomes[4]), 2, ["e.c", "f.c"]) in ranked[:2]
+    assert "memcmp" in ranked[2][0]
