@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "testbed.cli.sweep",
     "testbed.cli.reproduce",
     "testbed.cli.conformance",
+    "testbed.cli.cluster",
 )
 
 

@@ -24,10 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runtime", default="modern", choices=RUNTIMES,
                    help="runtime design for --collection (default modern)")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
+    p.add_argument("--cluster", action="store_true",
+                   help="instead: a 16-task co-simulation's aggregate speed against one bare guest's")
     p.set_defaults(func=run_bench)
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    if args.cluster:
+        from testbed.cli.cluster import print_cluster_bench
+
+        return print_cluster_bench(args.json)
     from testbed.bench import bench_collection, bench_guest
 
     rows = [bench_guest(isa, args.size, args.repeats) for isa in ("mipsel", "sparc")]

@@ -27,6 +27,37 @@
 #define HC_MIG_ERROR 19   /* (message, length, code): the stream was refused */
 #define HC_MIG_EVENT 20   /* (event): phase boundaries, for the host's clocks */
 
+/* ---- PVM hypercalls (Mlibpvm -> the host's Mpd; docs/cluster.md). Results are PVM's own
+ * (a tid, a count, PvmOk or a negative PVM error code, values as in pvm3.h). Calls with
+ * more than three arguments pass one pointer to an argument block: consecutive 32-bit
+ * words in the guest's byte order. Message bodies are opaque XDR bytes to the host.
+ * Numbered from 64, clear of the runtime's and of tests' custom numbers. ---- */
+#define HC_PVM_MYTID 64    /* -> this task's tid */
+#define HC_PVM_PARENT 65   /* -> the spawner's tid, or PvmNoParent */
+#define HC_PVM_EXIT 66     /* leave PVM (the program may go on computing) */
+#define HC_PVM_SPAWN 67    /* (block: name, argv, flag, where, ntask, tids) -> tasks started */
+#define HC_PVM_CONFIG 68   /* (index, buffer, capacity) -> hosts; "NAME\0ARCH\0" of host index */
+#define HC_PVM_KILL 69     /* (tid) -> PvmOk or PvmNoTask */
+#define HC_PVM_SEND 70     /* (block: body, length, tid, tag) -> PvmOk: asynchronous */
+#define HC_PVM_MCAST 71    /* (block: body, length, tids, ntask, tag) -> PvmOk */
+#define HC_PVM_RECV 72     /* (tid, tag): blocks in simulated time -> 1 matched, or error */
+#define HC_PVM_TRECV 73    /* (tid, tag, timeout in us) -> 1 matched, 0 timed out */
+#define HC_PVM_NRECV 74    /* (tid, tag) -> 1 matched, 0 none: never blocks */
+#define HC_PVM_PROBE 75    /* (tid, tag) -> 1 one has arrived, 0 none: consumes nothing */
+#define HC_PVM_MSGINFO 76  /* (block: length, source tid, tag) of the matched/probed message */
+#define HC_PVM_FETCH 77    /* (buffer, capacity): copy the matched message's body, consume it */
+#define HC_PVM_SETOPT 78   /* (what, value) -> the old value (PvmRoute) */
+#define HC_PVM_HOSTNAME 79 /* (buffer, capacity) -> length: this task's host name */
+#define HC_PVM_GROUP 80    /* (op, group name, argument) -> result: the PVM_GROUP_* ops below */
+#define HC_PVM_BARRIER 81  /* (group name, count): blocks until count members have called it */
+
+/* ---- operations of HC_PVM_GROUP (the host's group server) ---- */
+#define PVM_GROUP_JOIN 1   /* -> this task's instance number */
+#define PVM_GROUP_LEAVE 2  /* -> PvmOk */
+#define PVM_GROUP_SIZE 3   /* -> members */
+#define PVM_GROUP_TID 4    /* (instance) -> its tid */
+#define PVM_GROUP_INST 5   /* (tid) -> its instance */
+
 /* ---- migration events reported with HC_MIG_EVENT ---- */
 #define EV_UNWIND_BEGIN 1
 #define EV_COLLECT_BEGIN 2

@@ -1,0 +1,258 @@
+/* Mlibpvm task calls: identity, spawning, configuration, sending and receiving. Each is
+ * one hypercall to the host's Mpd (HC_PVM_* in mig_protocol.h; docs/cluster.md); calls
+ * with more than three arguments pass a pointer to a block of words. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvm_internal.h"
+
+int pvm_errno;
+static int my_tid;
+static int auto_error = 1; /* PvmAutoErr: the real libpvm's default prints failures */
+static int route = PvmDontRoute;
+
+int pvm_mytid(void)
+{
+    if (!my_tid)
+        my_tid = (int)rt_hypercall(HC_PVM_MYTID, 0, 0, 0);
+    return my_tid;
+}
+
+int pvm_parent(void)
+{
+    int parent = (int)rt_hypercall(HC_PVM_PARENT, 0, 0, 0);
+    return parent; /* PvmNoParent is an answer, not a failure: the real libpvm prints nothing */
+}
+
+int pvm_exit(void)
+{
+    rt_flush();
+    rt_hypercall(HC_PVM_EXIT, 0, 0, 0);
+    return PvmOk;
+}
+
+int pvm_kill(int tid)
+{
+    int cc = (int)rt_hypercall(HC_PVM_KILL, tid, 0, 0);
+    return cc < 0 ? pvm_fail("pvm_kill", cc) : cc;
+}
+
+int pvm_spawn(char *task, char **argv, int flag, char *where, int ntask, int *tids)
+{
+    long block[6];
+    int cc;
+    if (task == NULL || ntask < 1)
+        return pvm_fail("pvm_spawn", PvmBadParam);
+    block[0] = (long)task;
+    block[1] = (long)argv;
+    block[2] = flag;
+    block[3] = (long)where;
+    block[4] = ntask;
+    block[5] = (long)tids;
+    rt_flush(); /* output so far comes before the children's */
+    cc = (int)rt_hypercall(HC_PVM_SPAWN, (long)block, 0, 0);
+    return cc < 0 ? pvm_fail("pvm_spawn", cc) : cc;
+}
+
+#define PVM_MAX_HOSTS 64
+#define PVM_NAME_SIZE 64
+
+int pvm_config(int *nhost, int *narch, struct pvmhostinfo **hostp)
+{
+    static struct pvmhostinfo hosts[PVM_MAX_HOSTS];
+    static char names[PVM_MAX_HOSTS][PVM_NAME_SIZE];
+    int n, i, j, arches = 0;
+    n = (int)rt_hypercall(HC_PVM_CONFIG, 0, (long)names[0], PVM_NAME_SIZE);
+    if (n > PVM_MAX_HOSTS)
+        n = PVM_MAX_HOSTS;
+    for (i = 0; i < n; i++) {
+        if (i)
+            rt_hypercall(HC_PVM_CONFIG, i, (long)names[i], PVM_NAME_SIZE);
+        hosts[i].hi_tid = (i + 1) << 18;
+        hosts[i].hi_name = names[i];
+        hosts[i].hi_arch = names[i] + strlen(names[i]) + 1;
+        hosts[i].hi_speed = 1000;
+        hosts[i].hi_dsig = 0;
+        for (j = 0; j < i && strcmp(hosts[j].hi_arch, hosts[i].hi_arch); j++) {
+        }
+        arches += j == i;
+    }
+    if (nhost)
+        *nhost = n;
+    if (narch)
+        *narch = arches;
+    if (hostp)
+        *hostp = hosts;
+    return PvmOk;
+}
+
+int pvm_setopt(int what, int value)
+{
+    int old;
+    switch (what) {
+    case PvmRoute:
+        if (value < PvmDontRoute || value > PvmRouteDirect)
+            return pvm_fail("pvm_setopt", PvmBadParam);
+        old = route;
+        route = value;
+        rt_hypercall(HC_PVM_SETOPT, what, value, 0);
+        return old;
+    case PvmAutoErr:
+        old = auto_error;
+        auto_error = value;
+        return old;
+    default:
+        return pvm_fail("pvm_setopt", PvmBadParam);
+    }
+}
+
+int pvm_getopt(int what)
+{
+    switch (what) {
+    case PvmRoute:
+        return route;
+    case PvmAutoErr:
+        return auto_error;
+    default:
+        return pvm_fail("pvm_getopt", PvmBadParam);
+    }
+}
+
+/* ---- sending ---- */
+
+static int send_buffer(const char *function, long number, long *block)
+{
+    struct pvm_buffer *b = pvm_buffer_of(pvm_current_sbuf());
+    int cc;
+    if (b == NULL)
+        return pvm_fail(function, PvmNoBuf);
+    block[0] = (long)b->data;
+    block[1] = b->length;
+    cc = (int)rt_hypercall(number, (long)block, 0, 0);
+    return cc < 0 ? pvm_fail(function, cc) : PvmOk;
+}
+
+int pvm_send(int tid, int tag)
+{
+    long block[4]; /* body, length, tid, tag */
+    block[2] = tid;
+    block[3] = tag;
+    return send_buffer("pvm_send", HC_PVM_SEND, block);
+}
+
+int pvm_mcast(int *tids, int ntask, int tag)
+{
+    long block[5]; /* body, length, tids, ntask, tag */
+    if (ntask < 0 || tids == NULL)
+        return pvm_fail("pvm_mcast", PvmBadParam);
+    block[2] = (long)tids;
+    block[3] = ntask;
+    block[4] = tag;
+    return send_buffer("pvm_mcast", HC_PVM_MCAST, block);
+}
+
+/* ---- receiving: the host answers 1 (matched), 0 (nothing) or an error ---- */
+
+static int received(const char *function, int cc)
+{
+    if (cc < 0)
+        return pvm_fail(function, cc);
+    if (cc == 0)
+        return 0;
+    cc = pvm_receive_into_new_buffer();
+    return cc < 0 ? pvm_fail(function, cc) : cc;
+}
+
+int pvm_recv(int tid, int tag)
+{
+    rt_flush();
+    return received("pvm_recv", (int)rt_hypercall(HC_PVM_RECV, tid, tag, 0));
+}
+
+int pvm_nrecv(int tid, int tag)
+{
+    return received("pvm_nrecv", (int)rt_hypercall(HC_PVM_NRECV, tid, tag, 0));
+}
+
+int pvm_trecv(int tid, int tag, struct timeval *timeout)
+{
+    long microseconds;
+    if (timeout == NULL)
+        return pvm_recv(tid, tag);
+    if (timeout->tv_sec < 0 || timeout->tv_usec < 0)
+        return pvm_fail("pvm_trecv", PvmBadParam);
+    microseconds = timeout->tv_sec * 1000000L + timeout->tv_usec;
+    rt_flush();
+    return received("pvm_trecv", (int)rt_hypercall(HC_PVM_TRECV, tid, tag, microseconds));
+}
+
+int pvm_probe(int tid, int tag)
+{
+    static int probed; /* one buffer describes the last probed message, without its body */
+    long info[3];
+    struct pvm_buffer *b;
+    int cc = (int)rt_hypercall(HC_PVM_PROBE, tid, tag, 0);
+    if (cc <= 0)
+        return cc < 0 ? pvm_fail("pvm_probe", cc) : 0;
+    if (pvm_buffer_of(probed) == NULL) {
+        probed = pvm_new_buffer();
+        if (probed < 0)
+            return pvm_fail("pvm_probe", probed);
+    }
+    b = pvm_buffer_of(probed);
+    rt_hypercall(HC_PVM_MSGINFO, (long)info, 0, 0);
+    b->length = (int)info[0];
+    b->source = (int)info[1];
+    b->tag = (int)info[2];
+    return probed;
+}
+
+/* ---- errors ---- */
+
+static const char *const error_texts[] = {
+    "Error 0", "Error 1", "Bad parameter", "Count mismatch", "Value too large", "End of buffer",
+    "No such host", "No such file", "Permission denied", "Error 9", "Malloc failed", "Error 11",
+    "Can't decode message", "Error 13", "Can't contact local daemon", "No current buffer",
+    "No such buffer", "Null group name", "Already in group", "No such group", "Not in group",
+    "No such instance", "Host failed", "No parent task", "Not implemented", "Pvmd system error",
+    "Version mismatch", "Out of resources", "Duplicate host", "Can't start pvmd",
+    "Already in progress", "No such task", "Not Found", "Already exists",
+    "Hoster run on non-master host", "Spawning parent set PvmNoSpawnParent",
+    "Master Host's IP is Loopback",
+};
+
+const char *pvm_error_text(int code)
+{
+    int index = -code;
+    if (index < 0 || index >= (int)(sizeof error_texts / sizeof error_texts[0]))
+        return "Unknown error";
+    return error_texts[index];
+}
+
+static void write_error_line(const char *what, const char *text)
+{
+    char line[160];
+    int n = snprintf(line, sizeof line, "libpvm [t%x]: %s: %s\n", pvm_mytid(), what, text);
+    if (n > (int)sizeof line - 1)
+        n = (int)sizeof line - 1;
+    rt_flush();
+    rt_hypercall(HC_WRITE, 2, (long)line, n);
+}
+
+int pvm_fail(const char *function, int code)
+{
+    pvm_errno = code;
+    if (auto_error) {
+        char what[48];
+        snprintf(what, sizeof what, "%s()", function);
+        write_error_line(what, pvm_error_text(code));
+    }
+    return code;
+}
+
+int pvm_perror(char *message)
+{
+    write_error_line(message ? message : "", pvm_error_text(pvm_errno));
+    return PvmOk;
+}
