@@ -29,26 +29,6 @@ from testbed.experiments.runner import (
 EXPERIMENTS = PROJECT_DIR / "experiments"
 NOTEBOOK = EXPERIMENTS / "analysis.ipynb"
 
-TINY = """
-[experiment]
-name = "tiny"
-
-[grid]
-programs = ["linpack", "bitonic"]
-sizes = ["small"]
-pairs = [["dec5000", "ss20"]]
-networks = ["10mbps", "100mbps"]
-modes = ["network", "file"]
-at = ["50%"]
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
 # --- the reference rows -------------------------------------------------------------------
 
 
