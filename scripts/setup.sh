@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc make python3 python3-venv gcc-mipsel-linux-gnu gcc-mips-linux-gnu gcc-powerpc-linux-gnu gcc-sparc64-linux-gnu gcc-12-multilib-sparc64-linux-gnu pvm pvm-dev pvm-examples)
+packages=(gcc make python3 python3-venv gcc-mipsel-linux-gnu gcc-mips-linux-gnu gcc-powerpc-linux-gnu gcc-sparc64-linux-gnu gcc-12-multilib-sparc64-linux-gnu gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-mips64-linux-gnuabi64 pvm pvm-dev pvm-examples)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

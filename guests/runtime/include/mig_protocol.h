@@ -131,6 +131,10 @@
 #define ISA_HOST 3
 #define ISA_MIPS 4  /* big-endian MIPS I (SGI) */
 #define ISA_PPC32 5 /* 32-bit big-endian PowerPC */
+#define ISA_AARCH64 6 /* 64-bit little-endian ARMv8-A, LP64 */
+#define ISA_RISCV64 7 /* RV64GC, LP64D */
+#define ISA_X86_64 8  /* x86-64 System V, LP64 */
+#define ISA_MIPS64 9  /* big-endian MIPS64, n64 ABI */
 
 /* ---- the control block: everything the host pokes or reads in a guest by name ----
  *
