@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "testbed.cli.reproduce",
     "testbed.cli.conformance",
     "testbed.cli.cluster",
+    "testbed.cli.now",
 )
 
 

@@ -102,15 +102,15 @@ class Suspend(Policy):
 
     def owner_arrived(self, sched: Scheduler, host: str) -> None:
         for task in sched.guests_on(host):
-            sched.cosim.suspend(task.tid)
+            sched.suspend(task)
 
     def owner_left(self, sched: Scheduler, host: str) -> None:
         for task in sched.guests_on(host):
-            sched.cosim.resume(task.tid)
+            sched.resume(task)
 
     def placed(self, sched: Scheduler, task: Task) -> None:
         if sched.owner_busy(task.host.name):
-            sched.cosim.suspend(task.tid)
+            sched.suspend(task)
 
 
 class Restart(Policy):

@@ -86,6 +86,7 @@ class NowResult:
     spans: list[Span] = field(default_factory=list)
     owner_events: list[tuple[float, str, str]] = field(default_factory=list)
     migration_records: list[dict[str, Any]] = field(default_factory=list)
+    task_jobs: dict[int, int] = field(default_factory=dict)  # tid -> job index
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.metrics, "jobs": self.jobs}
@@ -136,7 +137,11 @@ def run_now(cfg: NowConfig, progress: Callable[[Job], None] | None = None) -> No
     specs = {str(s): s for s in cfg.jobs}
     jobs = [_job_row(j, cfg, specs) for j in sched.jobs]
     metrics = _metrics(cfg, sched, owners, jobs, cosim, wall)
-    return NowResult(cfg, owners, jobs, metrics, list(cosim.spans), list(sched.owner_events), sched.migrations)
+    spans = list(cosim.spans)  # a task still suspended at the end: its stretch so far
+    spans += [Span(tid, host, "suspended", since, horizon) for tid, (host, since) in sched.suspended.items()]
+    task_jobs = {tid: job.index for tid, t in cosim.tasks.items() if (job := sched.job_of(t)) is not None}
+    return NowResult(cfg, owners, jobs, metrics, spans, list(sched.owner_events), sched.migrations,
+                     task_jobs)
 
 
 def _job_row(job: Job, cfg: NowConfig, specs: dict[str, JobSpec]) -> dict[str, Any]:

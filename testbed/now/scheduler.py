@@ -71,6 +71,7 @@ class Scheduler:
     owner_events: list[tuple[float, str, str]] = field(default_factory=list)  # (time, host, "arrive"/"leave")
     _job_of_tid: dict[int, Job] = field(default_factory=dict)
     _moving: set[int] = field(default_factory=set)
+    suspended: dict[int, tuple[str, float]] = field(default_factory=dict)  # tid -> (host, since)
 
     def __post_init__(self) -> None:
         if not self.work_scale >= 1.0:
@@ -119,6 +120,15 @@ class Scheduler:
     def moving(self, task: Task) -> bool:
         return task.tid in self._moving
 
+    def suspend(self, task: Task) -> None:
+        if task.tid not in self.suspended:
+            self.suspended[task.tid] = (task.host.name, self.now)
+            self.cosim.suspend(task.tid)
+
+    def resume(self, task: Task) -> None:
+        if self.suspended.pop(task.tid, None) is not None:
+            self.cosim.resume(task.tid)
+
     # ---------------------------------------------------------------- owners
 
     def _set_share(self, host: str) -> None:
@@ -162,6 +172,7 @@ class Scheduler:
         job.killed = True
         for task in self.live_tasks(job):
             self._moving.discard(task.tid)
+            self.suspended.pop(task.tid, None)
             self.cosim.kill(task.tid)
 
     # ---------------------------------------------------------------- migration
