@@ -81,7 +81,7 @@ def now(args: argparse.Namespace) -> int:
         print(f"  migrations: {m['migrations']} ({m['bytes_moved']:,} bytes moved); harvested "
               f"{m['harvested_share']:.1%} of idle capacity")
         print(f"  {m['guest_instructions']:,} guest instructions; {m['simulated_s']:.0f} s simulated in "
-              f"{m['wall_s']:.1f} s of host time ({m['sim_to_wall']:.1f}:1)")
+              f"{m['wall_s']:.1f} s of host time ({m['sim_to_wall']:.1f}:1; {m['sim_to_cpu']:.1f}:1 per CPU-second)")
     done = [j for j in result.jobs if j["finished_s"] is not None]
     return 0 if all(j["verified"] for j in done) else 1
 

@@ -117,7 +117,7 @@ def run_now(cfg: NowConfig, progress: Callable[[Job], None] | None = None) -> No
     owners = (read_trace(cfg.trace, hosts, horizon) if cfg.trace is not None
               else generate(model, hosts, horizon, cfg.seed, cfg.busy))
     policy = make_policy(cfg.policy, cfg.host_choice)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     cosim = CoSim(cfg.cluster, seed=cfg.seed, slice_instructions=cfg.slice_instructions)
     sched = Scheduler(cosim, owners, model, policy, cfg.work_scale)
     counter = iter(range(1 << 30))
@@ -133,10 +133,10 @@ def run_now(cfg: NowConfig, progress: Callable[[Job], None] | None = None) -> No
     for _ in range(cfg.concurrent):
         next_job()
     sched.env.run(until=horizon)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     specs = {str(s): s for s in cfg.jobs}
     jobs = [_job_row(j, cfg, specs) for j in sched.jobs]
-    metrics = _metrics(cfg, sched, owners, jobs, cosim, wall)
+    metrics = _metrics(cfg, sched, owners, jobs, cosim, wall, cpu)
     spans = list(cosim.spans)  # a task still suspended at the end: its stretch so far
     spans += [Span(tid, host, "suspended", since, horizon) for tid, (host, since) in sched.suspended.items()]
     task_jobs = {tid: job.index for tid, t in cosim.tasks.items() if (job := sched.job_of(t)) is not None}
@@ -155,9 +155,9 @@ def _job_row(job: Job, cfg: NowConfig, specs: dict[str, JobSpec]) -> dict[str, A
 
 
 def _metrics(cfg: NowConfig, sched: Scheduler, owners: Owners, jobs: Sequence[dict[str, Any]],
-             cosim: CoSim, wall: float) -> dict[str, Any]:
+             cosim: CoSim, wall: float, cpu: float) -> dict[str, Any]:
     horizon = owners.horizon
-    shared = harvested = 0.0
+    shared = harvested = lost = 0.0
     for s in cosim.spans:
         if s.kind != "compute" or s.start >= horizon:
             continue
@@ -165,6 +165,8 @@ def _metrics(cfg: NowConfig, sched: Scheduler, owners: Owners, jobs: Sequence[di
         busy = owners.activity[s.host].busy_seconds(s.start, end)
         shared += busy
         harvested += (end - s.start) - busy
+        if s.tid in sched.killed:
+            lost += end - s.start
     model = sched.model
     scans = sum(float(r.get("scan_s", 0.0)) for r in sched.migrations)
     owner_busy = owners.busy_seconds()
@@ -179,6 +181,7 @@ def _metrics(cfg: NowConfig, sched: Scheduler, owners: Owners, jobs: Sequence[di
         "jobs_verified": sum(1 for j in done if j["verified"]),
         "mean_job_s": sum(j["job_s"] for j in done) / len(done) if done else None,
         "restarts": sum(j["attempts"] - 1 for j in jobs),
+        "lost_compute_s": lost,  # computing of attempts the restart policy killed (in harvested too)
         "owner_interference_cpu_s": shared * model.guest_share + scans,
         "owner_slowdown": 1.0 + (shared / owner_busy) * (model.owner_slowdown_while_shared() - 1.0)
         if owner_busy else 1.0,
@@ -188,5 +191,7 @@ def _metrics(cfg: NowConfig, sched: Scheduler, owners: Owners, jobs: Sequence[di
         "bytes_moved": sum(int(r.get("stream_bytes", 0)) for r in sched.migrations),
         "harvested_share": harvested / idle_capacity if idle_capacity > 0 else 0.0,
         "guest_instructions": instructions,
+        # wall time depends on what else the machine runs; this process's CPU time less so
         "simulated_s": horizon, "wall_s": wall, "sim_to_wall": horizon / wall if wall > 0 else None,
+        "cpu_s": cpu, "sim_to_cpu": horizon / cpu if cpu > 0 else None,
     }

@@ -72,6 +72,7 @@ class Scheduler:
     _job_of_tid: dict[int, Job] = field(default_factory=dict)
     _moving: set[int] = field(default_factory=set)
     suspended: dict[int, tuple[str, float]] = field(default_factory=dict)  # tid -> (host, since)
+    killed: set[int] = field(default_factory=set)  # tids of attempts the restart policy threw away
 
     def __post_init__(self) -> None:
         if not self.work_scale >= 1.0:
@@ -173,6 +174,7 @@ class Scheduler:
         for task in self.live_tasks(job):
             self._moving.discard(task.tid)
             self.suspended.pop(task.tid, None)
+            self.killed.add(task.tid)
             self.cosim.kill(task.tid)
 
     # ---------------------------------------------------------------- migration
