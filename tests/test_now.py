@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from testbed.cluster.topology import cluster
+from testbed.now.policies import MIGRATION_MISSING, migration_available
 from testbed.now.run import JobSpec, NowConfig, NowResult, run_now
-from testbed.now.scheduler import MIGRATION_MISSING, migration_available
 
 JOB = (JobSpec("pvm_matmul", "small", 1),)
 SLICE = 20_000  # instructions: a few ms of a 1990 host
@@ -88,7 +88,9 @@ def test_migrate_leaves_no_task_on_a_busy_host_longer_than_a_migration(tmp_path:
     assert move["src_host"] == "ipc1" and move["dst_host"] == "dec1"
     took = float(move.get("scan_s", 0)) + float(move.get("tx_s", 0)) + float(move.get("restore_s", 0))
     left = 0.02 + 0.01 + took  # the owner's arrival reaches the task within one short slice
-    assert not [s for s in r.spans if s.kind == "compute" and s.host == "ipc1" and s.end > left + 1e-6]
+    beside = [s for s in r.spans if s.kind == "compute" and s.host == "ipc1" and left + 1e-6 < s.end and s.start < 1.0]
+    assert not beside, f"computing on ipc1 while its owner is there, after the migration: {beside[:3]}"
+    assert r.metrics["bytes_moved"] == sum(m["stream_bytes"] for m in r.migration_records) > 0
 
 
 def test_cli_json_has_the_documented_keys(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def now(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from testbed.now.compare import load_comparison, run_comparison
-    from testbed.now.scheduler import MIGRATION_MISSING, migration_available
+    from testbed.now.policies import MIGRATION_MISSING, migration_available
 
     c = load_comparison(args.compare, args.quick)
     if "migrate" in c.policies and not migration_available():

@@ -18,9 +18,8 @@ from typing import Any
 from testbed.cluster.topology import cluster
 from testbed.errors import ConfigError
 from testbed.now.figures import comparison, timeline
-from testbed.now.policies import POLICIES
+from testbed.now.policies import POLICIES, migration_available
 from testbed.now.run import JobSpec, NowConfig, NowResult, run_now
-from testbed.now.scheduler import migration_available
 
 COLUMNS = ("policy", "host_choice", "cluster", "busy", "seed", "hours", "work_scale", "concurrent",
            "owner_busy_fraction", "jobs_started", "jobs_completed", "jobs_verified", "mean_job_s", "restarts",

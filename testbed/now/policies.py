@@ -19,12 +19,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
-from testbed.cluster.cosim import Task
+from testbed.cluster.cosim import CoSim, Task
 from testbed.cluster.topology import ClusterHost
-from testbed.errors import unknown_name
+from testbed.errors import ConfigError, unknown_name
 
 if TYPE_CHECKING:
     from testbed.now.scheduler import Scheduler
+
+
+MIGRATION_MISSING = "the migrate policy needs CoSim.request_migration (issue 13, branch mppvm), not in this build"
+
+
+def migration_available() -> bool:
+    """Task migration inside a running job (issue 13, ``CoSim.request_migration``) is built in."""
+    return hasattr(CoSim, "request_migration")
 
 
 class HostChoice(ABC):
@@ -155,4 +163,6 @@ def make_policy(name: str, host_choice: str = "idlest") -> Policy:
         raise unknown_name("policy", name, list(POLICIES))
     if host_choice not in HOST_CHOICES:
         raise unknown_name("host choice", host_choice, list(HOST_CHOICES))
+    if name == "migrate" and not migration_available():
+        raise ConfigError(MIGRATION_MISSING)
     return POLICIES[name](HOST_CHOICES[host_choice]())

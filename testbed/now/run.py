@@ -118,7 +118,9 @@ def run_now(cfg: NowConfig, progress: Callable[[Job], None] | None = None) -> No
               else generate(model, hosts, horizon, cfg.seed, cfg.busy))
     policy = make_policy(cfg.policy, cfg.host_choice)
     t0, cpu0 = time.perf_counter(), time.process_time()
-    cosim = CoSim(cfg.cluster, seed=cfg.seed, slice_instructions=cfg.slice_instructions)
+    # Only the migrating policy runs MpPVM's migratable builds: the others pay no migratability.
+    migratable: dict[str, Any] = {"migratable": True} if cfg.policy == "migrate" else {}
+    cosim = CoSim(cfg.cluster, seed=cfg.seed, slice_instructions=cfg.slice_instructions, **migratable)
     sched = Scheduler(cosim, owners, model, policy, cfg.work_scale)
     counter = iter(range(1 << 30))
 
