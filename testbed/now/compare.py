@@ -25,6 +25,7 @@ COLUMNS = ("policy", "host_choice", "cluster", "busy", "seed", "hours", "work_sc
            "owner_busy_fraction", "jobs_started", "jobs_completed", "jobs_verified", "mean_job_s", "restarts",
            "lost_compute_s",
            "owner_interference_cpu_s", "owner_slowdown", "migrations", "migrations_failed", "bytes_moved",
+           "mean_migration_s",
            "harvested_share", "guest_instructions", "simulated_s", "wall_s", "sim_to_wall",
            "cpu_s", "sim_to_cpu")
 

@@ -8,7 +8,7 @@ owner returns. Every finished job's output is checked against its program's refe
 What is measured (``NowResult``, docs/now.md):
 
 * ``owner_interference_cpu_s``: CPU-seconds guests took on hosts while their owners were
-  at work (guest computing there x the guest's share, plus migrations' collection work);
+  at work (guest computing there, a migrating task's collection included, x the guest's share);
 * ``owner_slowdown``: how much longer the owners' work took on average over all their busy
   time (1.0: not at all), from the time a guest computed beside them;
 * ``harvested_share``: guest computing on hosts with absent owners / all such host-time.
@@ -170,7 +170,7 @@ def _metrics(cfg: NowConfig, sched: Scheduler, owners: Owners, jobs: Sequence[di
         if s.tid in sched.killed:
             lost += end - s.start
     model = sched.model
-    scans = sum(float(r.get("scan_s", 0.0)) for r in sched.migrations)
+    moves = [r for r in sched.migrations if r.get("ok", True)]
     owner_busy = owners.busy_seconds()
     idle_capacity = horizon * len(owners.activity) - owner_busy
     done = [j for j in jobs if j["finished_s"] is not None]
@@ -184,13 +184,16 @@ def _metrics(cfg: NowConfig, sched: Scheduler, owners: Owners, jobs: Sequence[di
         "mean_job_s": sum(j["job_s"] for j in done) / len(done) if done else None,
         "restarts": sum(j["attempts"] - 1 for j in jobs),
         "lost_compute_s": lost,  # computing of attempts the restart policy killed (in harvested too)
-        "owner_interference_cpu_s": shared * model.guest_share + scans,
+        # a migrating task's collection runs in its slices: it is in the compute spans already
+        "owner_interference_cpu_s": shared * model.guest_share,
         "owner_slowdown": 1.0 + (shared / owner_busy) * (model.owner_slowdown_while_shared() - 1.0)
         if owner_busy else 1.0,
         "guest_cpu_s_beside_owners": shared,
         "migrations": len(sched.migrations),
         "migrations_failed": sum(1 for r in sched.migrations if not r.get("ok", True)),
         "bytes_moved": sum(int(r.get("stream_bytes", 0)) for r in sched.migrations),
+        # from the request (the owner's return) until the task runs on at its destination
+        "mean_migration_s": sum(r["resumed_s"] - r["at_s"] for r in moves) / len(moves) if moves else None,
         "harvested_share": harvested / idle_capacity if idle_capacity > 0 else 0.0,
         "guest_instructions": instructions,
         # wall time depends on what else the machine runs; this process's CPU time less so
