@@ -2,8 +2,9 @@
 
 The file (``experiments/now.toml``) gives the grid; ``[quick]`` replaces any of its keys
 for a fast run of the same shape. One row per (busy, seed, policy) NOW period goes to
-``results/NAME.csv``; the figure to ``results/figures/NAME.png``; the timeline of the
-first period of each policy to ``results/figures/NAME_timeline_POLICY.png``.
+``results/NAME.csv``, the means over seeds per (busy, policy) to ``NAME_summary.csv``; the
+figure to ``results/figures/NAME.png``; the timeline of the first period of each policy to
+``results/figures/NAME_timeline_POLICY.png``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def run_comparison(c: Comparison, out: Path, progress: Callable[[dict[str, Any]]
                 if progress is not None:
                     progress(rows[-1])
     write_rows(rows, out / f"{c.name}.csv")
+    write_summary(rows, out / f"{c.name}_summary.csv")
     comparison(rows, out / "figures" / f"{c.name}.png")
     for policy, r in first.items():
         timeline(r, out / "figures" / f"{c.name}_timeline_{policy}.png")
@@ -99,3 +101,31 @@ def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+
+
+SUMMARISED = ("jobs_completed", "jobs_verified", "mean_job_s", "restarts", "owner_interference_cpu_s",
+              "owner_slowdown", "migrations", "bytes_moved", "mean_migration_s", "harvested_share", "sim_to_cpu")
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (busy, policy), in the grid's order: the mean over seeds of each measure."""
+    groups: dict[tuple[float, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((float(r["busy"]), str(r["policy"])), []).append(r)
+    out = []
+    for (busy, policy), mine in groups.items():
+        row: dict[str, Any] = {"busy": busy, "policy": policy, "seeds": len(mine)}
+        for key in SUMMARISED:
+            values = [float(r[key]) for r in mine if r.get(key) not in (None, "")]
+            row[key] = sum(values) / len(values) if values else None
+        out.append(row)
+    return out
+
+
+def write_summary(rows: list[dict[str, Any]], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=("busy", "policy", "seeds", *SUMMARISED))
+        writer.writeheader()
+        for row in summarise(rows):
+            writer.writerow({k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in row.items()})
