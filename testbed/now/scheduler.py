@@ -11,6 +11,8 @@ the policy is told again.
 ``work_scale`` prices every guest instruction as that many: the emulated program stands
 for a job with that much more computation and the same messages (docs/now.md says why:
 emulating an hour of 18 busy 1990s hosts instruction by instruction takes many hours).
+A host a task is being migrated away from prices at the real rate until the migration
+ends: reaching the poll-point and collecting are migration work, not the job's.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Scheduler:
     _moving: set[int] = field(default_factory=set)
     suspended: dict[int, tuple[str, float]] = field(default_factory=dict)  # tid -> (host, since)
     killed: set[int] = field(default_factory=set)  # tids of attempts the restart policy threw away
+    _leaving: dict[str, int] = field(default_factory=dict)  # host -> migrations away from it in progress
 
     def __post_init__(self) -> None:
         if not self.work_scale >= 1.0:
@@ -129,7 +132,11 @@ class Scheduler:
 
     def _set_share(self, host: str) -> None:
         share = self.model.guest_share if self.owner_busy(host) else 1.0
-        self.cosim.cpu_share[host] = share / self.work_scale
+        # A task being migrated away runs to its poll-point and collects its state at the
+        # real instruction rate: the work scale stands for more computation, not for
+        # poll-points K times further apart or a K times dearer collection.
+        scale = 1.0 if self._leaving.get(host) else self.work_scale
+        self.cosim.cpu_share[host] = share / scale
 
     def _owner(self, host: str) -> Generator[simpy.Event, Any, None]:
         for start, end in self.owners.activity[host].periods:
@@ -177,12 +184,17 @@ class Scheduler:
     def migrate(self, task: Task, host: str) -> None:
         """Ask the co-simulation to move ``task`` to ``host``; the record is kept when done."""
         self._moving.add(task.tid)
+        source = task.host.name
+        self._leaving[source] = self._leaving.get(source, 0) + 1
+        self._set_share(source)
         event = self.cosim.request_migration(task.index, host)  # type: ignore[attr-defined]
-        self.env.process(self._await_migration(task, event))
+        self.env.process(self._await_migration(task, source, event))
 
-    def _await_migration(self, task: Task, event: simpy.Event) -> Generator[simpy.Event, Any, None]:
+    def _await_migration(self, task: Task, source: str, event: simpy.Event) -> Generator[simpy.Event, Any, None]:
         record = yield event
         self._moving.discard(task.tid)
+        self._leaving[source] -= 1
+        self._set_share(source)
         self.migrations.append(dict(record) if isinstance(record, dict) else dict(vars(record)))
 
 
