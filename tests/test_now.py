@@ -21,11 +21,11 @@ JOB = (JobSpec("pvm_matmul", "small", 1),)
 SLICE = 20_000  # instructions: a few ms of a 1990 host
 
 
-def _period(tmp_path: Path, policy: str, trace: str, hours: float = 0.0004) -> NowResult:
+def _period(tmp_path: Path, policy: str, trace: str, hours: float = 0.0004, work_scale: float = 1.0) -> NowResult:
     path = tmp_path / "owners.csv"
     path.write_text("host,start,end\n" + trace)
     cfg = NowConfig(cluster("pair"), policy, busy=None, hours=hours, trace=path, jobs=JOB, concurrent=1,
-                    slice_instructions=SLICE)
+                    slice_instructions=SLICE, work_scale=work_scale)
     return run_now(cfg)
 
 
@@ -79,16 +79,25 @@ def test_the_same_inputs_give_the_same_period(tmp_path: Path) -> None:
     assert [(s.tid, s.kind, s.start, s.end) for s in a.spans] == [(s.tid, s.kind, s.start, s.end) for s in b.spans]
 
 
+def test_the_work_scale_stretches_computing_not_messages(tmp_path: Path) -> None:
+    alone = _first_job(_period(tmp_path, "ignore", ""))["job_s"]
+    scaled = _first_job(_period(tmp_path, "ignore", "", hours=0.004, work_scale=10))
+    assert scaled["verified"] and 5 * alone < scaled["job_s"] < 10 * alone
+
+
 @pytest.mark.skipif(not migration_available(), reason=MIGRATION_MISSING)
-def test_migrate_leaves_no_task_on_a_busy_host_longer_than_a_migration(tmp_path: Path) -> None:
-    r = _period(tmp_path, "migrate", "ipc1,0.02,1.0\n")
+@pytest.mark.parametrize("work_scale", [1.0, 20.0])
+def test_migrate_leaves_no_task_on_a_busy_host_longer_than_a_migration(tmp_path: Path, work_scale: float) -> None:
+    # at a work scale the migrating task still reaches its poll-point at the real rate
+    arrive, leave = 0.02 * work_scale, 1.0 * work_scale  # the worker has started computing
+    r = _period(tmp_path, "migrate", f"ipc1,{arrive},{leave}\n", hours=0.0004 * work_scale, work_scale=work_scale)
     job = _first_job(r)
     assert job["verified"] and r.metrics["migrations"] >= 1
     move = r.migration_records[0]
     assert move["src_host"] == "ipc1" and move["dst_host"] == "dec1"
     took = float(move.get("scan_s", 0)) + float(move.get("tx_s", 0)) + float(move.get("restore_s", 0))
-    left = 0.02 + 0.01 + took  # the owner's arrival reaches the task within one short slice
-    beside = [s for s in r.spans if s.kind == "compute" and s.host == "ipc1" and left + 1e-6 < s.end and s.start < 1.0]
+    left = arrive + 0.01 + took  # the owner's arrival reaches the task within one short slice
+    beside = [s for s in r.spans if s.kind == "compute" and s.host == "ipc1" and left + 1e-6 < s.end and s.start < leave]
     assert not beside, f"computing on ipc1 while its owner is there, after the migration: {beside[:3]}"
     assert r.metrics["bytes_moved"] == sum(m["stream_bytes"] for m in r.migration_records) > 0
 
