@@ -40,7 +40,7 @@ def timeline(result: NowResult, png: Path) -> None:
     task_jobs = result.task_jobs
     horizon = result.owners.horizon
     fig, ax = plt.subplots(figsize=(11, 0.35 * len(hosts) + 1.8))
-    colours = plt.get_cmap("tab10").colors
+    colours = [c for i, c in enumerate(plt.get_cmap("tab10").colors) if i != 7]  # tab10's grey means suspended
     for host, act in result.owners.activity.items():
         bars = [(s, e - s) for s, e in act.periods]
         if bars:
