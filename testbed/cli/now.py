@@ -11,6 +11,7 @@ from testbed.errors import ConfigError
 
 
 def register(sub: Any) -> None:
+    from testbed.cluster.cosim import SLICE_INSTRUCTIONS
     from testbed.now.owners import DEFAULT_MODEL
     from testbed.now.policies import HOST_CHOICES, POLICIES
     from testbed.now.run import DEFAULT_JOBS
@@ -36,6 +37,9 @@ def register(sub: Any) -> None:
     p.add_argument("--concurrent", type=int, default=2, metavar="N", help="jobs running at once (default 2)")
     p.add_argument("--work-scale", type=float, default=1.0, metavar="K",
                    help="price each guest instruction as K (a job K times longer; default 1)")
+    p.add_argument("--slice", type=int, default=SLICE_INSTRUCTIONS, metavar="N",
+                   help=f"guest instructions per slice at most: the lateness of an owner's return "
+                   f"(default {SLICE_INSTRUCTIONS:,}; at a work scale K it is K times longer in simulated time)")
     p.add_argument("--trace", type=Path, default=None, metavar="FILE",
                    help="write Chrome trace-event JSON to FILE and the timeline beside it (.png)")
     p.add_argument("--compare", type=Path, default=None, metavar="TOML",
@@ -55,7 +59,7 @@ def now(args: argparse.Namespace) -> int:
 
     jobs = tuple(JobSpec.parse(j) for j in args.job) if args.job else DEFAULT_JOBS
     cfg = NowConfig(cluster(args.cluster), args.policy, args.host_choice, args.busy, args.hours, args.seed,
-                    args.model, args.owners, jobs, args.concurrent, args.work_scale)
+                    args.model, args.owners, jobs, args.concurrent, args.work_scale, args.slice)
 
     def progress(job: Any) -> None:
         if not args.json:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from testbed.cluster.cosim import SLICE_INSTRUCTIONS
 from testbed.cluster.topology import cluster
 from testbed.errors import ConfigError
 from testbed.now.figures import comparison, timeline
@@ -44,6 +45,7 @@ class Comparison:
     concurrent: int
     work_scale: float
     model: str
+    slice_instructions: int
 
 
 def load_comparison(path: Path, quick: bool = False) -> Comparison:
@@ -60,7 +62,8 @@ def load_comparison(path: Path, quick: bool = False) -> Comparison:
             tuple(float(b) for b in grid["busy"]), tuple(int(s) for s in grid["seeds"]),
             tuple(map(str, grid["policies"])), str(grid.get("host_choice", "idlest")),
             tuple(JobSpec.parse(str(j)) for j in grid["jobs"]), int(grid["concurrent"]),
-            float(grid["work_scale"]), str(grid.get("model", "mutka91")))
+            float(grid["work_scale"]), str(grid.get("model", "mutka91")),
+            int(grid.get("slice_instructions", SLICE_INSTRUCTIONS)))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"experiment {path}: [experiment] name and [grid] cluster, hours, busy, seeds, "
                           f"policies, jobs, concurrent and work_scale are required ({exc})") from None
@@ -81,7 +84,7 @@ def run_comparison(c: Comparison, out: Path, progress: Callable[[dict[str, Any]]
         for seed in c.seeds:
             for policy in policies:
                 r = run_now(NowConfig(base, policy, c.host_choice, busy, c.hours, seed, c.model, None, c.jobs,
-                                      c.concurrent, c.work_scale))
+                                      c.concurrent, c.work_scale, c.slice_instructions))
                 rows.append({k: r.metrics[k] for k in COLUMNS})
                 first.setdefault(policy, r)
                 if progress is not None:

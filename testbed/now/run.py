@@ -109,6 +109,8 @@ def reference(spec: JobSpec, cluster: Cluster) -> str:
 def run_now(cfg: NowConfig, progress: Callable[[Job], None] | None = None) -> NowResult:
     if not 0 < cfg.hours <= 48:
         raise ConfigError(f"--hours must be in (0, 48], not {cfg.hours}")
+    if not 1_000 <= cfg.slice_instructions <= 10_000_000:
+        raise ConfigError(f"--slice must be 1,000..10,000,000 instructions, not {cfg.slice_instructions:,}")
     if not 1 <= cfg.concurrent <= 16 or not cfg.jobs:
         raise ConfigError(f"--concurrent must be 1..16 and at least one job given, not {cfg.concurrent}")
     horizon = cfg.hours * 3600.0
