@@ -115,8 +115,8 @@ class MemoryLayout:
             raise GuestFault(f"the arguments ({self.stack_top - top} bytes) do not fit the {self.machine} stack")
         for arg, at in zip(argv, pointers, strict=True):
             uc.mem_write(at, arg.encode() + b"\0")
-        array = ((top & ~0xF) - 4 * (len(pointers) + 1)) & ~0xF
-        uc.mem_write(array, b"".join(isa.word(p) for p in pointers) + isa.word(0))
+        array = ((top & ~0xF) - isa.pointer_bytes * (len(pointers) + 1)) & ~0xF
+        uc.mem_write(array, b"".join(isa.pointer(p) for p in pointers) + isa.pointer(0))
         uc.reg_write(isa.sp, isa.initial_sp(array))
         uc.reg_write(isa.args[0], len(argv))
         uc.reg_write(isa.args[1], array)

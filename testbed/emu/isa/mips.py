@@ -84,6 +84,7 @@ class MipsEl(CapstoneClassified):
                      0x28: 1, 0x29: 2, 0x2B: 4, 0x39: 4, 0x3D: 8}
     _STORE_OPS = frozenset({0x28, 0x29, 0x2B, 0x39, 0x3D})
     alignment_traps = {12: False, 13: True}  # AdEL (load), AdES (store)
+    address_mask = 0xFFFFFFFF
 
     def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
         op = word >> 26
@@ -92,7 +93,7 @@ class MipsEl(CapstoneClassified):
             return None
         base = uc.reg_read(M.UC_MIPS_REG_0 + ((word >> 21) & 0x1F))
         offset = (word & 0xFFFF) - ((word & 0x8000) << 1)
-        return width, op in self._STORE_OPS, (base + offset) & 0xFFFFFFFF
+        return width, op in self._STORE_OPS, (base + offset) & self.address_mask
 
     def describe_trap(self, intno: int) -> str:
         names = {
