@@ -1,5 +1,6 @@
 """The 64-bit guests riscv64, x86-64 and mips64 (issue 16): each one's hypercall and its
-quirks, fault reporting, loader checks, exact instruction counts and instruction classes.
+quirks, fault reporting, loader checks, exact instruction counts, instruction classes, and
+migrations between them and the 32-bit ISAs.
 (Exec output identical everywhere: tests/test_programs.py, which runs every target in
 testbed.build.ISAS.)"""
 
@@ -16,6 +17,8 @@ from testbed.emu.guest import Guest
 from testbed.emu.isa import CLASSES, ISAS
 from testbed.emu.machines import resolve
 from testbed.errors import GuestFault
+from testbed.migration.run import MigrationSpec, migrate
+from testbed.migration.stream import read_header
 
 from .conftest import GUEST_TESTS
 
@@ -188,3 +191,20 @@ def test_each_names_its_default_machine_and_is_priced_at_its_clock(name: str, ma
     result = guest.run()
     assert result is not None and result.cycles > result.instructions * 0.2
     assert result.seconds == pytest.approx(result.cycles / resolved.clock_hz)
+
+
+@pytest.mark.parametrize("runtime", ["modern", "classic"])
+@pytest.mark.parametrize(("name", "other"), [(n, o) for n in WIDE_ISAS for o in ("mipsel", "sparc")]
+                         + [("x86-64", "mips64"), ("riscv64", "x86-64"), ("mips64", "riscv64")])
+def test_migration_to_and_from_another_isa(name: str, other: str, runtime: str) -> None:
+    seen: list[bytes] = []
+
+    def keep(stream: bytes) -> bytes:
+        seen.append(stream)
+        return stream
+
+    for src, dst in ((name, other), (other, name)):
+        record = migrate(MigrationSpec("test_pointer", "small", src, dst, at="90%", runtime=runtime, tamper=keep))
+        assert record.verified is True and record.roundtrip_identical is True, (src, dst)
+        assert record.src_isa == src and record.dst_isa == dst
+        assert read_header(seen[-1]).source_isa == src  # the header names the source ISA
