@@ -64,7 +64,7 @@ void multiply(const double *rows, int nrows, int n, const double *b, double *res
 
 int worker(void)
 {
-    int n, first, nrows;
+    int n, first, nrows, bufid, tag;
     double *b, *rows, *result;
 
     pvm_recv(pvm_parent(), TAG_B);
@@ -74,7 +74,7 @@ int worker(void)
     result = (double *)malloc(ROW_BLOCK * n * sizeof(double));
     pvm_upkdouble(b, n * n, 1);
     for (;;) {
-        int bufid = pvm_recv(pvm_parent(), -1), tag;
+        bufid = pvm_recv(pvm_parent(), -1);
         pvm_bufinfo(bufid, (int *)0, &tag, (int *)0);
         if (tag == TAG_STOP)
             break;

@@ -243,7 +243,7 @@ class CoSim:
                 tag = _signed(words[4])
             return (yield from self._send(task, targets, tag, body))
         if number in (Hypercall.PVM_RECV, Hypercall.PVM_TRECV):
-            timeout = c / 1e6 if number == Hypercall.PVM_TRECV else None
+            timeout = c / 1e6 if number == Hypercall.PVM_TRECV and _signed(c) >= 0 else None
             return (yield from self._recv(task, _signed(a), _signed(b), timeout))
         if number == Hypercall.PVM_NRECV:
             msg = self.mpd.take(task.tid, _signed(a), _signed(b))
