@@ -113,8 +113,9 @@ int main(int argc, char **argv)
     double *a, *b, *c, sum, trace, weighted;
     int tids[MAX_WORKERS], n, nworkers, started, i, j, next = 0, done = 0, first, nrows, tid;
 
-    if (pvm_parent() != PvmNoParent)
+    if (pvm_parent() != PvmNoParent) { /* braces: the precompiler turns this call into several statements */
         return worker();
+    }
     n = argc == 3 ? atoi(argv[1]) : 0;
     nworkers = argc == 3 ? atoi(argv[2]) : 0;
     if (n < 1 || n > MAX_N || nworkers < 1 || nworkers > MAX_WORKERS) {

@@ -22,6 +22,7 @@ from typing import Any
 from testbed.build import build_program
 from testbed.build.native import run_native
 from testbed.cluster.cosim import CoSim, Span
+from testbed.cluster.migrate import MigrationRequest
 from testbed.cluster.topology import Cluster
 from testbed.errors import ConfigError
 from testbed.programs import PROGRAM_DIR, SIZE_NAMES
@@ -58,7 +59,7 @@ def _matmul_reference(args: tuple[int, ...], _cluster: Cluster) -> str:
 
 def _heat_reference(args: tuple[int, ...], cluster: Cluster) -> str:
     serial = CoSim(cluster)
-    return serial.run(PROGRAM_DIR / "pvm_heat.c", ["pvm_heat", *map(str, args), "0"]).guest.output
+    return serial.run(PROGRAM_DIR / "pvm_heat.c", ["pvm_heat", *map(str, args), "0"]).output
 
 
 PVM_PROGRAMS: dict[str, PvmProgram] = {
@@ -102,6 +103,10 @@ class ClusterResult:
     errors: str
     spans: list[Span] = field(default_factory=list)
     task_hosts: dict[int, str] = field(default_factory=dict)
+    migratable: bool = False
+    migrations: list[dict[str, Any]] = field(default_factory=list)  # MigrationRecord.to_dict() each
+    ledger: dict[str, int] = field(default_factory=dict)  # sent, delivered, forwarded
+    ledger_problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,12 +116,20 @@ class ClusterResult:
             "output": self.output, "reference": self.reference, "instructions": self.instructions,
             "wall_s": self.wall_s, "errors": self.errors,
             "hosts": [vars(h) for h in self.hosts],
+            **({"migratable": True, "migrations": self.migrations, "ledger": self.ledger,
+                "ledger_problems": self.ledger_problems} if self.migratable else {}),
         }
 
 
 def run_program(program: str, cluster: Cluster, *, tasks: int = 4, size: str | int = "small",
-                path: Sequence[Path] = (), verify: bool = True, seed: int = 0) -> ClusterResult:
-    """Co-simulate ``program`` (a shipped PVM program or a C file) with ``tasks`` workers."""
+                path: Sequence[Path] = (), verify: bool = True, seed: int = 0, migratable: bool = False,
+                migrations: Sequence[MigrationRequest] = (), faults: dict[int, list[str]] | None = None,
+                ) -> ClusterResult:
+    """Co-simulate ``program`` (a shipped PVM program or a C file) with ``tasks`` workers.
+
+    ``migratable`` (implied by ``migrations``) runs the MpPVM builds of its tasks;
+    ``migrations`` are the scheduler's requests (docs/mppvm.md); ``faults`` maps a task
+    index to failures injected into its next migrations (``migrate.FAULTS``)."""
     known = PVM_PROGRAMS.get(program)
     if known is not None:
         source = PROGRAM_DIR / f"{program}.c"
@@ -131,20 +144,35 @@ def run_program(program: str, cluster: Cluster, *, tasks: int = 4, size: str | i
     if tasks < 1 or tasks > 64:
         raise ConfigError(f"--tasks must be 1..64, not {tasks}")
     t0 = time.perf_counter()
-    sim = CoSim(cluster, path=path, seed=seed)
+    sim = CoSim(cluster, path=path, seed=seed, migratable=migratable or bool(migrations))
+    for request in migrations:
+        sim.schedule(request)
+    for index, kinds in (faults or {}).items():
+        sim.migrator.faults[index] = list(kinds)
     first = sim.run(source, argv)
     wall = time.perf_counter() - t0
-    output = first.guest.output
+    output = first.output
     reference = verified = None
     if known is not None and verify and known.reference is not None:
         reference = known.reference(size_args, cluster)
         verified = known.compared(output) == reference and first.exit_code == 0
-    return _result(sim, source.stem, cluster, output, reference, verified, wall)
+    problems = sim.mpd.ledger.problems()
+    waits: dict[int, list[tuple[float, float]]] = {}
+    for span in sim.spans:
+        if span.kind == "wait":
+            waits.setdefault(span.tid, []).append((span.start, span.end))
+    sim.migrator.finalise(waits, None if verified is None else verified and not problems)
+    result = _result(sim, source.stem, cluster, output, reference, verified, wall)
+    result.migratable = sim.migratable
+    result.migrations = [r.to_dict() for r in sim.migrator.records]
+    result.ledger = sim.mpd.ledger.summary()
+    result.ledger_problems = problems
+    return result
 
 
 def _result(sim: CoSim, program: str, cluster: Cluster, output: str, reference: str | None,
             verified: bool | None, wall: float) -> ClusterResult:
-    end = sim.now
+    end = sim.finished_s or sim.now
     compute: dict[str, float] = {}
     count: dict[str, int] = {}
     for t in sim.tasks.values():

@@ -16,7 +16,7 @@
 #include "pvm_internal.h"
 
 int pvm_errno;
-static struct pvm_buffer buffers[PVM_MAX_BUFFERS];
+struct pvm_buffer pvm_buffers[PVM_MAX_BUFFERS]; /* a global: the host counts the messages held here */
 static int sbuf, rbuf;
 static int my_tid;
 static int auto_error = 1; /* PvmAutoErr: the real libpvm's default prints failures */
@@ -25,18 +25,18 @@ static int probed; /* one buffer describes the last probed message, without its 
 
 struct pvm_buffer *pvm_buffer_of(int bufid)
 {
-    if (bufid < 1 || bufid > PVM_MAX_BUFFERS || !buffers[bufid - 1].used)
+    if (bufid < 1 || bufid > PVM_MAX_BUFFERS || !pvm_buffers[bufid - 1].used)
         return NULL;
-    return &buffers[bufid - 1];
+    return &pvm_buffers[bufid - 1];
 }
 
 int pvm_new_buffer(void)
 {
     int i;
     for (i = 0; i < PVM_MAX_BUFFERS; i++) {
-        if (!buffers[i].used) {
-            memset(&buffers[i], 0, sizeof buffers[i]);
-            buffers[i].used = 1;
+        if (!pvm_buffers[i].used) {
+            memset(&pvm_buffers[i], 0, sizeof pvm_buffers[i]);
+            pvm_buffers[i].used = 1;
             return i + 1;
         }
     }
