@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from testbed.cluster.migrate import parse_fault, parse_migration
 from testbed.cluster.run import PVM_PROGRAMS, ClusterResult, run_program
 from testbed.cluster.topology import cluster, cluster_names
 from testbed.profiles import network_names
@@ -39,6 +40,14 @@ def register(sub: Any) -> None:
     run.add_argument("--trace", type=Path, default=None, metavar="FILE",
                      help="write Chrome trace-event JSON to FILE and a Gantt chart beside it (.png)")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    run.add_argument("--migrate", action="append", default=[], metavar="TASK:HOST@WHEN",
+                     help="migrate task TASK (index in start order, 0 the first) to HOST at simulated second "
+                     "WHEN or at its #K-th poll-point passage (repeatable; docs/mppvm.md)")
+    run.add_argument("--migratable", action="store_true",
+                     help="run the MpPVM builds of the tasks even with no --migrate (what migratability costs)")
+    run.add_argument("--fail", action="append", default=[], metavar="TASK:KIND",
+                     help="make TASK's next migration fail: refuse (a damaged stream), link (cut during the "
+                     "transfer) or destination (a fault while restoring); the task stays at its source")
     run.set_defaults(func=run_on_cluster)
 
     study = commands.add_parser("study", help="run a scalability grid (experiments/scalability.toml)",
@@ -79,7 +88,13 @@ def run_on_cluster(args: argparse.Namespace) -> int:
     c = cluster(args.cluster)
     if args.net is not None:
         c = c.with_network(args.net)
-    result = run_program(args.program, c, tasks=args.tasks, size=args.size, path=args.path)
+    migrations = [parse_migration(m) for m in args.migrate]
+    faults: dict[int, list[str]] = {}
+    for text in args.fail:
+        index, kind = parse_fault(text)
+        faults.setdefault(index, []).append(kind)
+    result = run_program(args.program, c, tasks=args.tasks, size=args.size, path=args.path,
+                         migratable=args.migratable or bool(faults), migrations=migrations, faults=faults)
     if args.trace is not None:
         from testbed.cluster.trace import write_trace
 
@@ -90,7 +105,7 @@ def run_on_cluster(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         _print_result(result)
-    return 1 if result.verified is False else 0
+    return 1 if result.verified is False or result.ledger_problems else 0
 
 
 def _print_result(r: ClusterResult) -> None:
@@ -102,6 +117,14 @@ def _print_result(r: ClusterResult) -> None:
     for h in r.hosts:
         print(f"  {h.host:<8} {h.machine:<8} {h.tasks:>5} {h.compute_s:>11.6f} {h.communication_s:>11.6f} "
               f"{h.idle_s:>11.6f} {h.messages:>6} {h.message_bytes:>11,}")
+    for m in r.migrations:
+        what = (f"scan {m['scan_s']:.4f} s, tx {m['tx_s']:.4f} s, restore {m['restore_s']:.4f} s, "
+                f"{m['stream_bytes']:,} B, {m['messages_moved']} messages moved" if m["ok"] else f"FAILED: {m['error']}")
+        print(f"migration: task {m['task']} {m['src_host']} -> {m['dst_host']} requested at {m['at_s']:.4f} s: {what}")
+    if r.migratable:
+        ledger = r.ledger
+        state = "exactly once, in per-sender order" if not r.ledger_problems else "; ".join(r.ledger_problems[:3])
+        print(f"ledger: {ledger['sent']} sent, {ledger['delivered']} delivered, {ledger['forwarded']} forwarded: {state}")
     verdict = {True: "yes", False: "NO", None: "no reference"}[r.verified]
     print(f"output identical to the reference: {verdict}  "
           f"({r.instructions:,} guest instructions in {r.wall_s:.2f} s of host time)")

@@ -114,6 +114,7 @@ class CoSim:
         self.migratable = migratable  # tasks are MpPVM builds: they can migrate (docs/mppvm.md)
         self.order: list[int] = []  # tids in start order
         self.migrator = Migrator(self)
+        self.host_compute: dict[str, float] = {}  # guest computation per host (tasks move)
         self.finished_s = 0.0  # when the last task ended (timers left behind may run later)
 
     # ---------------------------------------------------------------- migration (MpPVM)
@@ -228,6 +229,7 @@ class CoSim:
                 start = max(self.sim.now, cpu.free_at)
                 yield cpu.job(seconds)
                 task.compute_s += seconds
+                self.host_compute[task.host.name] = self.host_compute.get(task.host.name, 0.0) + seconds
                 self._span(task, "compute", start, self.sim.now)
             if result is not None:
                 task.exit_code = result.exit_code

@@ -73,6 +73,29 @@ class MigrationRequest:
             raise ConfigError(f"migration of task {self.task} at #{self.at_passage}: passages count from 1")
 
 
+def parse_migration(text: str) -> MigrationRequest:
+    """``TASK:HOST@WHEN`` (the CLI's --migrate): WHEN a simulated second, or ``#K``."""
+    task, sep, rest = text.partition(":")
+    host, at, when = rest.partition("@")
+    if not sep or not at or not task.strip().isdigit() or not host or not when:
+        raise ConfigError(f"--migrate {text!r}: expected TASK:HOST@WHEN, e.g. 1:dec3@0.5 or 0:ipc2@#4 "
+                          "(TASK the index in start order, WHEN seconds or #K for the K-th poll-point passage)")
+    try:
+        if when.startswith("#"):
+            return MigrationRequest(int(task), host, at_passage=int(when[1:]))
+        return MigrationRequest(int(task), host, at_s=float(when))
+    except ValueError:
+        raise ConfigError(f"--migrate {text!r}: WHEN {when!r} is neither seconds nor #K") from None
+
+
+def parse_fault(text: str) -> tuple[int, str]:
+    """``TASK:KIND`` (the CLI's --fail): the task's next migration fails that way."""
+    task, _sep, kind = text.partition(":")
+    if not task.isdigit() or kind not in FAULTS:
+        raise ConfigError(f"--fail {text!r}: expected TASK:KIND with KIND one of {', '.join(FAULTS)}")
+    return int(task), kind
+
+
 @dataclass
 class MigrationRecord:
     """What one migration did (the JSON ``migrations`` entries)."""

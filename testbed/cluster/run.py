@@ -173,18 +173,18 @@ def run_program(program: str, cluster: Cluster, *, tasks: int = 4, size: str | i
 def _result(sim: CoSim, program: str, cluster: Cluster, output: str, reference: str | None,
             verified: bool | None, wall: float) -> ClusterResult:
     end = sim.finished_s or sim.now
-    compute: dict[str, float] = {}
+    compute = sim.host_compute
     count: dict[str, int] = {}
-    for t in sim.tasks.values():
-        compute[t.host.name] = compute.get(t.host.name, 0.0) + t.compute_s
+    for t in sim.tasks.values():  # where each task ended
         count[t.host.name] = count.get(t.host.name, 0) + 1
     hosts = []
     for h in cluster.hosts:
-        if h.name not in count:
-            continue
+        if h.name not in count and h.name not in compute:
+            continue  # never used (a host a task migrated away from still counts)
         busy = sim.mpd.net.hosts[h.name].cpu.busy_time
         traffic = sim.mpd.traffic[h.name]
-        hosts.append(HostUse(h.name, h.machine, count[h.name], compute[h.name], busy - compute[h.name],
+        hosts.append(HostUse(h.name, h.machine, count.get(h.name, 0), compute.get(h.name, 0.0),
+                             busy - compute.get(h.name, 0.0),
                              max(end - busy, 0.0), traffic.messages, traffic.message_bytes))
     errors = "".join(t.stderr.decode("utf-8", errors="replace") for t in sim.tasks.values())
     return ClusterResult(
