@@ -59,6 +59,15 @@ def register(sub: Any) -> None:
                        help="directory for NAME.csv and figures/NAME.png (default results)")
     study.set_defaults(func=run_scalability)
 
+    compare = commands.add_parser("mppvm", help="PVM against MpPVM execution time (experiments/mppvm.toml)",
+                                  description="Plain PVM, the migratable build with no migration, and with "
+                                  "migrations during the run; rows as CSV and a figure (docs/mppvm.md).")
+    compare.add_argument("file", type=Path, help="the experiment's TOML file")
+    compare.add_argument("--quick", action="store_true", help="the [quick] lists: test sizes")
+    compare.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                         help="directory for NAME.csv and figures/NAME.png (default results)")
+    compare.set_defaults(func=run_mppvm_comparison)
+
 
 def list_clusters(args: argparse.Namespace) -> int:
     rows = []
@@ -146,6 +155,25 @@ def run_scalability(args: argparse.Namespace) -> int:
     plot(rows, png)
     print(f"wrote {csv_path} and {png}")
     return 0 if all(r["verified"] for r in rows) else 1
+
+
+def run_mppvm_comparison(args: argparse.Namespace) -> int:
+    from testbed.cluster.mppvm_study import load_comparison, plot, run_comparison, write_rows
+
+    comparison = load_comparison(args.file, args.quick)
+
+    def progress(row: dict[str, Any]) -> None:
+        print(f"{row['program']:>10} {row['size']:>7} {row['variant']:>8}: {row['execution_s']:9.4f} s "
+              f"({row['vs_pvm']:.3f} x PVM), scan {row['scan_s']:.4f} tx {row['tx_s']:.4f} "
+              f"restore {row['restore_s']:.4f} s, verified {row['verified']}", flush=True)
+
+    rows = run_comparison(comparison, progress)
+    csv_path = args.out / f"{comparison.name}.csv"
+    png = args.out / "figures" / f"{comparison.name}.png"
+    write_rows(rows, csv_path)
+    plot(rows, png)
+    print(f"wrote {csv_path} and {png}")
+    return 0 if all(r["verified"] and r["ledger_clean"] for r in rows) else 1
 
 
 def print_cluster_bench(as_json: bool) -> int:
