@@ -143,15 +143,19 @@ class CoSim:
     def preinitialise(self, task: Task, host: ClusterHost, faulty: bool = False) -> tuple[Guest, MigrationPort]:
         """The task's migratable build for ``host``, loaded and waiting at start-up for a
         stream (``faulty``: its budget ends before the restore can, for failure tests)."""
-        guest = Guest(build_migratable_task(task.source, host.isa), resolve(host.machine), list(task.argv),
-                      budget=self.budget)
+        guest, port = self._waiting_guest(task, host, self.budget)
+        if faulty:  # the same start-up (deterministic), then 2,000 instructions of budget
+            guest, port = self._waiting_guest(task, host, guest.instructions + 2_000)
+        return guest, port
+
+    def _waiting_guest(self, task: Task, host: ClusterHost, budget: int) -> tuple[Guest, MigrationPort]:
+        elf = build_migratable_task(task.source, host.isa)
+        guest = Guest(elf, resolve(host.machine), list(task.argv), budget=budget)
+        guest.meter.classifier = self._classifiers.setdefault(elf, guest.meter.classifier)
         port = MigrationPort(guest, sites=task_sites(task.source))
         self._install(task, guest)
         if guest.run() is not None or port.waiting != "start":
             raise TestbedError(f"the migratable build of {task.name} for {host.name} did not wait for a stream")
-        if faulty:
-            guest._budget = guest.instructions + 2_000
-        guest.meter.classifier = self._classifiers.setdefault(guest.path, guest.meter.classifier)
         return guest, port
 
     def moved(self, task: Task, host: ClusterHost, guest: Guest, port: MigrationPort) -> None:
