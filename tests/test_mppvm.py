@@ -49,6 +49,36 @@ def test_heat_blocked_in_recv_with_messages_in_flight() -> None:
     assert any(s.detail == "until a migration request" for s in r.spans)  # the wait was ended by the request
 
 
+def test_partly_unpacked_and_partly_packed_buffers_travel_in_the_stream() -> None:
+    # pvm_relay's worker migrates between unpacking one item and packing its partial result,
+    # there and back: its buffers (read position, what is packed so far) are in the stream
+    r = run_program("pvm_relay", SNOW, tasks=2, size="4,12",
+                    migrations=[MigrationRequest(1, "dec2", at_passage=5), MigrationRequest(1, "ipc2", at_passage=9)])
+    assert r.verified is True and r.ledger_problems == []
+    assert [(m["ok"], m["in_stream"]) for m in r.migrations] == [(True, 1), (True, 1)]
+    assert [m["dst_isa"] for m in r.migrations] == ["mipsel", "sparc"]
+
+
+def test_comparison_plans_heterogeneous_migrations(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from testbed.cluster.mppvm_study import load_comparison, plan
+
+    path = tmp_path / "c.toml"
+    path.write_text('[experiment]\nname = "c"\n[grid]\ncluster = "snow18"\nworkers = 4\nmigrations = [0, 4]\n'
+                    '[grid.programs]\npvm_matmul = "small"\n')
+    c = load_comparison(path)
+    base = run_program("pvm_matmul", SNOW, tasks=4, size="small", migratable=True)
+    requests = plan(base, SNOW, 4)
+    isa = {h.name: h.isa for h in SNOW.hosts}
+    started = list(base.task_hosts.values())
+    assert [q.task for q in requests] == [1, 2, 3, 4] and c.migrations == (0, 4)
+    assert all(isa[q.host] != isa[started[q.task]] for q in requests)
+    assert sorted(q.at_s for q in requests) == [q.at_s for q in requests]  # spread over the run
+    path.write_text('[experiment]\nname = "c"\n[grid]\ncluster = "snow18"\nworkers = 2\nmigrations = [3]\n'
+                    '[grid.programs]\npvm_matmul = "small"\n')
+    with pytest.raises(ConfigError, match="migration count"):
+        load_comparison(path)
+
+
 @pytest.mark.parametrize("kind", ["refuse", "link", "destination"])
 def test_a_failed_migration_leaves_the_task_at_its_source(kind: str) -> None:
     r = _run("pvm_matmul", [MigrationRequest(1, "dec3", at_passage=2)], faults={1: [kind]})

@@ -8,6 +8,8 @@ program and returns a ``ClusterResult``. The references:
 * ``pvm_heat N STEPS W``: the same program with ``W = 0`` (the master alone sweeps the
   whole rod, no PVM), emulated on the cluster's first host; the whole output must be
   identical;
+* ``pvm_relay BLOCKS ITEMS W``: likewise its own ``W = 0`` mode (MpPVM's test of partly
+  unpacked and partly packed buffers travelling in the stream);
 * any other C file: no reference (``verified`` is None).
 """
 
@@ -57,9 +59,11 @@ def _matmul_reference(args: tuple[int, ...], _cluster: Cluster) -> str:
     return _checksum_lines(proc.stdout)
 
 
-def _heat_reference(args: tuple[int, ...], cluster: Cluster) -> str:
-    serial = CoSim(cluster)
-    return serial.run(PROGRAM_DIR / "pvm_heat.c", ["pvm_heat", *map(str, args), "0"]).output
+def _serial_reference(name: str) -> Callable[[tuple[int, ...], Cluster], str]:
+    """The program's own serial mode (WORKERS = 0, no PVM) on the cluster's first host."""
+    def reference(args: tuple[int, ...], cluster: Cluster) -> str:
+        return CoSim(cluster).run(PROGRAM_DIR / f"{name}.c", [name, *map(str, args), "0"]).output
+    return reference
 
 
 PVM_PROGRAMS: dict[str, PvmProgram] = {
@@ -67,7 +71,9 @@ PVM_PROGRAMS: dict[str, PvmProgram] = {
         PvmProgram("pvm_matmul", {"small": (32,), "paper1": (128,), "paper2": (256,)},
                    "a positive matrix order N", _matmul_reference, _checksum_lines),
         PvmProgram("pvm_heat", {"small": (200, 50), "paper1": (10_000, 100), "paper2": (50_000, 200)},
-                   "POINTS,STEPS (two positive integers)", _heat_reference, lambda out: out),
+                   "POINTS,STEPS (two positive integers)", _serial_reference("pvm_heat"), lambda out: out),
+        PvmProgram("pvm_relay", {"small": (6, 24), "paper1": (32, 200), "paper2": (64, 1000)},
+                   "BLOCKS,ITEMS (two positive integers)", _serial_reference("pvm_relay"), lambda out: out),
     )
 }
 
