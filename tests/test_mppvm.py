@@ -160,4 +160,5 @@ def test_property_random_migrations_keep_output_and_delivery(plan: Plan) -> None
                                 "ok": sum(m["ok"] for m in r.migrations),
                                 "failed": sum(not m["ok"] for m in r.migrations),
                                 "messages_moved": sum(m["messages_moved"] for m in r.migrations),
-                                "forwarded": r.ledger["forwarded"], "sent": r.ledger["sent"]}) + "\n")
+                                "forwarded": r.ledger["forwarded"], "sent": r.ledger["sent"],
+                                "errors": [m["error"] for m in r.migrations if not m["ok"]]}) + "\n")
