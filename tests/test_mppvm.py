@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -73,6 +74,9 @@ def test_comparison_plans_heterogeneous_migrations(tmp_path) -> None:  # type: i
     assert [q.task for q in requests] == [1, 2, 3, 4] and c.migrations == (0, 4)
     assert all(isa[q.host] != isa[started[q.task]] for q in requests)
     assert sorted(q.at_s for q in requests) == [q.at_s for q in requests]  # spread over the run
+    shipped = Path(__file__).resolve().parent.parent / "experiments" / "mppvm.toml"
+    assert load_comparison(shipped).migrations == (0, 1, 2, 4)
+    assert load_comparison(shipped, quick=True).programs == {"pvm_matmul": "small", "pvm_heat": "small"}
     path.write_text('[experiment]\nname = "c"\n[grid]\ncluster = "snow18"\nworkers = 2\nmigrations = [3]\n'
                     '[grid.programs]\npvm_matmul = "small"\n')
     with pytest.raises(ConfigError, match="migration count"):
