@@ -240,6 +240,13 @@ class Guest:
     def write_word(self, address: int, value: int) -> None:
         self.write(address, self.isa.word(value))
 
+    def read_pointer(self, address: int) -> int:
+        """A pointer-sized value (4 bytes on ILP32 guests, 8 on LP64)."""
+        return self.isa.unpack_pointer(self.read(address, self.isa.word_size))
+
+    def write_pointer(self, address: int, value: int) -> None:
+        self.write(address, self.isa.pointer(value))
+
     def symbol(self, name: str) -> int:
         if name not in self.image.symbol_addresses:
             raise GuestFault(f"{self.path.name} has no symbol {name!r}")
@@ -298,7 +305,6 @@ class Guest:
     # ---- the runtime's hypercalls ----
 
     def _hc_exit(self, status: int, _a1: int, _a2: int) -> int:
-        status &= 0xFFFF_FFFF  # a C int, sign-extended in a 64-bit register
         self.exit_code = status - (1 << 32) if status & 0x8000_0000 else status
         self.uc.emu_stop()
         return 0

@@ -27,8 +27,6 @@ class Isa(ABC):
     name: str
     big_endian: bool
     elf_machine: str  # e_machine of its executables, as pyelftools names it
-    elf_class: int = 32  # ELFCLASS32 or ELFCLASS64: mips and mips64 share EM_MIPS
-    pointer_bytes: int = 4  # sizeof(void *): what argv's array holds
     # Instructions start at multiples of this (4 on the fixed-width ISAs, 1 on x86-64):
     # the block counter keeps one slot per possible start.
     insn_align: int = 4
@@ -42,6 +40,19 @@ class Isa(ABC):
     link: int  # return-address register
     args: tuple[int, ...]  # argument registers, in order
     hypercall_intno: int
+    # The data model: bytes in a pointer and a ``long`` (4 on ILP32, 8 on LP64). Every
+    # guest address stays below 2 GiB (profiles/common/guest64.toml), so a pointer always
+    # fits the 32-bit hypercall protocol; only its size in guest memory differs.
+    word_size: int = 4
+
+    @property
+    def data_model(self) -> str:
+        return "LP64" if self.word_size == 8 else "ILP32"
+
+    @property
+    def elf_class(self) -> int:
+        """ELFCLASS32 or ELFCLASS64 of its executables (mips and mips64 share EM_MIPS)."""
+        return 8 * self.word_size
 
     def new_uc(self) -> unicorn.Uc:
         uc = unicorn.Uc(self.uc_arch, self.uc_mode)
@@ -72,9 +83,27 @@ class Isa(ABC):
         """Make a return from the entry function land on ``sentinel``."""
         uc.reg_write(self.link, sentinel)
 
+    def hypercall_arg(self, register: int) -> int:
+        """A hypercall argument as the 32-bit protocol defines it: a 64-bit guest passes
+        ``long``s, whose low 32 bits are what a 32-bit guest would pass (an int
+        sign-extended, or an address below 2 GiB)."""
+        return register & 0xFFFFFFFF
+
+    def hypercall_value(self, value: int) -> int:
+        """The register value that delivers a hypercall result: its 32-bit two's complement,
+        sign-extended to 64 bits on LP64 (``rt_hypercall`` returns a ``long``), so that -1
+        reads as -1 on every guest."""
+        value &= 0xFFFFFFFF
+        if self.word_size == 8 and value & 0x8000_0000:
+            value |= 0xFFFFFFFF_00000000
+        return value
+
     def pointer(self, value: int) -> bytes:
-        """``value`` as a pointer in guest memory (argv's array)."""
-        return value.to_bytes(self.pointer_bytes, "big" if self.big_endian else "little")
+        """A pointer as this guest stores it in memory (``word_size`` bytes)."""
+        return value.to_bytes(self.word_size, "big" if self.big_endian else "little")
+
+    def unpack_pointer(self, data: bytes) -> int:
+        return int.from_bytes(data[: self.word_size], "big" if self.big_endian else "little")
 
     def instruction_starts(self, code: bytes) -> np.ndarray | None:
         """For a variable-length ISA: element i counts the instructions starting before

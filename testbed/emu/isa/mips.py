@@ -31,15 +31,15 @@ class MipsEl(CapstoneClassified):
     _TRAPS = frozenset("syscall break teq tne tge tgeu tlt tltu teqi tnei tgei tgeiu tlti tltiu".split())
 
     def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            uc.reg_read(M.UC_MIPS_REG_V0),
-            uc.reg_read(M.UC_MIPS_REG_A0),
-            uc.reg_read(M.UC_MIPS_REG_A1),
-            uc.reg_read(M.UC_MIPS_REG_A2),
+        return (  # hypercall_arg: mips64 (which inherits this) passes 64-bit registers
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_V0)),
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A0)),
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A1)),
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A2)),
         )
 
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(M.UC_MIPS_REG_V0, value & 0xFFFFFFFF)
+        uc.reg_write(M.UC_MIPS_REG_V0, self.hypercall_value(value))
 
     def _cs(self) -> capstone.Cs:
         return _capstone(capstone.CS_ARCH_MIPS, self.cs_mode)

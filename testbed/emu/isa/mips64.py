@@ -20,8 +20,7 @@ class Mips64(Mips):
     """Big-endian MIPS IV as the R10000 runs it (SGI Octane, IRIX 6.5: n64)."""
 
     name = "mips64"
-    elf_class = 64
-    pointer_bytes = 8
+    word_size = 8
     uc_mode = unicorn.UC_MODE_MIPS64 | unicorn.UC_MODE_BIG_ENDIAN
     cs_mode = capstone.CS_MODE_MIPS64 | capstone.CS_MODE_BIG_ENDIAN
     # Unicorn has no R10000; the 5KEf is a MIPS64 (a superset of MIPS IV) with an FPU.
@@ -49,9 +48,6 @@ class Mips64(Mips):
     def setup_cpu(self, uc: unicorn.Uc) -> None:
         status = uc.reg_read(M.UC_MIPS_REG_CP0_STATUS)
         uc.reg_write(M.UC_MIPS_REG_CP0_STATUS, status | self.STATUS_FR)
-
-    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(M.UC_MIPS_REG_V0, value & MASK64)
 
     def _class_of(self, mnemonic: str) -> str:
         if mnemonic in self._MUL:

@@ -20,8 +20,7 @@ class Riscv64(CapstoneClassified):
     name = "riscv64"
     big_endian = False
     elf_machine = "EM_RISCV"
-    elf_class = 64
-    pointer_bytes = 8
+    word_size = 8
     uc_arch = unicorn.UC_ARCH_RISCV
     uc_mode = unicorn.UC_MODE_RISCV64
     pc = R.UC_RISCV_REG_PC
@@ -39,14 +38,14 @@ class Riscv64(CapstoneClassified):
 
     def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
         return (
-            uc.reg_read(R.UC_RISCV_REG_A7),
-            uc.reg_read(R.UC_RISCV_REG_A0),
-            uc.reg_read(R.UC_RISCV_REG_A1),
-            uc.reg_read(R.UC_RISCV_REG_A2),
+            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A7)),
+            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A0)),
+            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A1)),
+            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A2)),
         )
 
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(R.UC_RISCV_REG_A0, value & MASK64)
+        uc.reg_write(R.UC_RISCV_REG_A0, self.hypercall_value(value))
 
     # major opcodes (bits 0-6) that end a block: BRANCH, JALR, JAL, SYSTEM (ecall, ebreak)
     _TRANSFER_OPCODES = (0x63, 0x67, 0x6F, 0x73)

@@ -27,8 +27,7 @@ class X86_64(CapstoneClassified):  # noqa: N801 - the ISA's own name
     name = "x86-64"
     big_endian = False
     elf_machine = "EM_X86_64"
-    elf_class = 64
-    pointer_bytes = 8
+    word_size = 8
     insn_align = 1
     uc_arch = unicorn.UC_ARCH_X86
     uc_mode = unicorn.UC_MODE_64
@@ -47,14 +46,14 @@ class X86_64(CapstoneClassified):  # noqa: N801 - the ISA's own name
 
     def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
         return (
-            uc.reg_read(X.UC_X86_REG_RAX),
-            uc.reg_read(X.UC_X86_REG_RDI),
-            uc.reg_read(X.UC_X86_REG_RSI),
-            uc.reg_read(X.UC_X86_REG_RDX),
+            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RAX)),
+            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RDI)),
+            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RSI)),
+            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RDX)),
         )
 
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(X.UC_X86_REG_RAX, value & MASK64)
+        uc.reg_write(X.UC_X86_REG_RAX, self.hypercall_value(value))
 
     def initial_sp(self, top: int) -> int:
         # at a function's entry %rsp + 8 is 16-byte aligned (a call has pushed 8 bytes)
