@@ -60,7 +60,9 @@ def plot_matrix(matrix: pd.DataFrame, isas: list[str], fig: Any) -> None:
         ax.set_yticks(range(n), isas, fontsize=8)
         ax.set(xlabel="destination", ylabel="source", title=title)
         for (i, j), text in labels.items():
-            ax.text(j, i, text[which], ha="center", va="center", fontsize=6 if n > 6 else 8)
+            dark = not np.isnan(data[i, j]) and image.norm(data[i, j]) < (0.5 if which else 0.25)
+            ax.text(j, i, text[which], ha="center", va="center", fontsize=6 if n > 6 else 8,
+                    color="white" if dark else "black")
         fig.colorbar(image, ax=ax, shrink=0.75)
     programs = sorted({p for r in matrix.itertuples() for p in r.programs.split()})
     fig.suptitle(f"any-to-any migration: {', '.join(programs)} (small), {int(matrix['migrations'].sum())} "

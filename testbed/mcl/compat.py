@@ -124,6 +124,8 @@ def refusals(ast: c_ast.FileAST, source_name: str) -> tuple[list[Finding], Plan 
 
 
 def _located(kind: str, message: str, source_name: str) -> Finding:
+    if LONG_DOUBLE in message:  # a struct field the resolver refuses outright, say
+        kind = "no-portable-form"
     m = LOCATION.match(message)
     if m:
         return Finding("error", kind, m["where"], m["message"])
