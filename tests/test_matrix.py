@@ -69,6 +69,20 @@ def test_cases_run_the_pairs_asked_for() -> None:
     assert quick == set(checking.spanning_pairs())
 
 
+def test_one_point_is_the_middle_passage() -> None:
+    assert checking.spread(9, 1) == [5] and checking.spread(1, 1) == [1]
+
+
+@pytest.mark.slow
+def test_every_spanning_pair_verifies_test_pointer() -> None:
+    """The quick form of the any-to-any check in CI: each spanning pair once, mid-run,
+    on the program with the most pointer shapes (one migration a pair)."""
+    rows = checking.check(quick=True, jobs=2, programs=["test_pointer"], points=1)
+    assert {(r["src"], r["dst"]) for r in rows} == set(checking.spanning_pairs())
+    assert [r for r in rows if not r["ok"]] == []
+    assert all(r["migrate_s"] > 0 and r["tx_bytes"] > 0 for r in rows)
+
+
 def test_matrix_csv_and_figure_from_check_rows(tmp_path: Path) -> None:
     isas = ["mipsel", "sparc"]
     rows = [{"program": "linpack", "src": s, "dst": d, "at": k, "ok": not (s == "sparc" and k == 2),

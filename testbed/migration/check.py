@@ -47,9 +47,12 @@ class Case:
 
 
 def spread(total: int, count: int) -> list[int]:
-    """``count`` passage numbers spread evenly over 1..total, first and last included."""
+    """``count`` passage numbers spread evenly over 1..total, first and last included
+    (one alone is the middle one)."""
     if total <= count:
         return list(range(1, total + 1))
+    if count == 1:
+        return [(total + 1) // 2]
     return sorted({1 + round(i * (total - 1) / (count - 1)) for i in range(count)})
 
 
