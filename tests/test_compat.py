@@ -116,7 +116,7 @@ out:
 def test_data_models_come_from_each_compiler() -> None:
     for isa in ISAS:
         m = data_model(isa)
-        assert m.big_endian == ISAS[isa].big_endian, isa
+        assert m.big_endian == ISAS[isa].big_endian and m.pointer_bits == 8 * ISAS[isa].word_size, isa
         assert m.name in ("ILP32", "LP64"), (isa, m)
     assert data_model("mipsel").long_double == "64-bit IEEE double"
     assert data_model("sparc").long_double == "128-bit IEEE quad"
