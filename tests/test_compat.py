@@ -22,6 +22,8 @@ WIDE = """\
 #include <stddef.h>
 typedef long counter;
 long total;
+unsigned long mask = 0x1ffffffffUL;
+struct span { long first; } whole;
 int main(void) {
     long big = 1L << 40;
     long small = 1L << 20;
@@ -52,17 +54,20 @@ def test_wide_values_narrowing_lp64_to_ilp32(tmp_path: Path) -> None:
     findings = _findings(tmp_path, WIDE, LP64, ILP32)
     where = {f.where.rsplit(":", 1)[1]: f for f in findings}
     errors = _lines(findings, "error")
-    # constants that do not fit: through a shift, and through the program's own typedef
-    assert any(":6: error: `big = 1L << 40` stores 1099511627776 in big (long)" in e for e in errors), errors
-    assert any(":10: error: `c = 0x100000000` stores 4294967296 in c (long)" in e for e in errors), errors
-    assert len(errors) == 2  # 1L << 20 fits; `unused` never travels (dead at the poll-point)
+    # constants that do not fit: a global's initialiser, a shift, the program's own typedef
+    assert any(":5: error: `mask = 0x1ffffffffUL` stores 8589934591 in mask (unsigned long)" in e
+               and "0..4294967295" in e for e in errors), errors
+    assert any(":8: error: `big = 1L << 40` stores 1099511627776 in big (long)" in e for e in errors), errors
+    assert any(":12: error: `c = 0x100000000` stores 4294967296 in c (long)" in e for e in errors), errors
+    assert len(errors) == 3  # 1L << 20 fits; `unused` never travels (dead at the poll-point)
     warnings = _lines(findings, "warning")
     assert any("`a = a * b` stores a product of two word-sized values in a (long)" in w for w in warnings)
     assert any("`n <<= 33` stores a shift by 33 in n (size_t)" in w for w in warnings)
     # what the precompiler cannot bound is the runtime's check, named with its range
     assert where["4"].kind == "runtime-check" and "total (long, global)" in where["4"].message
     assert "-2147483648..2147483647" in where["4"].message
-    assert where["7"].kind == "runtime-check" and "small" in where["7"].message
+    assert where["6"].kind == "runtime-check" and "first (long, struct field)" in where["6"].message
+    assert where["9"].kind == "runtime-check" and "small" in where["9"].message
     assert all(f.where.startswith(str(tmp_path)) for f in findings)
 
 

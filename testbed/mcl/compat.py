@@ -191,8 +191,9 @@ class _Scope:
                 continue
             if isinstance(top, c_ast.FuncDef):
                 mine: dict[str, tuple[c_ast.Decl, WideType]] = {}
+                members = {id(f) for n in walk(top) if isinstance(n, c_ast.Struct | c_ast.Union) for f in n.decls or ()}
                 for node in walk(top):
-                    if isinstance(node, c_ast.Decl) and node.name and node is not top.decl:
+                    if isinstance(node, c_ast.Decl) and node.name and node is not top.decl and id(node) not in members:
                         self._add(mine, node)
                 self.locals[top.decl.name] = mine
             elif isinstance(top, c_ast.Decl) and not isinstance(top.type, c_ast.FuncDecl):
@@ -268,16 +269,16 @@ def value_ranges(ast: c_ast.FileAST, plan: Plan | None, src: Widths, dst: Widths
     travels = {id(decl) for _, decl, _, _ in travelling}
     flagged: set[int] = set()
     for top in ast.ext:
-        if not isinstance(top, c_ast.FuncDef) or is_runtime_file(getattr(top.coord, "file", None)):
+        if is_runtime_file(getattr(top.coord, "file", None)):
             continue
-        fn = top.decl.name
+        fn = top.decl.name if isinstance(top, c_ast.FuncDef) else ""  # "": file scope, globals only
         for node in walk(top):
             target = value = None
             compound = "="
             if isinstance(node, c_ast.Assignment):
                 target, value, compound = scope.lookup(fn, node.lvalue), node.rvalue, node.op
             elif isinstance(node, c_ast.Decl) and node.init is not None and node.name:
-                found = scope.locals.get(fn, {}).get(node.name)
+                found = scope.locals.get(fn, {}).get(node.name) or (scope.globals.get(node.name) if not fn else None)
                 if found and found[0] is node and isinstance(node.type, c_ast.TypeDecl):
                     target, value = (node.name, *found), node.init
             if target is None or value is None or not isinstance(value, c_ast.Node):
