@@ -16,13 +16,18 @@
  *   their block; type ids exist; globals and main's stack blocks have the destination's
  *   type and size; global roots name their own global;
  * - at the end: stack-block locators in range, unique, of the type (and fixed size) the
- *   frame declares; the end marker ends the payload; the block count is the header's.
+ *   frame declares; the end marker ends the payload; the block count is the header's;
+ * - on a destination whose long is 32 bits: every long and word-sized integer (8 bytes in
+ *   the stream) fits it, in frames and blocks alike; one that does not is refused naming
+ *   where it is, its value and the type (ERR_RANGE): never truncated.
  * The walk is iterative (an explicit work stack in the runtime's heap): a linked list of a
  * million nodes is a million blocks deep and must not overflow the guest's stack.
  */
 #include "msr.h"
+#include <stdio.h> /* snprintf: the range refusal names the value */
 
 static uint32_t *flat_bytes; /* encoded bytes per object of a pointer-free type */
+static uint8_t *flat_longs;  /* a pointer-free type holds a long this machine may not fit */
 
 static MIG_TEXT uint32_t encoded_flat_size(int32_t type)
 {
@@ -51,11 +56,14 @@ static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
 
 /* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
- * field `field` on (a struct whose earlier fields are done). */
+ * field `field` on (a struct whose earlier fields are done); they lie in block `block`
+ * (-1: a frame's struct variable) from its leaf `leaf` on, for range refusals. */
 struct work {
     int32_t type;
     uint32_t n;
     uint32_t field;
+    int32_t block;
+    uint32_t leaf;
 };
 static struct work *work;
 static uint32_t nwork, work_cap;
@@ -65,19 +73,99 @@ static MIG_TEXT __attribute__((noinline)) void grow_work(void)
     reserve(&work, &work_cap, nwork + 1, sizeof(struct work), 256);
 }
 
-static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field)
+static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, int32_t block, uint32_t leaf)
 {
     if (nwork == work_cap)
         grow_work();
     work[nwork].type = type;
     work[nwork].n = n;
     work[nwork].field = field;
+    work[nwork].block = block;
+    work[nwork].leaf = leaf;
     nwork++;
 }
 
 static MIG_TEXT void refuse(int code, const char *message)
 {
     mig_fail(code, message);
+}
+
+static MIG_TEXT void skip_bytes(uint32_t n, uint32_t objects);
+static MIG_TEXT void refuse(int code, const char *message);
+
+/* ---- word-sized integers on a destination with a 32-bit long ---- */
+
+static MIG_TEXT int holds_long(int32_t type)
+{
+    const struct mig_type *t = &mig_types[type];
+    uint32_t f;
+    if (t->kind == MIG_KIND_PRIM)
+        return t->prim == MIG_IL || t->prim == MIG_UL;
+    if (t->kind == MIG_KIND_ARRAY)
+        return holds_long(t->target);
+    for (f = 0; f < t->nfields; f++)
+        if (holds_long(t->fields[f].type))
+            return 1;
+    return 0;
+}
+
+static const char *const segment_names[] = { "", "global", "stack", "heap" };
+
+/* The refusal: `where` is the value's place ("a frame variable", or its block and
+ * element); the host adds the variable's name (testbed/migration/host.py). */
+static MIG_TEXT __attribute__((noinline)) void refuse_range(int prim, uint64_t value, int32_t block, uint32_t leaf)
+{
+    static char message[200];
+    char where[96];
+    if (block < 0) {
+        snprintf(where, sizeof where, "a frame variable");
+    } else {
+        const struct vblock *v = &vblocks[block];
+        uint32_t leaves = type_leaves(v->type);
+        snprintf(where, sizeof where, "element %u of %s block %u (%s)", (unsigned)(leaf / leaves),
+                 segment_names[v->seg], (unsigned)block, mig_types[v->type].name);
+        collect_function = -1 - (int32_t)v->seg; /* the host names a global from its address */
+        collect_site = v->seg == SEG_GLOBAL ? (int32_t)(uintptr_t)B(globals[v->locator])->data : (int32_t)block;
+        collect_value = (int32_t)(leaf / leaves);
+    }
+    if (prim == MIG_IL)
+        snprintf(message, sizeof message, "stream refused: %s holds %lld, which does not fit this machine's "
+                 "%d-bit long", where, (long long)value, (int)(8 * sizeof(long)));
+    else
+        snprintf(message, sizeof message, "stream refused: %s holds %llu, which does not fit this machine's "
+                 "%d-bit unsigned long", where, (unsigned long long)value, (int)(8 * sizeof(long)));
+    refuse(ERR_RANGE, message);
+}
+
+/* One long from the stream (8 bytes), refused unless this machine's long holds it. */
+static MIG_TEXT void check_long(int prim, int32_t block, uint32_t leaf)
+{
+    uint64_t v = mig_get_u64();
+    if (prim == MIG_IL ? (int64_t)v != (int64_t)(long)(int64_t)v : v != (uint64_t)(unsigned long)v)
+        refuse_range(prim, v, block, leaf);
+}
+
+/* `n` pointer-free objects of `type` that hold longs, leaf by leaf from `leaf` of `block`;
+ * returns the leaf after them. Recursion follows the type's nesting only. */
+static MIG_TEXT uint32_t check_flat_longs(int32_t type, uint32_t n, int32_t block, uint32_t leaf)
+{
+    const struct mig_type *t = &mig_types[type];
+    uint32_t f;
+    for (; n; n--) {
+        if (t->kind == MIG_KIND_PRIM) {
+            if (t->prim == MIG_IL || t->prim == MIG_UL)
+                check_long(t->prim, block, leaf);
+            else
+                skip_bytes(prim_size(t->prim), 1);
+            leaf++;
+        } else if (t->kind == MIG_KIND_ARRAY) {
+            leaf = check_flat_longs(t->target, t->count, block, leaf);
+        } else {
+            for (f = 0; f < t->nfields; f++)
+                leaf = check_flat_longs(t->fields[f].type, 1, block, leaf);
+        }
+    }
+    return leaf;
 }
 
 static MIG_TEXT void skip_bytes(uint32_t n, uint32_t objects)
@@ -198,7 +286,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count, 0);
+        push_work(type, count, 0, (int32_t)id, 0);
         return id + 1;
     }
 }
@@ -223,22 +311,26 @@ static MIG_TEXT void drain(void)
             continue;
         }
         t = &mig_types[w.type];
-        if (!t->has_pointers) { /* a flat run is skipped in one step */
-            skip_bytes(flat_bytes[w.type], w.n);
+        if (!t->has_pointers) { /* a flat run is skipped in one step, unless it holds longs */
+            if (flat_longs[w.type])
+                (void)check_flat_longs(w.type, w.n, w.block, w.leaf);
+            else
+                skip_bytes(flat_bytes[w.type], w.n);
             continue;
         }
         if (t->kind == MIG_KIND_ARRAY) {
             if (w.n > 1)
-                push_work(w.type, w.n - 1, 0);
-            push_work(t->target, t->count, 0);
+                push_work(w.type, w.n - 1, 0, w.block, w.leaf + t->leaves);
+            push_work(t->target, t->count, 0, w.block, w.leaf);
             continue;
         }
         if (t->kind == MIG_KIND_PTR) { /* w.n pointers in a row */
             while (w.n) {
                 w.n--;
+                w.leaf++;
                 if (opens_block()) {
                     if (w.n)
-                        push_work(w.type, w.n, 0);
+                        push_work(w.type, w.n, 0, w.block, w.leaf);
                     (void)pointer_head(t->target, &ordinal);
                     break;
                 }
@@ -252,15 +344,18 @@ static MIG_TEXT void drain(void)
                 int32_t ft = t->fields[f].type;
                 const struct mig_type *field = &mig_types[ft];
                 if (!field->has_pointers) {
-                    skip_bytes(flat_bytes[ft], 1);
+                    if (flat_longs[ft])
+                        (void)check_flat_longs(ft, 1, w.block, w.leaf + t->fields[f].leaf_start);
+                    else
+                        skip_bytes(flat_bytes[ft], 1);
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
-                    push_work(w.type, w.n, f + 1);
+                    push_work(w.type, w.n, f + 1, w.block, w.leaf);
                     if (field->kind == MIG_KIND_PTR)
                         (void)pointer_head(field->target, &ordinal);
                     else
-                        push_work(ft, 1, 0);
+                        push_work(ft, 1, 0, w.block, w.leaf + t->fields[f].leaf_start);
                     break;
                 }
             }
@@ -268,6 +363,7 @@ static MIG_TEXT void drain(void)
                 break;
             w.n--;
             w.field = 0;
+            w.leaf += t->leaves;
         }
     }
 }
@@ -310,9 +406,18 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         uint32_t ordinal;
         if (get_byte() != want->kind)
             refuse(ERR_FORMAT, "stream refused: a frame value's kind is not the one its site declares");
+        collect_function = (int32_t)function; /* a range refusal names the variable */
+        collect_site = (int32_t)site;
+        collect_value = (int32_t)i;
         switch (want->kind) {
         case VAL_I32: case VAL_U32: case VAL_F32: skip_bytes(4, 1); break;
-        case VAL_I64: case VAL_F64: skip_bytes(8, 1); break;
+        case VAL_I64:
+            if (want->type >= 0 && flat_longs[want->type]) /* a long variable */
+                check_long(mig_types[want->type].prim, -1, 0);
+            else
+                skip_bytes(8, 1);
+            break;
+        case VAL_F64: skip_bytes(8, 1); break;
         case VAL_PTR:
             if (i < s->nblocks) {
                 expect_own_block(want->type, SEG_STACK, base + i,
@@ -325,10 +430,11 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         default: /* VAL_OBJ */
             if ((int32_t)get_varint() - 1 != want->type || get_varint() != 1)
                 refuse(ERR_TYPE, "stream refused: a variable's type is not the one its site declares");
-            push_work(want->type, 1, 0);
+            push_work(want->type, 1, 0, -1, 0);
             drain();
         }
     }
+    collect_function = collect_site = collect_value = -1;
     return s;
 }
 
@@ -407,8 +513,11 @@ static MIG_TEXT void validate_stream(uint32_t length)
     validate_header(length);
     if (!flat_bytes) {
         flat_bytes = mig_alloc(mig_ntypes * sizeof(uint32_t) + 4);
-        for (i = 0; i < mig_ntypes; i++)
+        flat_longs = mig_alloc(mig_ntypes + 1);
+        for (i = 0; i < mig_ntypes; i++) {
             flat_bytes[i] = mig_types[i].has_pointers ? 0 : encoded_flat_size((int32_t)i);
+            flat_longs[i] = sizeof(long) < 8 && !mig_types[i].has_pointers && holds_long((int32_t)i);
+        }
     }
     if (nglobals > vglobal_cap) {
         vglobal_seen = mig_grow(vglobal_seen, 0, nglobals);

@@ -44,7 +44,7 @@ KIND_MACRO = {"prim": "MIG_KIND_PRIM", "ptr": "MIG_KIND_PTR", "struct": "MIG_KIN
 # C type of each primitive's encoder argument (mig_put_<p> / mig_get_<p>).
 PRIM_CTYPE = {"I8": "int8_t", "U8": "uint8_t", "I16": "int16_t", "U16": "uint16_t",
               "I32": "int32_t", "U32": "uint32_t", "I64": "int64_t", "U64": "uint64_t",
-              "F32": "float", "F64": "double"}
+              "F32": "float", "F64": "double", "IL": "long", "UL": "unsigned long"}
 
 
 @dataclass(frozen=True)
