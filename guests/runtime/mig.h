@@ -65,6 +65,9 @@ extern const uint32_t mig_ntypes;
  * never sizes or offsets) and of the program's migration points: equal on every ISA for
  * the same program, different for another program or build of it. */
 extern const uint32_t mig_fingerprint;
+/* How many of the types are longs (MIG_IL, MIG_UL): 0 leaves a 32-bit destination
+ * nothing to range-check. */
+extern const uint32_t mig_nword_prims;
 
 /* ---- site table (generated with the TI by testbed/mcl/sitetable.py) ----
  * What a frame record holds at each site, so that a received stream's frames are proved

@@ -27,7 +27,8 @@
 #include <stdio.h> /* snprintf: the range refusal names the value */
 
 static uint32_t *flat_bytes; /* encoded bytes per object of a pointer-free type */
-static uint8_t *flat_longs;  /* a pointer-free type holds a long this machine may not fit */
+static uint8_t *flat_longs;  /* a pointer-free type holds a long this machine may not fit
+                              * (NULL: this machine's long is 64 bits, or the program has none) */
 
 static MIG_TEXT uint32_t encoded_flat_size(int32_t type)
 {
@@ -56,14 +57,14 @@ static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
 
 /* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
- * field `field` on (a struct whose earlier fields are done); they lie in block `block`
- * (-1: a frame's struct variable) from its leaf `leaf` on, for range refusals. */
+ * field `field` on (a struct whose earlier fields are done), in block `block` (-1: a
+ * frame's struct variable; for range refusals). Of the block's own elements (`type` is
+ * the block's type), the last `n` remain: the first of them is element count - n. */
 struct work {
     int32_t type;
     uint32_t n;
     uint32_t field;
     int32_t block;
-    uint32_t leaf;
 };
 static struct work *work;
 static uint32_t nwork, work_cap;
@@ -73,7 +74,7 @@ static MIG_TEXT __attribute__((noinline)) void grow_work(void)
     reserve(&work, &work_cap, nwork + 1, sizeof(struct work), 256);
 }
 
-static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, int32_t block, uint32_t leaf)
+static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, int32_t block)
 {
     if (nwork == work_cap)
         grow_work();
@@ -81,7 +82,6 @@ static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, 
     work[nwork].n = n;
     work[nwork].field = field;
     work[nwork].block = block;
-    work[nwork].leaf = leaf;
     nwork++;
 }
 
@@ -111,22 +111,41 @@ static MIG_TEXT int holds_long(int32_t type)
 
 static const char *const segment_names[] = { "", "global", "stack", "heap" };
 
-/* The refusal: `where` is the value's place ("a frame variable", or its block and
- * element); the host adds the variable's name (testbed/migration/host.py). */
-static MIG_TEXT __attribute__((noinline)) void refuse_range(int prim, uint64_t value, int32_t block, uint32_t leaf)
+/* Where the longs being checked lie, set before each check (on this path only): block
+ * (-1: a frame variable), the element the checked objects start at (NO_ELEMENT: inside
+ * an element the walk does not count) and the leaves of one element. */
+#define NO_ELEMENT 0xffffffffu
+static int32_t range_block;
+static uint32_t range_element, range_leaves;
+
+static MIG_TEXT void range_at(int32_t block, int32_t type, uint32_t remaining)
+{
+    range_block = block;
+    range_element = block >= 0 && vblocks[block].type == type ? vblocks[block].count - remaining : NO_ELEMENT;
+    range_leaves = type >= 0 ? type_leaves(type) : 1;
+}
+
+/* The refusal: the value's place (a frame variable, or its block and element; the host
+ * adds the variable's or global's name, testbed/migration/host.py), value and type.
+ * `leaf` counts the leaves from the start of the checked objects. */
+static MIG_TEXT __attribute__((noinline)) void refuse_range(int prim, uint64_t value, uint32_t leaf)
 {
     static char message[200];
     char where[96];
-    if (block < 0) {
+    if (range_block < 0) {
         snprintf(where, sizeof where, "a frame variable");
     } else {
-        const struct vblock *v = &vblocks[block];
-        uint32_t leaves = type_leaves(v->type);
-        snprintf(where, sizeof where, "element %u of %s block %u (%s)", (unsigned)(leaf / leaves),
-                 segment_names[v->seg], (unsigned)block, mig_types[v->type].name);
+        const struct vblock *v = &vblocks[range_block];
+        uint32_t element = range_element == NO_ELEMENT ? NO_ELEMENT : range_element + leaf / range_leaves;
+        if (element == NO_ELEMENT)
+            snprintf(where, sizeof where, "a long inside %s block %u (%s)", segment_names[v->seg],
+                     (unsigned)range_block, mig_types[v->type].name);
+        else
+            snprintf(where, sizeof where, "element %u of %s block %u (%s)", (unsigned)element,
+                     segment_names[v->seg], (unsigned)range_block, mig_types[v->type].name);
         collect_function = -1 - (int32_t)v->seg; /* the host names a global from its address */
-        collect_site = v->seg == SEG_GLOBAL ? (int32_t)(uintptr_t)B(globals[v->locator])->data : (int32_t)block;
-        collect_value = (int32_t)(leaf / leaves);
+        collect_site = v->seg == SEG_GLOBAL ? (int32_t)(uintptr_t)B(globals[v->locator])->data : range_block;
+        collect_value = (int32_t)element;
     }
     if (prim == MIG_IL)
         snprintf(message, sizeof message, "stream refused: %s holds %lld, which does not fit this machine's "
@@ -137,32 +156,34 @@ static MIG_TEXT __attribute__((noinline)) void refuse_range(int prim, uint64_t v
     refuse(ERR_RANGE, message);
 }
 
-/* One long from the stream (8 bytes), refused unless this machine's long holds it. */
-static MIG_TEXT void check_long(int prim, int32_t block, uint32_t leaf)
+/* Whether this machine's long holds the stream's 8-byte value. */
+static inline MIG_TEXT int long_fits(int prim, uint64_t v)
 {
-    uint64_t v = mig_get_u64();
-    if (prim == MIG_IL ? (int64_t)v != (int64_t)(long)(int64_t)v : v != (uint64_t)(unsigned long)v)
-        refuse_range(prim, v, block, leaf);
+    return prim == MIG_IL ? (int64_t)v == (int64_t)(long)(int64_t)v : v == (uint64_t)(unsigned long)v;
 }
 
-/* `n` pointer-free objects of `type` that hold longs, leaf by leaf from `leaf` of `block`;
- * returns the leaf after them. Recursion follows the type's nesting only. */
-static MIG_TEXT uint32_t check_flat_longs(int32_t type, uint32_t n, int32_t block, uint32_t leaf)
+/* `n` pointer-free objects of `type` that hold longs, leaf by leaf (`leaf` counts from
+ * where range_at placed the check); returns the leaf after them. Recursion follows the
+ * type's nesting only. */
+static MIG_TEXT uint32_t check_flat_longs(int32_t type, uint32_t n, uint32_t leaf)
 {
     const struct mig_type *t = &mig_types[type];
     uint32_t f;
     for (; n; n--) {
         if (t->kind == MIG_KIND_PRIM) {
-            if (t->prim == MIG_IL || t->prim == MIG_UL)
-                check_long(t->prim, block, leaf);
-            else
+            if (t->prim == MIG_IL || t->prim == MIG_UL) {
+                uint64_t v = mig_get_u64();
+                if (!long_fits(t->prim, v))
+                    refuse_range(t->prim, v, leaf);
+            } else {
                 skip_bytes(prim_size(t->prim), 1);
+            }
             leaf++;
         } else if (t->kind == MIG_KIND_ARRAY) {
-            leaf = check_flat_longs(t->target, t->count, block, leaf);
+            leaf = check_flat_longs(t->target, t->count, leaf);
         } else {
             for (f = 0; f < t->nfields; f++)
-                leaf = check_flat_longs(t->fields[f].type, 1, block, leaf);
+                leaf = check_flat_longs(t->fields[f].type, 1, leaf);
         }
     }
     return leaf;
@@ -286,7 +307,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count, 0, (int32_t)id, 0);
+        push_work(type, count, 0, (int32_t)id);
         return id + 1;
     }
 }
@@ -312,25 +333,26 @@ static MIG_TEXT void drain(void)
         }
         t = &mig_types[w.type];
         if (!t->has_pointers) { /* a flat run is skipped in one step, unless it holds longs */
-            if (flat_longs[w.type])
-                (void)check_flat_longs(w.type, w.n, w.block, w.leaf);
-            else
+            if (flat_longs && flat_longs[w.type]) {
+                range_at(w.block, w.type, w.n);
+                (void)check_flat_longs(w.type, w.n, 0);
+            } else {
                 skip_bytes(flat_bytes[w.type], w.n);
+            }
             continue;
         }
         if (t->kind == MIG_KIND_ARRAY) {
             if (w.n > 1)
-                push_work(w.type, w.n - 1, 0, w.block, w.leaf + t->leaves);
-            push_work(t->target, t->count, 0, w.block, w.leaf);
+                push_work(w.type, w.n - 1, 0, w.block);
+            push_work(t->target, t->count, 0, w.block);
             continue;
         }
         if (t->kind == MIG_KIND_PTR) { /* w.n pointers in a row */
             while (w.n) {
                 w.n--;
-                w.leaf++;
                 if (opens_block()) {
                     if (w.n)
-                        push_work(w.type, w.n, 0, w.block, w.leaf);
+                        push_work(w.type, w.n, 0, w.block);
                     (void)pointer_head(t->target, &ordinal);
                     break;
                 }
@@ -344,18 +366,19 @@ static MIG_TEXT void drain(void)
                 int32_t ft = t->fields[f].type;
                 const struct mig_type *field = &mig_types[ft];
                 if (!field->has_pointers) {
-                    if (flat_longs[ft])
-                        (void)check_flat_longs(ft, 1, w.block, w.leaf + t->fields[f].leaf_start);
-                    else
+                    if (flat_longs && flat_longs[ft]) {
+                        range_at(w.block, w.type, w.n);
+                        (void)check_flat_longs(ft, 1, 0);
+                    } else
                         skip_bytes(flat_bytes[ft], 1);
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
-                    push_work(w.type, w.n, f + 1, w.block, w.leaf);
+                    push_work(w.type, w.n, f + 1, w.block);
                     if (field->kind == MIG_KIND_PTR)
                         (void)pointer_head(field->target, &ordinal);
                     else
-                        push_work(ft, 1, 0, w.block, w.leaf + t->fields[f].leaf_start);
+                        push_work(ft, 1, 0, w.block);
                     break;
                 }
             }
@@ -363,7 +386,6 @@ static MIG_TEXT void drain(void)
                 break;
             w.n--;
             w.field = 0;
-            w.leaf += t->leaves;
         }
     }
 }
@@ -406,16 +428,21 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         uint32_t ordinal;
         if (get_byte() != want->kind)
             refuse(ERR_FORMAT, "stream refused: a frame value's kind is not the one its site declares");
-        collect_function = (int32_t)function; /* a range refusal names the variable */
-        collect_site = (int32_t)site;
-        collect_value = (int32_t)i;
         switch (want->kind) {
         case VAL_I32: case VAL_U32: case VAL_F32: skip_bytes(4, 1); break;
         case VAL_I64:
-            if (want->type >= 0 && flat_longs[want->type]) /* a long variable */
-                check_long(mig_types[want->type].prim, -1, 0);
-            else
+            if (want->type >= 0 && flat_longs && flat_longs[want->type]) { /* a long variable */
+                uint64_t v = mig_get_u64();
+                if (!long_fits(mig_types[want->type].prim, v)) {
+                    collect_function = (int32_t)function; /* the host names the variable */
+                    collect_site = (int32_t)site;
+                    collect_value = (int32_t)i;
+                    range_block = -1;
+                    refuse_range(mig_types[want->type].prim, v, 0);
+                }
+            } else {
                 skip_bytes(8, 1);
+            }
             break;
         case VAL_F64: skip_bytes(8, 1); break;
         case VAL_PTR:
@@ -430,11 +457,14 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         default: /* VAL_OBJ */
             if ((int32_t)get_varint() - 1 != want->type || get_varint() != 1)
                 refuse(ERR_TYPE, "stream refused: a variable's type is not the one its site declares");
-            push_work(want->type, 1, 0, -1, 0);
+            collect_function = (int32_t)function; /* a long inside it: the host names the variable */
+            collect_site = (int32_t)site;
+            collect_value = (int32_t)i;
+            push_work(want->type, 1, 0, -1);
             drain();
+            collect_function = collect_site = collect_value = -1;
         }
     }
-    collect_function = collect_site = collect_value = -1;
     return s;
 }
 
@@ -513,10 +543,12 @@ static MIG_TEXT void validate_stream(uint32_t length)
     validate_header(length);
     if (!flat_bytes) {
         flat_bytes = mig_alloc(mig_ntypes * sizeof(uint32_t) + 4);
-        flat_longs = mig_alloc(mig_ntypes + 1);
-        for (i = 0; i < mig_ntypes; i++) {
+        for (i = 0; i < mig_ntypes; i++)
             flat_bytes[i] = mig_types[i].has_pointers ? 0 : encoded_flat_size((int32_t)i);
-            flat_longs[i] = sizeof(long) < 8 && !mig_types[i].has_pointers && holds_long((int32_t)i);
+        if (sizeof(long) < 8 && mig_nword_prims) {
+            flat_longs = mig_alloc(mig_ntypes + 1);
+            for (i = 0; i < mig_ntypes; i++)
+                flat_longs[i] = !mig_types[i].has_pointers && holds_long((int32_t)i);
         }
     }
     if (nglobals > vglobal_cap) {

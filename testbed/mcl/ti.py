@@ -23,6 +23,7 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.ctype import (
     PRIM_ORDER,
+    WORD_PRIMS,
     Array,
     CType,
     Pointer,
@@ -338,5 +339,6 @@ def _render_code(entries: list[TypeEntry], fingerprint: int) -> str:
     out.append("};")
     out.append(f"const uint32_t mig_ntypes = {len(entries)}u;")
     out.append(f"const uint32_t mig_fingerprint = 0x{fingerprint:08x}u;")
+    out.append(f"const uint32_t mig_nword_prims = {sum(e.prim in WORD_PRIMS for e in entries)}u;")
     out.append("")
     return "\n".join(out)
