@@ -116,7 +116,7 @@ def test_an_executable_of_the_other_byte_order_is_refused() -> None:
 
 
 @pytest.mark.parametrize("runtime", ["modern", "classic"])
-@pytest.mark.parametrize("name", NEW_ISAS)
+@pytest.mark.parametrize("name", NEW_ISAS + LP64_ISAS)
 @pytest.mark.parametrize("other", ["mipsel", "sparc"])
 def test_migration_to_and_from_the_original_isas(name: str, other: str, runtime: str) -> None:
     seen: list[bytes] = []

@@ -24,6 +24,10 @@ from testbed.mcl.nodes import (
 )
 from testbed.mcl.resolve import TypeResolver
 
+# How a scalar local travels in a frame record (mig_rec_<kind> / mig_ld_<kind>): longs
+# and the 64-bit integers as int64, whatever the ISA's width of long.
+SCALAR_RECORD = {"U32": "u32", "I64": "i64", "U64": "i64", "IL": "i64", "UL": "i64", "F32": "f32", "F64": "f64"}
+
 
 class Emitter:
     """Replaces the marks the rewrite left in a function (``emit_sites``) with C, and
@@ -50,7 +54,7 @@ class Emitter:
         if v.role == "value":
             return f"mig_rec_obj(&{v.name}, {type_id(t)}, 1u);"
         assert isinstance(t, Prim)
-        kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
+        kind = SCALAR_RECORD.get(t.prim, "i32")
         cast = "(long long)" if kind == "i64" else ""
         return f"mig_rec_{kind}({cast}{v.name});"
 
@@ -65,7 +69,7 @@ class Emitter:
                 lines.append(f"mig_ld_obj(&{name}, {type_id(t)}, 1u);")
             else:
                 assert isinstance(t, Prim)
-                kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
+                kind = SCALAR_RECORD.get(t.prim, "i32")
                 lines.append(f"{name} = mig_ld_{kind}();")
         return lines
 
