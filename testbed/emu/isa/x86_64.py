@@ -8,6 +8,7 @@ stack, so the sentinel is pushed rather than put in a link register.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import capstone
@@ -39,7 +40,7 @@ class X86_64(CapstoneClassified):  # noqa: N801 - the ISA's own name
     hypercall_intno = 256
     max_insn_bytes = 15
 
-    def hook_traps(self, uc: unicorn.Uc, on_trap) -> None:  # type: ignore[no-untyped-def]
+    def hook_traps(self, uc: unicorn.Uc, on_trap: Callable[[unicorn.Uc, int, object], None]) -> None:
         uc.hook_add(unicorn.UC_HOOK_INTR, on_trap)
         uc.hook_add(unicorn.UC_HOOK_INSN, lambda u, user: on_trap(u, self.hypercall_intno, user),
                     None, 1, 0, X.UC_X86_INS_SYSCALL)
