@@ -86,13 +86,17 @@ class Emitter:
         return release + "{ static " + declare(ret, "__mcl_z") + "; return __mcl_z; }"
 
     def emit_sites(self, fn: Function, node: c_ast.Node) -> None:
+        # A site's code is several statements: where C allows only one (the branch of an
+        # unbraced if, a loop body, a label's statement) it must become one block, or
+        # only its first statement would stay under the if.
+        single = not isinstance(node, c_ast.Compound | c_ast.Case | c_ast.Default)
         for name, child in list(node.children()):
             if isinstance(child, SiteMark):
-                replace_child(node, name, Raw(self._poll_code(fn, child.site)))
+                replace_child(node, name, Raw(_one_statement(self._poll_code(fn, child.site), single)))
                 continue
             call = self.marks.call_at.get(id(child))
             if call is not None:
-                replace_child(node, name, Raw(self._call_code(fn, child, *call)))
+                replace_child(node, name, Raw(_one_statement(self._call_code(fn, child, *call), single)))
                 continue
             if id(child) in self.marks.release_at:
                 replace_child(node, name, Raw(self._return_code(fn, child)))
@@ -171,3 +175,7 @@ class Emitter:
         cases = " ".join(f"case {s.id}: goto __mcl_r{s.id};" for s in fn.sites)
         return (f"switch (mig_frame_pop({fn.fid})) {{ {cases} default: "
                 f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")
+
+
+def _one_statement(code: str, single: bool) -> str:
+    return f"{{\n    {code}\n    }}" if single else code
