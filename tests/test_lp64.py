@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from testbed.emu.isa import ISAS
 from testbed.mcl import ctype
 from testbed.migration.host import MigrationPort
 from testbed.migration.run import MigrationSpec, migrate
@@ -100,3 +101,19 @@ def test_the_word_sized_types_are_longs_to_the_type_model() -> None:
     with pytest.raises(ValueError, match="may differ between the ISAs"):
         ctype.portable_size(ctype.Pointer(ctype.Void()))
     assert ctype.STREAM_SIZE["IL"] == ctype.STREAM_SIZE["UL"] == 8
+
+
+LP64 = sorted(name for name, isa in ISAS.items() if isa.word_size == 8)
+ILP32 = sorted(name for name, isa in ISAS.items() if isa.word_size == 4)
+
+
+@pytest.mark.parametrize("src", LP64)
+def test_every_lp64_isa_is_range_checked_by_a_32_bit_one(src: str) -> None:
+    """The seam is the data model, not aarch64: each 64-bit ISA's 2^40 is refused by a
+    32-bit ISA (a different one per source), and 2^30 from it verifies there."""
+    dst = ILP32[LP64.index(src) % len(ILP32)]
+    refused = _migrate(src, dst, LOCAL + 40)
+    assert refused.failure is not None and refused.completed_on == "source" and refused.verified is True
+    assert "holds 1099511627776, which does not fit this machine's 32-bit long, in variable big" in refused.failure.error
+    fits = _migrate(src, dst, HEAP + 30)
+    assert fits.failure is None and fits.verified is True, (src, dst)
