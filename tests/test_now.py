@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from testbed.cluster.topology import cluster
-from testbed.now.policies import MIGRATION_MISSING, migration_available
 from testbed.now.run import JobSpec, NowConfig, NowResult, run_now
 
 JOB = (JobSpec("pvm_matmul", "small", 1),)
@@ -85,7 +84,6 @@ def test_the_work_scale_stretches_computing_not_messages(tmp_path: Path) -> None
     assert scaled["verified"] and 5 * alone < scaled["job_s"] < 10 * alone
 
 
-@pytest.mark.skipif(not migration_available(), reason=MIGRATION_MISSING)
 @pytest.mark.parametrize("work_scale", [1.0, 20.0])
 def test_migrate_leaves_no_task_on_a_busy_host_longer_than_a_migration(tmp_path: Path, work_scale: float) -> None:
     # at a work scale the migrating task still reaches its poll-point at the real rate
