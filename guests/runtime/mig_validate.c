@@ -60,10 +60,10 @@ static uint32_t vglobal_cap;
  * field `field` on (a struct whose earlier fields are done), in block `block` (-1: a
  * frame's struct variable; for range refusals). Of the block's own elements (`type` is
  * the block's type), the last `n` remain: the first of them is element count - n. */
-struct work {
-    int32_t type;
+struct work { /* 12 bytes, as before blocks were tracked: a million nested blocks fit the heap */
+    int16_t type;   /* ti.py keeps type ids and field counts below these limits */
+    uint16_t field;
     uint32_t n;
-    uint32_t field;
     int32_t block;
 };
 static struct work *work;
@@ -78,9 +78,9 @@ static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, 
 {
     if (nwork == work_cap)
         grow_work();
-    work[nwork].type = type;
+    work[nwork].type = (int16_t)type;
     work[nwork].n = n;
-    work[nwork].field = field;
+    work[nwork].field = (uint16_t)field;
     work[nwork].block = block;
     nwork++;
 }

@@ -119,6 +119,10 @@ def generate_ti(
             raise ConfigError(f"extra type {extra!r} cannot be described: {reason}")
         table.add(t)
     entries = table.entries
+    # the validator's work stack packs type ids and field indexes in 16 bits (mig_validate.c)
+    if len(entries) > 0x7FFF or any(len(e.fields) > 0xFFFF for e in entries):
+        raise ConfigError(f"the program has {len(entries)} types or a struct of more than 65535 fields: "
+                          "more than the migration runtime describes (32767 types)")
     fingerprint = fnv1a32(_portable_text(entries, program_key).encode())
     return TI(
         types=entries,
