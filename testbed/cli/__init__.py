@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "testbed.cli.reproduce",
     "testbed.cli.conformance",
     "testbed.cli.cluster",
+    "testbed.cli.now",
 )
 
 

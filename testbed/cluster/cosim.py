@@ -78,6 +78,7 @@ class Task:
     stderr: bytearray = field(default_factory=bytearray)
     compute_s: float = 0.0
     process: Any = None
+    hold: simpy.Event | None = None  # set while suspended (suspend/resume): the process waits on it
     index: int = 0  # in start order
     argv: tuple[str, ...] = ()
     port: MigrationPort | None = None  # a migratable build's migration hypercalls
@@ -111,6 +112,8 @@ class CoSim:
         self._last_span: dict[int, Span] = {}
         self._classifiers: dict[Path, Any] = {}
         self.groups = Groups(self.sim.env)
+        # host -> fraction of its CPU a guest gets (an owner at work, a scaled job); absent = 1
+        self.cpu_share: dict[str, float] = {}
         self.migratable = migratable  # tasks are MpPVM builds: they can migrate (docs/mppvm.md)
         self.order: list[int] = []  # tids in start order
         self.migrator = Migrator(self)
@@ -167,7 +170,7 @@ class CoSim:
 
     def run(self, source: Path, argv: list[str]) -> Task:
         """Start ``source`` as the first task on the first host; run until all are done."""
-        first = self._start(Path(source).resolve(), argv, self.placement.first(), pvm3.NO_PARENT)
+        first = self.start(source, argv, self.placement.first())
         self.sim.env.run()
         self.migrator.pending_at_end()
         stuck = [t for t in self.tasks.values() if not t.done]
@@ -186,6 +189,26 @@ class CoSim:
         if key not in self._elves:
             self._elves[key] = build_task(source, isa)
         return self._elves[key]
+
+    def start(self, source: Path, argv: list[str], host: ClusterHost) -> Task:
+        """Start ``source`` as a new top-level task (no parent) on ``host``, without running
+        the clock: several jobs can share one co-simulation (testbed/now)."""
+        return self._start(Path(source).resolve(), argv, host, pvm3.NO_PARENT)
+
+    def suspend(self, tid: int) -> None:
+        """Stop task ``tid`` before its next slice, until :meth:`resume` (Condor's vacate)."""
+        task = self.tasks[tid]
+        if task.hold is None and not task.done:
+            task.hold = self.sim.env.event()
+
+    def resume(self, tid: int) -> None:
+        hold, self.tasks[tid].hold = self.tasks[tid].hold, None
+        if hold is not None:
+            hold.succeed()
+
+    def kill(self, tid: int) -> int:
+        """End task ``tid`` now, whatever it is doing (``pvm_kill`` from outside the job)."""
+        return self._kill(None, tid)
 
     def _start(self, source: Path, argv: list[str], host: ClusterHost, parent: int) -> Task:
         machine = resolve(host.machine)
@@ -219,6 +242,10 @@ class CoSim:
         cpu = self.cpu(task.host.name)
         mark = guest.snapshot()
         while True:
+            if task.hold is not None:
+                held = self.sim.now
+                yield task.hold
+                self._span(task, "suspended", held, self.sim.now)
             if guest is not task.guest:  # migrated: the restored guest on its new host goes on
                 guest, cpu = task.guest, self.cpu(task.host.name)
                 mark = guest.snapshot()
@@ -231,7 +258,7 @@ class CoSim:
             mark = now_mark
             if seconds > 0.0:
                 start = max(self.sim.now, cpu.free_at)
-                yield cpu.job(seconds)
+                yield cpu.job(seconds / self.cpu_share.get(task.host.name, 1.0))
                 task.compute_s += seconds
                 self.host_compute[task.host.name] = self.host_compute.get(task.host.name, 0.0) + seconds
                 self._span(task, "compute", start, self.sim.now)
@@ -436,7 +463,7 @@ class CoSim:
                 g.write_word(tids_p + 4 * i, child.tid)
         return ntask
 
-    def _kill(self, task: Task, tid: int) -> int:
+    def _kill(self, task: Task | None, tid: int) -> int:
         victim = self.tasks.get(tid)
         if victim is None or victim.done:
             return pvm3.NO_TASK
