@@ -34,8 +34,10 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.checks import check_unsafe
 from testbed.mcl.cparse import is_runtime_file, where
+from testbed.mcl.ctype import Array, VarArray
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
+from testbed.mcl.lift import lift_stack_blocks
 from testbed.mcl.liveness import site_liveness
 from testbed.mcl.nodes import Function, Marks, Plan, Raw, Site, SiteMark, call_name, walk
 from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is_variadic
@@ -74,6 +76,7 @@ class Precompiler:
                 fids[name] = len(fids)
         hoister = Hoister(self.defs, migratable)
         for name in fids:
+            lift_stack_blocks(self.defs[name], self._stack_block_kind)
             hoister.function(self.defs[name])
             fn = Function(name, fids[name], self.defs[name], variadic=is_variadic(self.defs[name]))
             collect_variables(fn, self.resolver)
@@ -83,6 +86,13 @@ class Precompiler:
         for fn in self.functions.values():
             self._transform(fn, rewriter, emitter)
         return Plan(self.functions, migratable, self.sites)
+
+    def _stack_block_kind(self, decl: c_ast.Decl, address_taken: set[str]) -> str | None:
+        """What ``lift_stack_blocks`` needs to know of a local: a stack block, a VLA, neither."""
+        t = self.resolver.resolve_variable(decl)
+        if isinstance(t, VarArray) or (isinstance(t, Array) and isinstance(t.elem, VarArray)):
+            return "vla"
+        return "block" if isinstance(t, Array) or decl.name in address_taken else None
 
     def _new_site(self, fn: Function, kind: str, node: c_ast.Node | None, reason: str) -> Site:
         site = Site(len(fn.sites) + 1, fn.name, kind, where(node if node is not None else fn.node), reason)
