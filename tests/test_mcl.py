@@ -58,10 +58,6 @@ def test_variadic_function_calling_a_migratable_one_is_refused(tmp_path: Path) -
     _refused(tmp_path, body, "variadic function sum calls a migratable function")
 
 
-def test_goto_is_refused(tmp_path: Path) -> None:
-    _refused(tmp_path, f"int main(void) {{ int i, s = 0; {LOOP} goto out; out: return s; }}", "goto")
-
-
 def test_untyped_allocation_is_refused(tmp_path: Path) -> None:
     _refused(tmp_path, f"int main(void) {{ int i, s = 0; char *p = malloc(40); {LOOP} return s + p[0]; }}",
              "untyped allocation")

@@ -79,7 +79,7 @@ class Hoister:
             s.block_items = self._items(s.block_items or [])
         elif isinstance(s, c_ast.If):
             s.iftrue, s.iffalse = self._body(s.iftrue), self._body(s.iffalse)
-        elif isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile | c_ast.Switch):
+        elif isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile | c_ast.Switch | c_ast.Label):
             s.stmt = self._body(s.stmt)
         elif isinstance(s, c_ast.Case | c_ast.Default):
             s.stmts = self._items(s.stmts or [])

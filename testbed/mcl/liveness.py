@@ -33,6 +33,7 @@ class Liveness:
         self.call_sites = call_sites  # id(statement node) -> its call site
         self.nodes: list[_Node] = []
         self.exit = self._new()
+        self.labels: dict[str, _Node] = {}  # the program's labels: goto is an edge like any other
 
     def _new(self, uses: set[str] = frozenset(), defs: set[str] = frozenset(), partial: set[str] = frozenset(),
              site: Site | None = None, unset: set[str] = frozenset()) -> _Node:
@@ -141,6 +142,11 @@ class Liveness:
             return self._link(c, *entries, *([] if has_default else [nxt]))
         if isinstance(s, c_ast.Return):
             return self._link(self._new(*self.ud(s.expr), site=self.call_sites.get(id(s))), self.exit)
+        if isinstance(s, c_ast.Label):
+            target = self._label(s.name)
+            return self._link(target, self.build(s.stmt, nxt, brk, cont))
+        if isinstance(s, c_ast.Goto):
+            return self._label(s.name)
         if isinstance(s, c_ast.Break):
             assert brk is not None
             return brk
@@ -149,6 +155,13 @@ class Liveness:
             return cont
         # an expression statement
         return self._link(self._new(*self.ud(s), site=self.call_sites.get(id(s))), nxt)
+
+    def _label(self, name: str) -> _Node:
+        """The node a label stands for: made by the first goto or label seen (the graph is
+        built backwards, so a forward goto's label is not built yet)."""
+        if name not in self.labels:
+            self.labels[name] = self._new()
+        return self.labels[name]
 
     def solve(self, entry: _Node, params: set[str]) -> None:
         for n in self.nodes:
