@@ -21,7 +21,7 @@
    and re-enters the call (or, innermost, the poll-point) exactly where it was.
 
 Migration-unsafe constructs are refused with file:line (integer-to-pointer casts,
-unions holding pointers, setjmp/longjmp, goto, untyped allocation, calls of migratable
+unions holding pointers, setjmp/longjmp, untyped allocation, calls of migratable
 functions inside larger expressions); a variadic function gets no poll-point, and one
 that calls a migratable function is refused (its va_list state cannot travel).
 Pointer arithmetic that leaves its block is caught at collection time by the runtime.
