@@ -64,7 +64,8 @@ def test_untyped_allocation_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("use", "match"), [
-    ("if (work(5) > 1) r = 1;", "in a loop or branch condition"),
+    ("for (r = 0; r < 3; r += work(1)) n++;", "in a loop or branch condition"),  # the step: after continue
+    ("do { if (n--) continue; r++; } while (work(5) > 1);", "do-while loop whose body has a continue"),
     ("r = n > 0 && work(5) > 1;", r"in an operand of &&, \|\|, \?:"),
     ("r = n > 0 ? work(5) : 0;", r"in an operand of &&, \|\|, \?:"),
 ])

@@ -77,9 +77,17 @@ class Hoister:
     def _stmt(self, s: c_ast.Node) -> list:
         if isinstance(s, c_ast.Compound):
             s.block_items = self._items(s.block_items or [])
-        elif isinstance(s, c_ast.If):
-            s.iftrue, s.iffalse = self._body(s.iftrue), self._body(s.iffalse)
-        elif isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile | c_ast.Switch | c_ast.Label):
+        elif isinstance(s, c_ast.If | c_ast.Switch):
+            pre: list[c_ast.Node] = []
+            s.cond = self._expr(s.cond, pre)  # evaluated once, before either branch
+            if isinstance(s, c_ast.If):
+                s.iftrue, s.iffalse = self._body(s.iftrue), self._body(s.iffalse)
+            else:
+                s.stmt = self._body(s.stmt)
+            return [*pre, s]
+        elif isinstance(s, c_ast.While | c_ast.For | c_ast.DoWhile):
+            return self._loop(s)
+        elif isinstance(s, c_ast.Label):
             s.stmt = self._body(s.stmt)
         elif isinstance(s, c_ast.Case | c_ast.Default):
             s.stmts = self._items(s.stmts or [])
@@ -96,6 +104,33 @@ class Hoister:
                 self._expr(s, pre, top=True)
             return [*pre, s]
         return [s]
+
+    def _loop(self, s: c_ast.While | c_ast.For | c_ast.DoWhile) -> list:
+        """A loop whose test calls a migratable function tests a temporary instead, computed
+        where the test was: ``while (f(x) > 0) body`` becomes ``while (1) { t = f(x); if
+        (!(t > 0)) break; body }`` (a ``for`` keeps its step, which ``continue`` reaches
+        before the test), ``do body while (f(x));`` computes it at the end of the body
+        (refused if a ``continue`` would skip it). A call in a ``for``'s first clause is
+        computed before the loop; one in its step stays, and is refused as it was."""
+        s.stmt = self._body(s.stmt)
+        before: list[c_ast.Node] = []
+        if isinstance(s, c_ast.For) and s.init is not None and not isinstance(s.init, c_ast.DeclList):
+            s.init = self._expr(s.init, before)
+        test: list[c_ast.Node] = []
+        cond = self._expr(s.cond, test)
+        if not test:
+            return [*before, s]
+        body = s.stmt.block_items or [] if isinstance(s.stmt, c_ast.Compound) else [s.stmt] if s.stmt else []
+        if isinstance(s, c_ast.DoWhile):
+            if _continues(s.stmt):
+                raise ConfigError(f"{where(s)}: call of migratable function in the test of a do-while loop whose body "
+                                  "has a continue; make it a statement of its own at the end of the body")
+            s.stmt, s.cond = c_ast.Compound([*body, *test], s.coord), cond
+            return [*before, s]
+        leave = c_ast.If(c_ast.UnaryOp("!", cond, s.coord), c_ast.Break(s.coord), None, s.coord)
+        s.stmt = c_ast.Compound([*test, leave, *body], s.coord)
+        s.cond = None if isinstance(s, c_ast.For) else c_ast.Constant("int", "1", s.coord)
+        return [*before, s]
 
     def _expr(self, e: c_ast.Node | None, pre: list[c_ast.Node], top: bool = False) -> c_ast.Node | None:
         """``e`` with its migratable calls replaced by temporaries assigned in ``pre``; a
@@ -140,6 +175,13 @@ class Hoister:
         inner.quals = [q for q in inner.quals if q != "const"]  # assigned once, after its declaration
         self.temps.append(c_ast.Decl(name, [], [], [], [], t, None, None, coord))
         return name
+
+
+def _continues(s: c_ast.Node | None) -> bool:
+    """Whether ``s`` has a ``continue`` of the loop it is the body of (not of a nested one)."""
+    if s is None or isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile):
+        return False
+    return isinstance(s, c_ast.Continue) or any(_continues(child) for _, child in s.children())
 
 
 def _drop_const(d: c_ast.Decl) -> None:
