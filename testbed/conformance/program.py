@@ -133,7 +133,8 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
         out.reason = f"the migratable build: {_text(exc)}"
         return out
     if total == 0:
-        out.reason = "no loop or recursive call runs, so no poll-point is passed: nothing to migrate at"
+        out.reason = ("no poll-point is passed (the program runs no loop and calls none of its own functions): "
+                      "nothing to migrate at")
         return out
     out.enter("migrate")
     failures = []

@@ -109,8 +109,9 @@ class Precompiler:
                 continue
             self.marks.site_at[id(anchor)] = self._new_site(fn, "poll", anchor, reason)
         entry_site = None
-        if any(a is None for a, _ in polls):
-            entry_site = self._new_site(fn, "poll", fn.node, "recursion")
+        entry_reason = next((reason for anchor, reason in polls if anchor is None), None)
+        if entry_reason is not None:  # recursion, or a long function's entry
+            entry_site = self._new_site(fn, "poll", fn.node, entry_reason)
             if fn.name != "main":
                 self.marks.entry_poll[fn.name] = entry_site
         call_sites: dict[int, Site] = {}
