@@ -133,7 +133,7 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
         out.reason = f"the migratable build: {_text(exc)}"
         return out
     if total == 0:
-        out.reason = ("no poll-point is passed (the program runs no loop and calls none of its own functions): "
+        out.reason = ("the run passes none of its poll-points (no loop and no function with one runs): "
                       "nothing to migrate at")
         return out
     out.enter("migrate")

@@ -18,7 +18,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.nodes import call_name, is_void, replace_child, walk
+from testbed.mcl.nodes import call_name, is_void, local_declarations, replace_child, walk
 
 
 class Hoister:
@@ -34,8 +34,8 @@ class Hoister:
         lead = 0
         while lead < len(items) and isinstance(items[lead], c_ast.Decl):
             lead += 1
-        for n in walk(f.body):  # the restore code assigns locals: none may stay const
-            if isinstance(n, c_ast.Decl) and not {"static", "extern", "typedef"} & set(n.storage):
+        for n in local_declarations(f.body):  # the restore code assigns locals: none may stay const
+            if not {"static", "extern", "typedef"} & set(n.storage):
                 _drop_const(n)
         inits = self._split_initialisers(items[:lead])
         f.body.block_items = items[:lead] + self._items(inits + items[lead:])
@@ -69,10 +69,13 @@ class Hoister:
         return [out for s in items for out in self._stmt(s)]
 
     def _body(self, s: c_ast.Node | None) -> c_ast.Node | None:
+        """The body of a branch, loop or label, always in braces: a call site there becomes
+        several statements, which must all stay under the ``if`` (``if (c) y = f(y);`` left
+        as it was would call ``f`` whatever ``c``)."""
         if s is None:
             return None
         stmts = self._stmt(s)
-        return stmts[0] if len(stmts) == 1 else c_ast.Compound(stmts, s.coord)
+        return stmts[0] if len(stmts) == 1 and isinstance(stmts[0], c_ast.Compound) else c_ast.Compound(stmts, s.coord)
 
     def _stmt(self, s: c_ast.Node) -> list:
         if isinstance(s, c_ast.Compound):

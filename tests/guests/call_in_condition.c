@@ -2,7 +2,8 @@
  * (its test and its first clause) and a do-while (docs/mcl.md, "The code at each
  * site"): hoisted into temporaries computed where the test was (were refused with
  * "make it a statement of its own"). The for's body has a continue: it must still
- * reach the step and then the hoisted test. */
+ * reach the step and then the hoisted test. A call site as the body of a braceless if
+ * (never taken) or loop must stay under it: it becomes several statements. */
 #include <stdio.h>
 int calls;
 int step(int x)
@@ -30,6 +31,10 @@ int main(void)
     do {
         k++;
     } while (step(k) < 6 + k);
+    if (calls > 1000)
+        calls = step(calls);
+    for (j = 0; j < 2; j++)
+        k += step(k);
     switch (step(4)) {
     case 10: t += 100; break;
     default: t += 1;
