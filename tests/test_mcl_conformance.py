@@ -56,6 +56,7 @@ def test_passages_are_counted_on_the_guest_for_a_program_that_declares_its_libc(
     host build of the migratable unit fails on them ("conflicting types for 'size_t'"),
     so the conformance run counts poll-point passages on an emulated guest."""
     from testbed.conformance.program import emulated_passages
+    from testbed.errors import GuestFault
 
     source = tmp_path / "own_libc.c"
     source.write_text("""
@@ -75,4 +76,6 @@ int main(void)
     return 0;
 }
 """)
-    assert emulated_passages(str(source), 10_000_000) == 4
+    assert emulated_passages(str(source), 10_000_000, expected="") == 4
+    with pytest.raises(GuestFault, match="prints another output than the plain program"):
+        emulated_passages(str(source), 10_000_000, expected="10\n")
