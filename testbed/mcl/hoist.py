@@ -140,13 +140,15 @@ class Hoister:
         call that is the statement's own (``top``) stays, its arguments are hoisted."""
         if e is None:
             return None
+        if (isinstance(e, c_ast.BinaryOp) and e.op in ("&&", "||")
+                and any(call_name(n) in self.migratable for n in walk(e))):
+            return self._logical(e, pre)
         if (isinstance(e, c_ast.TernaryOp | c_ast.ExprList)
-                or (isinstance(e, c_ast.BinaryOp) and e.op in ("&&", "||"))
                 or (isinstance(e, c_ast.UnaryOp) and e.op == "sizeof")):
             for n in walk(e):
                 if call_name(n) in self.migratable:
                     raise ConfigError(f"{where(n)}: call of migratable function {call_name(n)} in an operand of "
-                                      "&&, ||, ?:, a comma or sizeof, which may not be evaluated or must be "
+                                      "?:, a comma or sizeof, which may not be evaluated or must be "
                                       "evaluated in order; make it a statement of its own (x = f(...);)")
             return e
         if isinstance(e, c_ast.FuncCall):
@@ -167,6 +169,22 @@ class Hoister:
             if new is not child:
                 replace_child(e, name, new)
         return e
+
+    def _logical(self, e: c_ast.BinaryOp, pre: list[c_ast.Node]) -> c_ast.ID:
+        """``a && f(x)`` as statements that evaluate ``f(x)`` only when C would: ``t = !!(a);
+        if (t) { h = f(x); t = !!(h); }`` (``||``: ``if (!t)``), then ``t`` (an ``int``,
+        the type of a logical operator) stands for the expression."""
+        flag = self._temp(c_ast.TypeDecl(None, [], None, c_ast.IdentifierType(["int"])), e.coord)
+
+        def truth(x: c_ast.Node) -> c_ast.Assignment:
+            return c_ast.Assignment("=", c_ast.ID(flag, e.coord), c_ast.UnaryOp("!", c_ast.UnaryOp("!", x)), e.coord)
+
+        pre.append(truth(self._expr(e.left, pre)))
+        inner: list[c_ast.Node] = []
+        right = self._expr(e.right, inner)
+        test = c_ast.ID(flag, e.coord) if e.op == "&&" else c_ast.UnaryOp("!", c_ast.ID(flag, e.coord))
+        pre.append(c_ast.If(test, c_ast.Compound([*inner, truth(right)], e.coord), None, e.coord))
+        return c_ast.ID(flag, e.coord)
 
     def _temp(self, result: c_ast.Node, coord: object) -> str:
         name = f"__mcl_h{len(self.temps) + 1}"

@@ -3,7 +3,8 @@
  * site"): hoisted into temporaries computed where the test was (were refused with
  * "make it a statement of its own"). The for's body has a continue: it must still
  * reach the step and then the hoisted test. A call site as the body of a braceless if
- * (never taken) or loop must stay under it: it becomes several statements. */
+ * (never taken) or loop must stay under it: it becomes several statements. Under && and
+ * || the call runs only when C evaluates it (never in the third test). */
 #include <stdio.h>
 int calls;
 int step(int x)
@@ -31,6 +32,12 @@ int main(void)
     do {
         k++;
     } while (step(k) < 6 + k);
+    if (n > 0 && step(n) > 2)
+        t += 5;
+    if (n < 0 || step(1) == 3)
+        t += 7;
+    if (n < 0 && step(99) > 0)
+        t += 1000;
     if (calls > 1000)
         calls = step(calls);
     for (j = 0; j < 2; j++)
