@@ -152,3 +152,9 @@ def test_any_migration_point_verifies(name: str, data: st.DataObject) -> None:
     src, dst = data.draw(st.sampled_from([("mipsel", "sparc"), ("sparc", "mipsel")]), label="direction")
     record = migrate(MigrationSpec(name, "small", src, dst, at=k))
     assert record.verified and record.roundtrip_identical, record
+
+
+def test_parameter_of_a_type_that_cannot_migrate_is_refused_by_name(tmp_path: Path) -> None:
+    body = ("int work(long double x) { int i, s = 0; for (i = 0; i < 3; i++) {\n#pragma mcl poll\n s += i; }"
+            " return s + (int)x; }\nint main(void) { int r; r = work(1.0L); return r; }")
+    _refused(tmp_path, body, r"parameter x of migratable function work has a type that cannot migrate \(long double")

@@ -24,6 +24,9 @@ def collect_variables(fn: Function, resolver: TypeResolver) -> None:
         if isinstance(p, c_ast.EllipsisParam) or not getattr(p, "name", None):
             continue
         t = resolver.resolve_param(p)
+        if isinstance(t, Unsupported):
+            raise ConfigError(f"{where(p)}: parameter {p.name} of migratable function {fn.name} has a type that "
+                              f"cannot migrate ({t.what})")
         if p.name in address_taken:
             raise ConfigError(f"{where(p)}: the address of parameter {p.name} of {fn.name} is taken; "
                               "copy it into a local variable first so it can be registered as a stack block")
