@@ -22,7 +22,8 @@ from .conftest import GUEST_TESTS
 def test_inner_block_and_shadowing_declarations_migrate_both_ways() -> None:
     """An initialised array in a loop body, a string-initialised array and a local that
     shadows a global, an address-taken local in a block of its own and one declared after
-    statements, an inner `i` shadowing the loop counter: each live at a poll-point."""
+    statements, an inner `i` shadowing the loop counter, a parameter whose address is
+    taken (copied into a local): each live at a poll-point."""
     path = str(GUEST_TESTS / "inner_blocks.c")
     total = passages(path, "small")
     assert total >= 20

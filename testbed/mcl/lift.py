@@ -18,6 +18,10 @@ leading declarations. Two things in ordinary C break that:
   lives as long as the call, which only extends what the program may do. A
   variable-length array cannot be lifted (its size is known only where it is declared),
   so it is refused with file:line.
+- **a parameter whose address is taken**: ``copy_address_taken_parameters`` renames it
+  ``name__p`` and declares a local ``name`` initialised from it first thing, which is a
+  stack block like any other (what C does with a parameter anyway: it is the callee's
+  own object).
 """
 
 from __future__ import annotations
@@ -182,6 +186,35 @@ def _set_name(d: c_ast.Decl, new: str) -> None:
 # ---------------------------------------------------------------------------- lifting
 
 
+def copy_address_taken_parameters(f: c_ast.FuncDef, taken: set[str]) -> list[str]:
+    """Give each parameter of ``f`` whose address is taken a local copy of the same name,
+    in place (``int g(int x) { p = &x; }`` as ``int g(int x__p) { int x = x__p; p = &x; }``).
+    An array or function parameter (a pointer in disguise) is left to be refused."""
+    params = f.decl.type.args.params if isinstance(f.decl.type, c_ast.FuncDecl) and f.decl.type.args else []
+    address_taken = _address_taken(f.body)
+    copies = []
+    for p in params:
+        if not (isinstance(p, c_ast.Decl) and p.name in address_taken
+                and isinstance(p.type, c_ast.TypeDecl | c_ast.PtrDecl)):
+            continue
+        local = copy.deepcopy(p)
+        new = f"{p.name}__p"
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        _set_name(p, new)
+        local.init = c_ast.ID(new, p.coord)
+        copies.append(local)
+    f.body.block_items = copies + (f.body.block_items or [])
+    return [d.name for d in copies]
+
+
+def _address_taken(body: c_ast.Node) -> set[str]:
+    """Names whose address is taken: ``&x``, and ``&s.f`` or ``&s.a[i]`` (a pointer into s)."""
+    return {n.expr.name if isinstance(n.expr, c_ast.ID) else member_root(n.expr) for n in walk(body)
+            if isinstance(n, c_ast.UnaryOp) and n.op == "&"} - {None}
+
+
 def lift_stack_blocks(f: c_ast.FuncDef, kind: Callable[[c_ast.Decl, set[str]], str | None]) -> list[str]:
     """Move, in place, every stack block of ``f`` declared after its leading declarations
     (in an inner block, or after a statement) to the top of its body; its initialiser
@@ -194,8 +227,7 @@ def lift_stack_blocks(f: c_ast.FuncDef, kind: Callable[[c_ast.Decl, set[str]], s
     while lead < len(body) and isinstance(body[lead], c_ast.Decl):
         lead += 1
     leading = {id(d) for d in body[:lead]}
-    address_taken = {n.expr.name if isinstance(n.expr, c_ast.ID) else member_root(n.expr) for n in walk(f.body)
-                     if isinstance(n, c_ast.UnaryOp) and n.op == "&"} - {None}
+    address_taken = _address_taken(f.body)
     lifted: list[c_ast.Decl] = []
 
     def wanted(d: c_ast.Node) -> bool:

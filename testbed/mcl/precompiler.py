@@ -37,7 +37,7 @@ from testbed.mcl.cparse import is_runtime_file, where
 from testbed.mcl.ctype import Array, VarArray
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
-from testbed.mcl.lift import lift_stack_blocks
+from testbed.mcl.lift import copy_address_taken_parameters, lift_stack_blocks, names_in
 from testbed.mcl.liveness import site_liveness
 from testbed.mcl.nodes import Function, Marks, Plan, Raw, Site, SiteMark, call_name, walk
 from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is_variadic
@@ -55,6 +55,7 @@ class Precompiler:
     def __init__(self, ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
                  trips: int = DEFAULT_TRIPS) -> None:
         self.resolver = resolver
+        self.taken = names_in(ast)  # the names new locals must avoid
         self.defs: dict[str, c_ast.FuncDef] = {}
         for top in ast.ext:
             if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
@@ -76,6 +77,7 @@ class Precompiler:
                 fids[name] = len(fids)
         hoister = Hoister(self.defs, migratable)
         for name in fids:
+            copy_address_taken_parameters(self.defs[name], self.taken)
             lift_stack_blocks(self.defs[name], self._stack_block_kind)
             hoister.function(self.defs[name])
             fn = Function(name, fids[name], self.defs[name], variadic=is_variadic(self.defs[name]))

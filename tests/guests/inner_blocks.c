@@ -1,8 +1,9 @@
 /* Inner-block and shadowing declarations (docs/mcl.md, "The accepted subset"): arrays
  * and address-taken locals declared in inner blocks and after statements, the same name
  * declared in several blocks of one function and shadowing a global, each live across
- * poll-points. The precompiler renames them apart and lifts the stack blocks to the top
- * of their function (were refused, or generated C that did not compile). */
+ * poll-points, and a parameter whose address is taken. The precompiler renames them
+ * apart, lifts the stack blocks to the top of their function and copies the parameter
+ * into a local (were refused, or generated C that did not compile). */
 #include <stdio.h>
 
 int total = 7; /* shadowed in main, and read there before and after */
@@ -27,6 +28,17 @@ int weave(int n)
         acc += window[0] + window[3];
     }
     return acc;
+}
+
+static int through(int v)
+{
+    int *at = &v;
+    int k;
+    for (k = 0; k < 3; k++) {
+#pragma mcl poll
+        *at += k;
+    }
+    return v;
 }
 
 int main(void)
@@ -58,6 +70,7 @@ int main(void)
 #pragma mcl poll
         bump(p, round);
     }
+    sum += through(4);
     printf("sum %d late %d global %d\n", sum, late, total);
     return 0;
 }
