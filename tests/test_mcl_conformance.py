@@ -79,3 +79,15 @@ int main(void)
     assert emulated_passages(str(source), 10_000_000, expected="") == 4
     with pytest.raises(GuestFault, match="prints another output than the plain program"):
         emulated_passages(str(source), 10_000_000, expected="10\n")
+
+
+@pytest.mark.parametrize(("src", "dst"), [("mipsel", "sparc"), ("sparc", "mipsel")])
+def test_a_global_declared_twice_migrates(src: str, dst: str) -> None:
+    """Found by the conformance run (20020611-1.c): `unsigned n;` then `unsigned n = 30;`
+    registered n twice, and the destination refused the stream as malformed."""
+    from testbed.migration.run import MigrationSpec, migrate
+
+    from .conftest import GUEST_TESTS
+
+    record = migrate(MigrationSpec(str(GUEST_TESTS / "tentative_global.c"), "small", src, dst, at=3))
+    assert record.verified and record.roundtrip_identical, record.failure
