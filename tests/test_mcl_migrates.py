@@ -88,3 +88,11 @@ def test_a_struct_whose_member_address_is_taken_travels_as_a_block() -> None:
     """cp = &a.count made no block of a (only &a did): the pointer pointed outside every
     registered block at collection."""
     _migrates("member_pointer.c")
+
+
+def test_sites_in_unbraced_branches_and_bodies_migrate() -> None:
+    """`if (c) return f(n);`, unbraced if/else branches and loop bodies holding sites: the
+    site's code is one block there (only its first statement stayed under the if, so the
+    call ran whatever the condition)."""
+    records = _migrates("unbraced_sites.c")
+    assert {r.poll_function for r in records} == {"work"}

@@ -32,7 +32,7 @@ from .conftest import GUEST_TESTS
 
 PROGRAM = GUEST_TESTS / "ti_layout.c"
 RUNTIME_DIR = cparse.RUNTIME_DIR
-PRIM_NO = {p: i + 1 for i, p in enumerate(ctype.PRIM_ORDER)}  # enum mig_prim values
+PRIM_NO = {p: i + 1 for i, p in enumerate(ctype.PRIM_ORDER + ctype.WORD_PRIMS)}  # enum mig_prim values
 
 # A recording implementation of the encoders the generated code calls: every call appends
 # a token to a log (restore logs the same tokens as save, so the two logs must be equal)
@@ -85,11 +85,13 @@ TI_PRIM(i64, int64_t)
 TI_PRIM(u64, uint64_t)
 TI_PRIM(f32, float)
 TI_PRIM(f64, double)
+TI_PRIM(il, long)
+TI_PRIM(ul, unsigned long)
 
 static unsigned ti_prim_size(int prim)
 {
-    static const unsigned char sizes[] = { 0, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8 };
-    return prim >= 1 && prim <= 10 ? sizes[prim] : 0;
+    static const unsigned char sizes[] = { 0, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, sizeof(long), sizeof(long) };
+    return prim >= 1 && prim <= 12 ? sizes[prim] : 0;
 }
 
 void mig_put_array(const void *p, int prim, uint32_t n)
@@ -216,6 +218,14 @@ DIRECT = [
     ("size arr2_struct_point", "sizeof(pts)"),
     ("size arr6_char", "sizeof(message)"),
     ("size long_long", "sizeof(long long)"),
+    ("size unsigned_long", "sizeof(unsigned long)"),
+    ("size struct_words", "sizeof(struct words)"),
+    ("off struct_words l", "offsetof(struct words, l)"),
+    ("off struct_words p", "offsetof(struct words, p)"),
+    ("off struct_words d", "offsetof(struct words, d)"),
+    ("off struct_words n", "offsetof(struct words, n)"),
+    ("off struct_words diff", "offsetof(struct words, diff)"),
+    ("off struct_words ul", "offsetof(struct words, ul)"),
 ]
 
 
@@ -293,9 +303,9 @@ def combined(ti: TI, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dumps(combined: Path) -> dict[str, Dump]:
-    """The driver's output on mipsel, sparc and the host."""
+    """The driver's output on mipsel, sparc, aarch64 (LP64) and the host."""
     out: dict[str, Dump] = {}
-    for isa in ("mipsel", "sparc", "host"):
+    for isa in ("mipsel", "sparc", "aarch64", "host"):
         build = build_program("ti_layout", [combined], isa, runtime_sources=TARGETS[isa].runtime_sources)
         if isa == "host":
             proc = run_native(build.path, [], "the ti_layout driver on the host")
@@ -323,8 +333,10 @@ def test_ids_names_and_order(ti: TI) -> None:
     # first appearance: struct inner is defined before struct node, a type before its parts
     assert ti.type_ids["struct_inner"] == 10 and ti.type_ids["struct_node"] == 11
     assert ti.type_ids["ptr_struct_node"] == 12
-    # long and int, unsigned long and unsigned are the same portable type on ILP32 guests
-    assert "long" not in ti.type_ids and "unsigned_long" not in ti.type_ids
+    # long is its own portable type (word-sized), not int: size_t is an unsigned long
+    words = ti.types[ti.type_ids["struct_words"]]
+    assert [ti.types[f.type].prim for f in words.fields] == ["I8", "IL", None, "F64", "UL", "IL", None]
+    assert ti.types[ti.type_ids["unsigned_long"]].prim == "UL" and ti.type_ids["int"] != ti.type_ids["long"]
     assert ti.types[ti.type_ids["ptr_void"]].target == -1
     # deterministic
     again = generate_ti(parse_program(PROGRAM), program_key="ti_layout-test")
@@ -414,12 +426,19 @@ def test_sizes_and_offsets_are_each_compilers(ti: TI, dumps: dict[str, Dump]) ->
         assert [d.direct[f"off struct_inner {f}"] for f in "cds"] == [0, 8, 16]
         assert d.direct["size struct_inner"] == 24
         assert d.direct["size ptr_ptr_int"] == 4
-    assert dumps["host"].direct["size ptr_ptr_int"] == 8  # the host really is LP64
+        # {char, long, void *, double, ...}: 4-byte long and pointer, the double 8-aligned
+        assert [d.direct[f"off struct_words {f}"] for f in ("l", "p", "d", "n", "diff", "ul")] == [4, 8, 16, 24, 28, 32]
+    for isa in ("aarch64", "host"):  # LP64: 8-byte long and pointer, 7 bytes of padding after c
+        d = dumps[isa]
+        assert d.direct["size ptr_ptr_int"] == 8 and d.direct["size unsigned_long"] == 8
+        assert [d.direct[f"off struct_words {f}"] for f in ("l", "p", "d", "n", "diff", "ul")] == [8, 16, 24, 32, 40, 48]
+        assert d.direct["size struct_words"] == 64
 
 
 def test_portable_parts_identical_everywhere(ti: TI, dumps: dict[str, Dump]) -> None:
     reference = _portable(dumps["mipsel"])
     assert _portable(dumps["sparc"]) == reference
+    assert _portable(dumps["aarch64"]) == reference
     assert _portable(dumps["host"]) == reference
     d = dumps["sparc"]
     assert d.fingerprint == ti.fingerprint
@@ -530,9 +549,9 @@ long matrix[K][sizeof(int) + 1];
     lst = uses["list"]
     assert isinstance(lst, Struct) and lst.tag == "list"
     assert lst.fields[0] == ("next", Pointer(lst))
-    assert lst.fields[1] == ("n", Array(Prim("unsigned int", "U32"), 7))
-    assert uses["matrix"] == Array(Array(Prim.of("I32"), 5), 4)
-    assert ctype.canonical_name(uses["matrix"]) == "arr4_arr5_int"
+    assert lst.fields[1] == ("n", Array(Prim("unsigned long", "UL"), 7))  # word-sized on LP64
+    assert uses["matrix"] == Array(Array(Prim.of("IL"), 5), 4)
+    assert ctype.canonical_name(uses["matrix"]) == "arr4_arr5_long"
     assert ctype.c_spelling(Pointer(Array(Pointer(lst), 3))) == "struct list *(*)[3]"
     assert ast.ext[-1].coord.line == 5  # coordinates point into the program
 

@@ -28,8 +28,12 @@
 
 /* ---- Type-Information table (generated per program by testbed/mcl/ti.py) ---- */
 
+/* MIG_IL and MIG_UL are long and unsigned long, and the word-sized typedefs (size_t,
+ * ptrdiff_t, intptr_t, uintptr_t): 4 bytes in memory on ILP32, 8 on LP64, always 8 in
+ * the stream; a 32-bit destination refuses a value its long cannot hold. */
 enum mig_prim {
-    MIG_I8 = 1, MIG_U8, MIG_I16, MIG_U16, MIG_I32, MIG_U32, MIG_I64, MIG_U64, MIG_F32, MIG_F64
+    MIG_I8 = 1, MIG_U8, MIG_I16, MIG_U16, MIG_I32, MIG_U32, MIG_I64, MIG_U64, MIG_F32, MIG_F64,
+    MIG_IL, MIG_UL
 };
 enum mig_kind { MIG_KIND_PRIM = 1, MIG_KIND_PTR, MIG_KIND_STRUCT, MIG_KIND_ARRAY };
 
@@ -61,6 +65,9 @@ extern const uint32_t mig_ntypes;
  * never sizes or offsets) and of the program's migration points: equal on every ISA for
  * the same program, different for another program or build of it. */
 extern const uint32_t mig_fingerprint;
+/* How many of the types are longs (MIG_IL, MIG_UL): 0 leaves a 32-bit destination
+ * nothing to range-check. */
+extern const uint32_t mig_nword_prims;
 
 /* ---- site table (generated with the TI by testbed/mcl/sitetable.py) ----
  * What a frame record holds at each site, so that a received stream's frames are proved
@@ -96,6 +103,8 @@ void mig_put_i64(int64_t v);
 void mig_put_u64(uint64_t v);
 void mig_put_f32(float v);
 void mig_put_f64(double v);
+void mig_put_il(long v);
+void mig_put_ul(unsigned long v);
 int8_t mig_get_i8(void);
 uint8_t mig_get_u8(void);
 int16_t mig_get_i16(void);
@@ -106,6 +115,8 @@ int64_t mig_get_i64(void);
 uint64_t mig_get_u64(void);
 float mig_get_f32(void);
 double mig_get_f64(void);
+long mig_get_il(void);          /* the validator has proved that the value fits */
+unsigned long mig_get_ul(void);
 
 /* Arrays of one primitive: `n` elements starting at `p` (flat blocks go through these). */
 void mig_put_array(const void *p, int prim, uint32_t n);

@@ -137,6 +137,11 @@ MIG_TEXT void mig_put_f64(double v)
     mig_put_u64(x.u);
 }
 
+MIG_TEXT void mig_put_il(long v) { mig_put_i64((int64_t)v); }
+MIG_TEXT void mig_put_ul(unsigned long v) { mig_put_u64((uint64_t)v); }
+
+/* Bytes of a primitive in the stream, and in memory but for the longs (MIG_IL, MIG_UL:
+ * 8 in the stream, sizeof(long) in memory). */
 static MIG_TEXT uint32_t prim_size(int prim)
 {
     switch (prim) {
@@ -155,9 +160,21 @@ static MIG_TEXT int host_is_big_endian(void)
 
 #include MIG_COPY /* copy_big_endian(): copy_bytes.c or copy_words.c (runtime_design.h) */
 
+/* Whether a primitive is a long narrower in memory than in the stream (on ILP32). */
+static inline MIG_TEXT int narrow_long(int prim)
+{
+    return (prim == MIG_IL || prim == MIG_UL) && sizeof(long) < 8;
+}
+
 MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
 {
     uint32_t size = prim_size(prim), bytes = n * size;
+    if (narrow_long(prim)) { /* widened one by one: 4 bytes in memory, 8 in the stream */
+        const long *v = p;
+        for (; n; n--, v++)
+            prim == MIG_IL ? mig_put_il(*v) : mig_put_ul((unsigned long)*v);
+        return;
+    }
     ITEM();
     out_reserve(bytes);
     copy_big_endian(out + out_len, p, bytes, size);
@@ -257,9 +274,18 @@ MIG_TEXT double mig_get_f64(void)
     return x.d;
 }
 
+MIG_TEXT long mig_get_il(void) { return (long)mig_get_i64(); }
+MIG_TEXT unsigned long mig_get_ul(void) { return (unsigned long)mig_get_u64(); }
+
 MIG_TEXT void mig_get_array(void *p, int prim, uint32_t n)
 {
     uint32_t size = prim_size(prim), bytes = n * size;
+    if (narrow_long(prim)) { /* narrowed one by one; the validator proved each fits */
+        long *v = p;
+        for (; n; n--, v++)
+            *v = prim == MIG_IL ? mig_get_il() : (long)mig_get_ul();
+        return;
+    }
     need(bytes);
     copy_big_endian(p, in + in_pos, bytes, size);
     in_pos += bytes;

@@ -16,13 +16,19 @@
  *   their block; type ids exist; globals and main's stack blocks have the destination's
  *   type and size; global roots name their own global;
  * - at the end: stack-block locators in range, unique, of the type (and fixed size) the
- *   frame declares; the end marker ends the payload; the block count is the header's.
+ *   frame declares; the end marker ends the payload; the block count is the header's;
+ * - on a destination whose long is 32 bits: every long and word-sized integer (8 bytes in
+ *   the stream) fits it, in frames and blocks alike; one that does not is refused naming
+ *   where it is, its value and the type (ERR_RANGE): never truncated.
  * The walk is iterative (an explicit work stack in the runtime's heap): a linked list of a
  * million nodes is a million blocks deep and must not overflow the guest's stack.
  */
 #include "msr.h"
+#include <stdio.h> /* snprintf: the range refusal names the value */
 
 static uint32_t *flat_bytes; /* encoded bytes per object of a pointer-free type */
+static uint8_t *flat_longs;  /* a pointer-free type holds a long this machine may not fit
+                              * (NULL: this machine's long is 64 bits, or the program has none) */
 
 static MIG_TEXT uint32_t encoded_flat_size(int32_t type)
 {
@@ -51,11 +57,14 @@ static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
 
 /* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
- * field `field` on (a struct whose earlier fields are done). */
+ * field `field` on (a struct whose earlier fields are done), in block `block` (-1: a
+ * frame's struct variable; for range refusals). Of the block's own elements (`type` is
+ * the block's type), the last `n` remain: the first of them is element count - n. */
 struct work {
     int32_t type;
     uint32_t n;
     uint32_t field;
+    int32_t block;
 };
 static struct work *work;
 static uint32_t nwork, work_cap;
@@ -65,19 +74,119 @@ static MIG_TEXT __attribute__((noinline)) void grow_work(void)
     reserve(&work, &work_cap, nwork + 1, sizeof(struct work), 256);
 }
 
-static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field)
+static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, int32_t block)
 {
     if (nwork == work_cap)
         grow_work();
     work[nwork].type = type;
     work[nwork].n = n;
     work[nwork].field = field;
+    work[nwork].block = block;
     nwork++;
 }
 
 static MIG_TEXT void refuse(int code, const char *message)
 {
     mig_fail(code, message);
+}
+
+static MIG_TEXT void skip_bytes(uint32_t n, uint32_t objects);
+static MIG_TEXT void refuse(int code, const char *message);
+
+/* ---- word-sized integers on a destination with a 32-bit long ---- */
+
+static MIG_TEXT int holds_long(int32_t type)
+{
+    const struct mig_type *t = &mig_types[type];
+    uint32_t f;
+    if (t->kind == MIG_KIND_PRIM)
+        return t->prim == MIG_IL || t->prim == MIG_UL;
+    if (t->kind == MIG_KIND_ARRAY)
+        return holds_long(t->target);
+    for (f = 0; f < t->nfields; f++)
+        if (holds_long(t->fields[f].type))
+            return 1;
+    return 0;
+}
+
+static const char *const segment_names[] = { "", "global", "stack", "heap" };
+
+/* Where the longs being checked lie, set before each check (on this path only): block
+ * (-1: a frame variable), the element the checked objects start at (NO_ELEMENT: inside
+ * an element the walk does not count) and the leaves of one element. */
+#define NO_ELEMENT 0xffffffffu
+static int32_t range_block;
+static uint32_t range_element, range_leaves;
+
+static MIG_TEXT void range_at(int32_t block, int32_t type, uint32_t remaining)
+{
+    range_block = block;
+    range_element = block >= 0 && vblocks[block].type == type ? vblocks[block].count - remaining : NO_ELEMENT;
+    range_leaves = type >= 0 ? type_leaves(type) : 1;
+}
+
+/* The refusal: the value's place (a frame variable, or its block and element; the host
+ * adds the variable's or global's name, testbed/migration/host.py), value and type.
+ * `leaf` counts the leaves from the start of the checked objects. */
+static MIG_TEXT __attribute__((noinline)) void refuse_range(int prim, uint64_t value, uint32_t leaf)
+{
+    static char message[200];
+    char where[96];
+    if (range_block < 0) {
+        snprintf(where, sizeof where, "a frame variable");
+    } else {
+        const struct vblock *v = &vblocks[range_block];
+        uint32_t element = range_element == NO_ELEMENT ? NO_ELEMENT : range_element + leaf / range_leaves;
+        if (element == NO_ELEMENT)
+            snprintf(where, sizeof where, "a long inside %s block %u (%s)", segment_names[v->seg],
+                     (unsigned)range_block, mig_types[v->type].name);
+        else
+            snprintf(where, sizeof where, "element %u of %s block %u (%s)", (unsigned)element,
+                     segment_names[v->seg], (unsigned)range_block, mig_types[v->type].name);
+        collect_function = -1 - (int32_t)v->seg; /* the host names a global from its address */
+        collect_site = v->seg == SEG_GLOBAL ? (int32_t)(uintptr_t)B(globals[v->locator])->data : range_block;
+        collect_value = (int32_t)element;
+    }
+    if (prim == MIG_IL)
+        snprintf(message, sizeof message, "stream refused: %s holds %lld, which does not fit this machine's "
+                 "%d-bit long", where, (long long)value, (int)(8 * sizeof(long)));
+    else
+        snprintf(message, sizeof message, "stream refused: %s holds %llu, which does not fit this machine's "
+                 "%d-bit unsigned long", where, (unsigned long long)value, (int)(8 * sizeof(long)));
+    refuse(ERR_RANGE, message);
+}
+
+/* Whether this machine's long holds the stream's 8-byte value. */
+static inline MIG_TEXT int long_fits(int prim, uint64_t v)
+{
+    return prim == MIG_IL ? (int64_t)v == (int64_t)(long)(int64_t)v : v == (uint64_t)(unsigned long)v;
+}
+
+/* `n` pointer-free objects of `type` that hold longs, leaf by leaf (`leaf` counts from
+ * where range_at placed the check); returns the leaf after them. Recursion follows the
+ * type's nesting only. */
+static MIG_TEXT uint32_t check_flat_longs(int32_t type, uint32_t n, uint32_t leaf)
+{
+    const struct mig_type *t = &mig_types[type];
+    uint32_t f;
+    for (; n; n--) {
+        if (t->kind == MIG_KIND_PRIM) {
+            if (t->prim == MIG_IL || t->prim == MIG_UL) {
+                uint64_t v = mig_get_u64();
+                if (!long_fits(t->prim, v))
+                    refuse_range(t->prim, v, leaf);
+            } else {
+                skip_bytes(prim_size(t->prim), 1);
+            }
+            leaf++;
+        } else if (t->kind == MIG_KIND_ARRAY) {
+            leaf = check_flat_longs(t->target, t->count, leaf);
+        } else {
+            for (f = 0; f < t->nfields; f++)
+                leaf = check_flat_longs(t->fields[f].type, 1, leaf);
+        }
+    }
+    return leaf;
 }
 
 static MIG_TEXT void skip_bytes(uint32_t n, uint32_t objects)
@@ -198,7 +307,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count, 0);
+        push_work(type, count, 0, (int32_t)id);
         return id + 1;
     }
 }
@@ -223,14 +332,19 @@ static MIG_TEXT void drain(void)
             continue;
         }
         t = &mig_types[w.type];
-        if (!t->has_pointers) { /* a flat run is skipped in one step */
-            skip_bytes(flat_bytes[w.type], w.n);
+        if (!t->has_pointers) { /* a flat run is skipped in one step, unless it holds longs */
+            if (flat_longs && flat_longs[w.type]) {
+                range_at(w.block, w.type, w.n);
+                (void)check_flat_longs(w.type, w.n, 0);
+            } else {
+                skip_bytes(flat_bytes[w.type], w.n);
+            }
             continue;
         }
         if (t->kind == MIG_KIND_ARRAY) {
             if (w.n > 1)
-                push_work(w.type, w.n - 1, 0);
-            push_work(t->target, t->count, 0);
+                push_work(w.type, w.n - 1, 0, w.block);
+            push_work(t->target, t->count, 0, w.block);
             continue;
         }
         if (t->kind == MIG_KIND_PTR) { /* w.n pointers in a row */
@@ -238,7 +352,7 @@ static MIG_TEXT void drain(void)
                 w.n--;
                 if (opens_block()) {
                     if (w.n)
-                        push_work(w.type, w.n, 0);
+                        push_work(w.type, w.n, 0, w.block);
                     (void)pointer_head(t->target, &ordinal);
                     break;
                 }
@@ -252,15 +366,19 @@ static MIG_TEXT void drain(void)
                 int32_t ft = t->fields[f].type;
                 const struct mig_type *field = &mig_types[ft];
                 if (!field->has_pointers) {
-                    skip_bytes(flat_bytes[ft], 1);
+                    if (flat_longs && flat_longs[ft]) {
+                        range_at(w.block, w.type, w.n);
+                        (void)check_flat_longs(ft, 1, 0);
+                    } else
+                        skip_bytes(flat_bytes[ft], 1);
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
-                    push_work(w.type, w.n, f + 1);
+                    push_work(w.type, w.n, f + 1, w.block);
                     if (field->kind == MIG_KIND_PTR)
                         (void)pointer_head(field->target, &ordinal);
                     else
-                        push_work(ft, 1, 0);
+                        push_work(ft, 1, 0, w.block);
                     break;
                 }
             }
@@ -312,7 +430,21 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
             refuse(ERR_FORMAT, "stream refused: a frame value's kind is not the one its site declares");
         switch (want->kind) {
         case VAL_I32: case VAL_U32: case VAL_F32: skip_bytes(4, 1); break;
-        case VAL_I64: case VAL_F64: skip_bytes(8, 1); break;
+        case VAL_I64:
+            if (want->type >= 0 && flat_longs && flat_longs[want->type]) { /* a long variable */
+                uint64_t v = mig_get_u64();
+                if (!long_fits(mig_types[want->type].prim, v)) {
+                    collect_function = (int32_t)function; /* the host names the variable */
+                    collect_site = (int32_t)site;
+                    collect_value = (int32_t)i;
+                    range_block = -1;
+                    refuse_range(mig_types[want->type].prim, v, 0);
+                }
+            } else {
+                skip_bytes(8, 1);
+            }
+            break;
+        case VAL_F64: skip_bytes(8, 1); break;
         case VAL_PTR:
             if (i < s->nblocks) {
                 expect_own_block(want->type, SEG_STACK, base + i,
@@ -325,8 +457,12 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         default: /* VAL_OBJ */
             if ((int32_t)get_varint() - 1 != want->type || get_varint() != 1)
                 refuse(ERR_TYPE, "stream refused: a variable's type is not the one its site declares");
-            push_work(want->type, 1, 0);
+            collect_function = (int32_t)function; /* a long inside it: the host names the variable */
+            collect_site = (int32_t)site;
+            collect_value = (int32_t)i;
+            push_work(want->type, 1, 0, -1);
             drain();
+            collect_function = collect_site = collect_value = -1;
         }
     }
     return s;
@@ -376,7 +512,7 @@ static MIG_TEXT void validate_header(uint32_t length)
         refuse(ERR_FORMAT, "stream refused: header flags are set (the format defines none)");
     isa = get_be32();
     if (isa != ISA_MIPSEL && isa != ISA_SPARC && isa != ISA_HOST && isa != ISA_MIPS && isa != ISA_PPC32
-        && isa != ISA_AARCH64)
+        && isa != ISA_AARCH64 && isa != ISA_RISCV64 && isa != ISA_X86_64 && isa != ISA_MIPS64)
         refuse(ERR_FORMAT, "stream refused: unknown source ISA in the header");
     if (get_be32() != mig_fingerprint)
         refuse(ERR_FINGERPRINT, "stream refused: it comes from a different program or build (TI fingerprint mismatch)");
@@ -409,6 +545,11 @@ static MIG_TEXT void validate_stream(uint32_t length)
         flat_bytes = mig_alloc(mig_ntypes * sizeof(uint32_t) + 4);
         for (i = 0; i < mig_ntypes; i++)
             flat_bytes[i] = mig_types[i].has_pointers ? 0 : encoded_flat_size((int32_t)i);
+        if (sizeof(long) < 8 && mig_nword_prims) {
+            flat_longs = mig_alloc(mig_ntypes + 1);
+            for (i = 0; i < mig_ntypes; i++)
+                flat_longs[i] = !mig_types[i].has_pointers && holds_long((int32_t)i);
+        }
     }
     if (nglobals > vglobal_cap) {
         vglobal_seen = mig_grow(vglobal_seen, 0, nglobals);

@@ -108,6 +108,10 @@ static inline MIG_TEXT char *walk_next(int32_t *type, uint32_t *count)
 
 static inline MIG_TEXT void put_scalar(int prim, const char *p)
 {
+    if (narrow_long(prim)) {
+        mig_put_array(p, prim, 1);
+        return;
+    }
     switch (prim_size(prim)) {
     case 1: put_byte(*(const uint8_t *)p); break;
     case 2: mig_put_u16(*(const uint16_t *)p); break;
@@ -175,6 +179,10 @@ static MIG_TEXT void save_contents(uint32_t b)
 
 static inline MIG_TEXT void get_scalar(int prim, char *p)
 {
+    if (narrow_long(prim)) {
+        mig_get_array(p, prim, 1);
+        return;
+    }
     switch (prim_size(prim)) {
     case 1: *(uint8_t *)p = (uint8_t)get_byte(); break;
     case 2: *(uint16_t *)p = mig_get_u16(); break;

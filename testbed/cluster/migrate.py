@@ -7,7 +7,9 @@ The scheduler interface (docs/mppvm.md):
   ``CoSim.schedule()`` before the run: at a simulated time, or at the task's K-th
   poll-point passage.
 * ``CoSim.request_migration(task_index, host) -> simpy.Event`` while the run goes on; the
-  event's value is the migration's record (``MigrationRecord.to_dict()``).
+  event's value is the migration's record (``MigrationRecord.to_dict()``) as it is when the
+  task runs again; ``forwarded``, ``messages_moved``, ``delay_to_others_s`` and
+  ``verified`` are final only in the run's records (``ClusterResult.migrations``).
 
 One migration, in simulated time (docs/mppvm.md has the sequence diagram):
 
@@ -247,7 +249,6 @@ class Migrator:
         record.drained = len(box.queue)
         source_host = task.host.name
         self.cosim.mpd.move(task.tid, dst_host.name)
-        box.forwarded = 0
         if queued:
             yield from self._transfer(source_host, dst_host.name, queued, False)
         src_port.decide(resume=False)  # the source copy exits

@@ -70,7 +70,7 @@ class Mailbox:
     next_seq_in: dict[int, int] = field(default_factory=dict)  # src -> next expected seq
     next_seq_out: dict[int, int] = field(default_factory=dict)  # dst -> next seq to send
     alive: bool = True
-    forwarded: int = 0  # messages that reached a host this task had left, sent on
+    moves: int = 0  # migrations so far: orders location updates
 
 
 @dataclass
@@ -92,8 +92,9 @@ class Mpd:
         self.traffic: dict[str, Traffic] = {h.name: Traffic() for h in cluster.hosts}
         self.on_delivery: Callable[[Message], None] | None = None  # for traces
         self.ledger = Ledger()
-        # host -> tid -> the host that daemon believes the task is on (absent: the tid's own)
-        self.location: dict[str, dict[int, str]] = {h.name: {} for h in cluster.hosts}
+        # host -> tid -> (the host that daemon believes the task is on, after how many of its
+        # moves); absent: the tid's own host. Updates with an older count are ignored.
+        self.location: dict[str, dict[int, tuple[str, int]]] = {h.name: {} for h in cluster.hosts}
 
     # ---------------------------------------------------------------- tasks
 
@@ -117,14 +118,15 @@ class Mpd:
 
     def believed(self, at: str, tid: int) -> str:
         """Where the daemon on host ``at`` would send a message for ``tid``."""
-        return self.location[at].get(tid, self.home(tid))
+        known = self.location[at].get(tid)
+        return known[0] if known else self.home(tid)
 
     def move(self, tid: int, host: str) -> None:
         """The task now runs on ``host``: its old daemon forwards what still reaches it
         there, the new one delivers; nobody else is told yet (they learn on first forward)."""
         box = self.boxes[tid]
-        self.location[box.host][tid] = host
-        self.location[host][tid] = host
+        box.moves += 1
+        self.location[box.host][tid] = self.location[host][tid] = (host, box.moves)
         box.host = host
 
     # ---------------------------------------------------------------- sending
@@ -196,20 +198,20 @@ class Mpd:
         if box.host == at:
             self._arrive(msg)
             return
-        nxt = self.location[at][msg.dst]
-        box.forwarded += 1
+        nxt, moves = self.location[at][msg.dst]
         self.ledger.forwarded(msg, at, nxt)
         pvmd = self.cluster.pvmd
         size = len(msg.body) + pvmd.header_bytes
         cpu = self.net.hosts[at].cpu
         cpu.run(pvmd.hop_seconds(self.cluster.host(at).clock_hz, size), self._daemon_to_daemon, msg, size, at, nxt)
         origin = self.boxes[msg.src].host
-        if origin != at and self.location[origin].get(msg.dst) != nxt:
-            self.net.send_datagram(at, origin, 16, lambda: self._learn(origin, msg.dst, nxt))
+        if origin != at and self.location[origin].get(msg.dst, ("", 0))[1] < moves:
+            self.net.send_datagram(at, origin, 16, lambda: self._learn(origin, msg.dst, nxt, moves))
 
-    def _learn(self, host: str, tid: int, where: str) -> None:
-        if self.boxes[tid].host == where or host == where:
-            self.location[host][tid] = where
+    def _learn(self, host: str, tid: int, where: str, moves: int) -> None:
+        """A location update arrived: newer than what ``host`` knows, it replaces it."""
+        if self.location[host].get(tid, ("", 0))[1] < moves:
+            self.location[host][tid] = (where, moves)
 
     def _arrive(self, msg: Message) -> None:
         box = self.boxes[msg.dst]

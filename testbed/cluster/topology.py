@@ -74,7 +74,8 @@ class Cluster:
         for h in self.hosts:
             if h.name == name:
                 return h
-        raise unknown_name(f"host of cluster {self.name!r}", name, [h.name for h in self.hosts])
+        raise ConfigError(f"unknown host {name!r} in cluster {self.name!r}; its hosts: "
+                          f"{', '.join(h.name for h in self.hosts)}")
 
     def index(self, name: str) -> int:
         return self.hosts.index(self.host(name))

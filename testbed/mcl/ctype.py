@@ -23,22 +23,29 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 
 # enum mig_prim order (guests/runtime/mig.h), the C spelling used in generated code and
-# the canonical identifier (MIG_T_<identifier>), and the size on both ILP32 guests.
+# the canonical identifier (MIG_T_<identifier>), and the size in memory on every ISA.
 PRIM_ORDER = ("I8", "U8", "I16", "U16", "I32", "U32", "I64", "U64", "F32", "F64")
 PRIM_SPELLING = {
     "I8": "char", "U8": "unsigned char", "I16": "short", "U16": "unsigned short",
     "I32": "int", "U32": "unsigned int", "I64": "long long", "U64": "unsigned long long",
-    "F32": "float", "F64": "double",
+    "F32": "float", "F64": "double", "IL": "long", "UL": "unsigned long",
 }
 PRIM_SIZE = {"I8": 1, "U8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4, "I64": 8, "U64": 8,
              "F32": 4, "F64": 8}
-POINTER_SIZE = 4  # both guests are ILP32
+# The word-sized integers: ``long`` and ``unsigned long``, and the pointer-sized typedefs
+# (size_t, ptrdiff_t, intptr_t, uintptr_t: testbed/mcl/cparse.py analyses them as longs).
+# 4 bytes on the ILP32 guests, 8 on LP64 ones; they travel as 8 bytes everywhere, and a
+# value the destination's width cannot hold refuses the migration (mig_validate.c).
+# Not in PRIM_ORDER: their ids come on first use, so programs without them keep theirs.
+WORD_PRIMS = ("IL", "UL")
+STREAM_SIZE = {**PRIM_SIZE, "IL": 8, "UL": 8}  # bytes of each primitive in the stream
 
 
 @dataclass(frozen=True)
 class Prim:
-    """A primitive, normalised to its portable kind: ``long`` and ``int`` are the same
-    I32 on both guests, so they are one type. ``name`` is the canonical C spelling."""
+    """A primitive, normalised to its portable kind: ``int`` and ``signed int`` are one
+    type, ``long`` another (it is 64 bits on LP64 machines). ``name`` is the canonical C
+    spelling."""
 
     name: str
     prim: str
@@ -192,7 +199,7 @@ def swap_units(t: CType) -> list[int] | None:
     of one), each of which the other ISA reverses on its own; None for other types, whose
     padding could place equal sequences at different offsets."""
     prim = flat_prim(t)
-    if prim is None:
+    if prim is None or prim in WORD_PRIMS:  # a long's size depends on the ISA
         return None
     count = 1
     while isinstance(t, Array):
@@ -208,11 +215,10 @@ def flat_prim(t: CType) -> str | None:
 
 
 def portable_size(t: CType) -> int:
-    """sizeof a type whose size is the same on both guests; ValueError otherwise."""
-    if isinstance(t, Prim):
+    """sizeof a type whose size is the same on every ISA; ValueError otherwise (pointers
+    and longs: 4 bytes on ILP32, 8 on LP64)."""
+    if isinstance(t, Prim) and t.prim in PRIM_SIZE:
         return PRIM_SIZE[t.prim]
-    if isinstance(t, Pointer):
-        return POINTER_SIZE
     if isinstance(t, Array):
         return t.count * portable_size(t.elem)
     raise ValueError(f"sizeof({c_spelling(t, display=True)}) may differ between the ISAs")

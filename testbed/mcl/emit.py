@@ -24,6 +24,10 @@ from testbed.mcl.nodes import (
 )
 from testbed.mcl.resolve import TypeResolver
 
+# How a scalar local travels in a frame record (mig_rec_<kind> / mig_ld_<kind>): longs
+# and the 64-bit integers as int64, whatever the ISA's width of long.
+SCALAR_RECORD = {"U32": "u32", "I64": "i64", "U64": "i64", "IL": "i64", "UL": "i64", "F32": "f32", "F64": "f64"}
+
 
 class Emitter:
     """Replaces the marks the rewrite left in a function (``emit_sites``) with C, and
@@ -50,7 +54,7 @@ class Emitter:
         if v.role == "value":
             return f"mig_rec_obj(&{v.name}, {type_id(t)}, 1u);"
         assert isinstance(t, Prim)
-        kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
+        kind = SCALAR_RECORD.get(t.prim, "i32")
         cast = "(long long)" if kind == "i64" else ""
         return f"mig_rec_{kind}({cast}{v.name});"
 
@@ -65,7 +69,7 @@ class Emitter:
                 lines.append(f"mig_ld_obj(&{name}, {type_id(t)}, 1u);")
             else:
                 assert isinstance(t, Prim)
-                kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
+                kind = SCALAR_RECORD.get(t.prim, "i32")
                 lines.append(f"{name} = mig_ld_{kind}();")
         return lines
 
@@ -82,13 +86,17 @@ class Emitter:
         return release + "{ static " + declare(ret, "__mcl_z") + "; return __mcl_z; }"
 
     def emit_sites(self, fn: Function, node: c_ast.Node) -> None:
+        # A site's code is several statements: where C allows only one (the branch of an
+        # unbraced if, a loop body, a label's statement) it must become one block, or
+        # only its first statement would stay under the if.
+        single = not isinstance(node, c_ast.Compound | c_ast.Case | c_ast.Default)
         for name, child in list(node.children()):
             if isinstance(child, SiteMark):
-                replace_child(node, name, Raw(self._poll_code(fn, child.site)))
+                replace_child(node, name, Raw(_one_statement(self._poll_code(fn, child.site), single)))
                 continue
             call = self.marks.call_at.get(id(child))
             if call is not None:
-                replace_child(node, name, Raw(self._call_code(fn, child, *call)))
+                replace_child(node, name, Raw(_one_statement(self._call_code(fn, child, *call), single)))
                 continue
             if id(child) in self.marks.release_at:
                 replace_child(node, name, Raw(self._return_code(fn, child)))
@@ -167,3 +175,7 @@ class Emitter:
         cases = " ".join(f"case {s.id}: goto __mcl_r{s.id};" for s in fn.sites)
         return (f"switch (mig_frame_pop({fn.fid})) {{ {cases} default: "
                 f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")
+
+
+def _one_statement(code: str, single: bool) -> str:
+    return f"{{\n    {code}\n    }}" if single else code

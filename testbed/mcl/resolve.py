@@ -371,7 +371,8 @@ class TypeResolver:
     # ---- constant expressions ----
 
     def eval_const(self, node: c_ast.Node, scope: Scope) -> int:
-        """An integer constant expression (array sizes, enumerators), ILP32 semantics."""
+        """An integer constant expression (array sizes, enumerators); a sizeof that differs
+        between ILP32 and LP64 is not constant here."""
         if isinstance(node, c_ast.Constant):
             return _int_constant(node.value)
         if isinstance(node, c_ast.ID):
@@ -465,7 +466,7 @@ def initializer_count(init: c_ast.Node) -> int | None:
 
 
 def _prim_from_names(names: list[str], coord: str) -> CType:
-    """The portable primitive of a list of type specifiers (ILP32: long is 32 bits)."""
+    """The portable primitive of a list of type specifiers (``long`` is word-sized: IL/UL)."""
     words = list(names)
     unsigned = "unsigned" in words
     longs = words.count("long")
@@ -489,6 +490,8 @@ def _prim_from_names(names: list[str], coord: str) -> CType:
         return Prim.of("U16" if unsigned else "I16")
     if longs >= 2:
         return Prim.of("U64" if unsigned else "I64")
+    if longs:
+        return Prim.of("UL" if unsigned else "IL")
     return Prim.of("U32" if unsigned else "I32")
 
 

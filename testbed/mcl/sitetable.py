@@ -10,11 +10,13 @@ value kinds and declared types, in the order the precompiler records them.
 
 from __future__ import annotations
 
-from testbed.mcl.ctype import Pointer, Prim
+from testbed.mcl.ctype import WORD_PRIMS, Pointer, Prim
 from testbed.mcl.nodes import Function, Plan, Site, Var, type_id
 
-# The value kind a scalar travels as (mig_rec_*); I64 and U64 both travel as I64.
-_SCALAR_KIND = {"U32": "VAL_U32", "I64": "VAL_I64", "U64": "VAL_I64", "F32": "VAL_F32", "F64": "VAL_F64"}
+# The value kind a scalar travels as (mig_rec_*); I64, U64 and the word-sized longs all
+# travel as I64.
+_SCALAR_KIND = {"U32": "VAL_U32", "I64": "VAL_I64", "U64": "VAL_I64", "IL": "VAL_I64", "UL": "VAL_I64",
+                "F32": "VAL_F32", "F64": "VAL_F64"}
 
 
 def _fixed_count(var: Var) -> int:
@@ -31,7 +33,9 @@ def _value(fn: Function, name: str) -> str:
     if v.role == "value":
         return f"{{ VAL_OBJ, {type_id(v.ctype)}, 1u }}"
     assert isinstance(v.ctype, Prim)
-    return f"{{ {_SCALAR_KIND.get(v.ctype.prim, 'VAL_I32')}, -1, 0u }}"
+    # a long names its type, so that a 32-bit destination range-checks it (mig_validate.c)
+    declared = type_id(v.ctype) if v.ctype.prim in WORD_PRIMS else "-1"
+    return f"{{ {_SCALAR_KIND.get(v.ctype.prim, 'VAL_I32')}, {declared}, 0u }}"
 
 
 def _values(fn: Function, site: Site) -> list[str]:

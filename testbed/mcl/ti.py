@@ -23,6 +23,7 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.ctype import (
     PRIM_ORDER,
+    WORD_PRIMS,
     Array,
     CType,
     Pointer,
@@ -44,7 +45,7 @@ KIND_MACRO = {"prim": "MIG_KIND_PRIM", "ptr": "MIG_KIND_PTR", "struct": "MIG_KIN
 # C type of each primitive's encoder argument (mig_put_<p> / mig_get_<p>).
 PRIM_CTYPE = {"I8": "int8_t", "U8": "uint8_t", "I16": "int16_t", "U16": "uint16_t",
               "I32": "int32_t", "U32": "uint32_t", "I64": "int64_t", "U64": "uint64_t",
-              "F32": "float", "F64": "double"}
+              "F32": "float", "F64": "double", "IL": "long", "UL": "unsigned long"}
 
 
 @dataclass(frozen=True)
@@ -338,5 +339,6 @@ def _render_code(entries: list[TypeEntry], fingerprint: int) -> str:
     out.append("};")
     out.append(f"const uint32_t mig_ntypes = {len(entries)}u;")
     out.append(f"const uint32_t mig_fingerprint = 0x{fingerprint:08x}u;")
+    out.append(f"const uint32_t mig_nword_prims = {sum(e.prim in WORD_PRIMS for e in entries)}u;")
     out.append("")
     return "\n".join(out)

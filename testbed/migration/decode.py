@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from testbed.errors import StreamError
+from testbed.mcl.ctype import STREAM_SIZE
 from testbed.protocol import (
     HEADER,
     HEADER_FIELDS,
@@ -31,7 +32,7 @@ from testbed.protocol import (
     header_slice,
 )
 
-PRIM_SIZE = {"I8": 1, "U8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4, "I64": 8, "U64": 8, "F32": 4, "F64": 8}
+PRIM_SIZE = STREAM_SIZE  # bytes of each primitive in the stream (longs: 8 on every ISA)
 # Bytes of the scalar value kinds in a frame record (pointers and objects have their own layout).
 VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4}
 SEGMENTS = {seg.value: seg.name.lower() for seg in Segment}

@@ -16,7 +16,7 @@ from testbed.emu.costmodel import Tally
 from testbed.emu.guest import Guest, Snapshot
 from testbed.errors import GuestFault, StreamError
 from testbed.migration.control import NEVER, Control
-from testbed.protocol import ERROR_TEXT, ErrorCode, Hypercall
+from testbed.protocol import ERROR_TEXT, ErrorCode, Hypercall, Segment
 
 
 @dataclass
@@ -142,8 +142,27 @@ class MigrationPort:
 
     def _error(self, guest: Guest, message: int, length: int, code: int) -> int:
         text = guest.read(message, min(length, 400)).decode("utf-8", errors="replace")
-        place = self._collection_place() if code == ErrorCode.COLLECT else ""
+        place = (self._collection_place() if code == ErrorCode.COLLECT
+                 else self._range_place(guest) if code == ErrorCode.RANGE else "")
         raise StreamError(f"{text}{place} [{ERROR_TEXT.get(code, code)}]")
+
+    def _range_place(self, guest: Guest) -> str:
+        """The name of a value the destination's long cannot hold: ', in variable big at
+        x.c:12 (main)' for a frame variable, ' (the global history)' for a global's element
+        (mig_validate.c reports -1 - segment and the global's address); a heap or stack
+        block's element is named in the guest's message already."""
+        try:
+            place = self.control.collection_place()
+        except GuestFault:
+            return ""
+        if place.function >= 0:
+            return "," + self._collection_place()
+        if place.function == -1 - Segment.GLOBAL:
+            image = guest.image  # the object there, not a linker label at the same address
+            names = [n for n, a in image.symbol_addresses.items()
+                     if a == place.site & 0xFFFFFFFF and image.symbol_sizes.get(n)]
+            return f" (the global {min(names)})" if names else ""
+        return ""
 
     def _collection_place(self) -> str:
         """' in variable p at bitonic.c:85 (bimerge)' for a failed collection, when known."""

@@ -118,3 +118,18 @@ int main(void)
            corner_sum(&the_outer, op(4)), the_outer.grid[1][2], (unsigned)counter, message);
     return 0;
 }
+
+/* Word-sized members (after main, so the line numbers above stay): {long, void *, double}
+ * is 16 bytes on the ILP32 guests and 24 on LP64 ones; size_t and ptrdiff_t are longs to
+ * the Type-Information (guests/runtime/include/stddef.h). */
+struct words {
+    char c;
+    long l;
+    void *p;
+    double d;
+    size_t n;
+    ptrdiff_t diff;
+    unsigned long ul[2];
+};
+
+struct words the_words;

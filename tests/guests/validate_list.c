@@ -37,6 +37,7 @@ const struct mig_type mig_types[] = {
 };
 const uint32_t mig_ntypes = 3u;
 const uint32_t mig_fingerprint = 0x6c697374u;
+const uint32_t mig_nword_prims = 0u;
 
 static const struct mig_site_value main_values[] = { { VAL_PTR, 2, 0u } };
 const struct mig_site mig_sites[] = { { 0, 1, 1, -1, 0u, 1u, main_values } };
