@@ -138,6 +138,17 @@ def walk(node: c_ast.Node) -> Iterator[c_ast.Node]:
         yield from walk(child)
 
 
+def local_declarations(node: c_ast.Node) -> Iterator[c_ast.Decl]:
+    """The declarations of variables (and prototypes) under ``node``, in source order: not
+    the fields of a struct or union defined there, nor a prototype's parameters."""
+    if isinstance(node, c_ast.Decl):
+        yield node
+    if isinstance(node, c_ast.Struct | c_ast.Union | c_ast.FuncDecl):
+        return
+    for _, child in node.children():
+        yield from local_declarations(child)
+
+
 def member_root(lvalue: c_ast.Node) -> str | None:
     """The variable an lvalue writes part of: ``s`` in ``s.f``, ``s.a[i].g`` (not through a
     pointer: ``p->f`` and ``p[i]`` write the pointee, which travels as its own block)."""

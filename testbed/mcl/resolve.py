@@ -176,7 +176,7 @@ class TypeResolver:
             hint = _Hint(decl.name, f"anon_{decl.name}", decl.name)  # __typeof__(name)
         node = decl.type
         if isinstance(node, c_ast.ArrayDecl) and node.dim is None and decl.init is not None:
-            count = _initializer_count(decl.init)
+            count = initializer_count(decl.init)
             if count is None:
                 return Unsupported("array sized by a designated or unusual initializer", where(decl))
             return Array(self._resolve(node.type, scope, hint.index() if hint else None), count)
@@ -451,7 +451,7 @@ def _int_constant(text: str) -> int:
         raise _NotConstant(f"constant {text}") from None
 
 
-def _initializer_count(init: c_ast.Node) -> int | None:
+def initializer_count(init: c_ast.Node) -> int | None:
     """Element count implied by an initializer of an array of unspecified size."""
     if isinstance(init, c_ast.InitList):
         if any(isinstance(e, c_ast.NamedInitializer) for e in init.exprs):

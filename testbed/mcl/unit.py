@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 from pycparser import c_ast
 
+from testbed.mcl.cparse import is_runtime_file
 from testbed.mcl.ctype import c_spelling
+from testbed.mcl.lift import names_in, unique_local_names
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.sitetable import render_site_table
@@ -45,7 +47,11 @@ class Generated:
 def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
                     max_cost: int = DEFAULT_MAX_COST) -> Generated:
     """Precompile the AST of a plain C program (changed in place) into a migratable unit."""
-    hoist_static_locals(ast)  # first: the resolver registers file-scope declarations up front
+    taken = names_in(ast)
+    for top in ast.ext:  # first: moving static locals and lifting stack blocks need unique names
+        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
+            unique_local_names(top, taken)
+    hoist_static_locals(ast)  # before the resolver, which registers file-scope declarations up front
     resolver = TypeResolver(ast)
     allocated = rewrite_allocations(ast, resolver)
     plan = precompile(ast, resolver, max_cost=max_cost)
