@@ -119,6 +119,7 @@
 #define VAL_F32 5
 #define VAL_PTR 6
 #define VAL_OBJ 7
+#define VAL_FUNC 8 /* a function pointer: uint32, 0 NULL, else 1 + its index in the program's function table */
 
 /* ---- block segments ---- */
 #define SEG_GLOBAL 1
