@@ -25,6 +25,12 @@ from testbed.mcl.nodes import (
 from testbed.mcl.resolve import TypeResolver
 
 
+def block_address(v: Var) -> str:
+    """The address of a stack block's first element (separated blocks: in their wrapper)."""
+    place = v.place or v.name
+    return place if isinstance(v.ctype, Array | VarArray) else f"&{place}"
+
+
 class Emitter:
     """Replaces the marks the rewrite left in a function (``emit_sites``) with C, and
     writes its prologue (``prologue``)."""
@@ -35,8 +41,7 @@ class Emitter:
         self.resolver = resolver
 
     def _record(self, fn: Function, names: list[str]) -> list[str]:
-        lines = [f"mig_rec_ptr({v.name if isinstance(v.ctype, Array | VarArray) else '&' + v.name}, {type_id(v.elem)});"
-                 for v in fn.blocks]
+        lines = [f"mig_rec_ptr({block_address(v)}, {type_id(v.elem)});" for v in fn.blocks]
         for name in names:
             v = fn.vars[name]
             lines.append(self._rec_one(v))
@@ -152,8 +157,7 @@ class Emitter:
         if fn.name == "main":
             lines.append("mig_register_globals();")
         for v in fn.blocks:
-            address = v.name if isinstance(v.ctype, Array | VarArray) else f"&{v.name}"
-            lines.append(f"mig_register_stack({address}, {type_id(v.elem)}, {v.count});")
+            lines.append(f"mig_register_stack({block_address(v)}, {type_id(v.elem)}, {v.count});")
         dispatch = self._dispatch(fn)
         if fn.name == "main":
             lines.append(f"if (mig_start()) {{\n    __mcl_dispatch:\n        {dispatch}\n    }}")
