@@ -31,12 +31,15 @@
 enum mig_prim {
     MIG_I8 = 1, MIG_U8, MIG_I16, MIG_U16, MIG_I32, MIG_U32, MIG_I64, MIG_U64, MIG_F32, MIG_F64
 };
-enum mig_kind { MIG_KIND_PRIM = 1, MIG_KIND_PTR, MIG_KIND_STRUCT, MIG_KIND_ARRAY };
+enum mig_kind { MIG_KIND_PRIM = 1, MIG_KIND_PTR, MIG_KIND_STRUCT, MIG_KIND_ARRAY,
+                MIG_KIND_FUNC /* a function pointer: travels as its index in mig_functions */ };
 
 struct mig_field {
-    uint32_t offset;     /* byte offset on this machine (offsetof) */
-    int32_t type;        /* field type */
+    uint32_t offset;     /* byte offset on this machine (offsetof); a bit-field: of its first bit */
+    int32_t type;        /* field type (a bit-field: its declared primitive) */
     uint32_t leaf_start; /* leaf ordinal of the field's first leaf within the struct */
+    uint32_t bit_offset; /* offset in bits, in this machine's memory order (offset x 8 for others) */
+    uint32_t bits;       /* a bit-field's width; 0 for an ordinary field */
 };
 
 struct mig_type {
@@ -44,7 +47,8 @@ struct mig_type {
     uint8_t kind;          /* enum mig_kind */
     uint8_t prim;          /* MIG_KIND_PRIM: enum mig_prim */
     uint8_t has_pointers;  /* 0: a flat type, no pointer anywhere inside */
-    uint8_t pad;
+    uint8_t has_bit_fields; /* STRUCT: some fields are bit-fields: only its save/restore can
+                             * read and write them (they travel as values, never as bytes) */
     uint32_t size;         /* sizeof on this machine */
     int32_t target;        /* PTR: pointee type or -1 (void *); ARRAY: element type */
     uint32_t count;        /* ARRAY: element count */
@@ -56,6 +60,11 @@ struct mig_type {
 };
 
 extern const struct mig_type mig_types[];
+/* The program's own functions, sorted by name (generated with the TI, identical on every
+ * ISA): a function pointer travels as 1 + its index here, 0 for NULL (VAL_FUNC). */
+typedef void (*mig_func_t)(void);
+extern const mig_func_t mig_functions[];
+extern const uint32_t mig_nfunctions;
 extern const uint32_t mig_ntypes;
 /* Hash of the portable description of all types (kinds, primitives, counts, field order,
  * never sizes or offsets) and of the program's migration points: equal on every ISA for
@@ -115,6 +124,10 @@ void mig_get_array(void *p, int prim, uint32_t n);
  * Restore through mig_restore_ptr_at, which is told where the pointer is stored: a pointer
  * into a stack block of a frame not yet re-entered is fixed up there later. */
 void mig_save_ptr(const void *p, int32_t type);
+/* A function pointer field, element or variable: one that names no function of the
+ * table (a runtime function, a cast integer) refuses the collection. */
+void mig_put_func(mig_func_t f);
+mig_func_t mig_get_func(void);
 void mig_restore_ptr_at(void **slot, int32_t type);
 void *mig_restore_ptr(int32_t type);
 
@@ -159,6 +172,7 @@ void mig_rec_f64(double v);
 void mig_rec_f32(float v);
 void mig_rec_ptr(const void *p, int32_t type);
 void mig_rec_obj(const void *p, int32_t type, uint32_t count); /* a struct or array variable */
+void mig_rec_func(mig_func_t f);
 
 /* In main, after unwinding: encode, hand the stream to the host. Returns 1 when main must
  * resume from the stream (the transfer failed, or a round-trip check), 0 to exit. */
@@ -175,6 +189,7 @@ int64_t mig_ld_i64(void);
 double mig_ld_f64(void);
 float mig_ld_f32(void);
 void *mig_ld_ptr(void);
+mig_func_t mig_ld_func(void);
 void mig_ld_obj(void *p, int32_t type, uint32_t count);
 /* The innermost frame has restored itself: execution continues normally. */
 void mig_rewind_done(void);

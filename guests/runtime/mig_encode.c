@@ -71,6 +71,24 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
         save_contents(b);
 }
 
+/* 1 + the index of f in the program's function table, 0 for NULL (VAL_FUNC). */
+MIG_TEXT void mig_put_func(mig_func_t f)
+{
+    uint32_t i;
+    ITEM();
+    if (f == NULL) {
+        put_be32(0);
+        return;
+    }
+    for (i = 0; i < mig_nfunctions; i++)
+        if (mig_functions[i] == f) {
+            put_be32(i + 1);
+            return;
+        }
+    mig_fail(ERR_COLLECT, "collection failed: a live function pointer names no function of the program "
+                          "(a C library function, or an integer cast to a function pointer)");
+}
+
 static MIG_TEXT uint32_t source_isa(void)
 {
 #if defined(__mips__) && defined(__MIPSEB__)
@@ -97,6 +115,7 @@ static MIG_TEXT void put_value(const struct value *v)
     case VAL_F64: mig_put_f64(v->v.f64); break;
     case VAL_F32: mig_put_f32(v->v.f32); break;
     case VAL_PTR: mig_save_ptr(v->v.ptr, v->type); break;
+    case VAL_FUNC: mig_put_func(v->v.func); break;
     default: /* VAL_OBJ: the variable's own pointers are followed like a block's */
         put_varint((uint32_t)(v->type + 1));
         put_varint(v->count);

@@ -120,6 +120,8 @@ static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t cou
             uint32_t f = t->nfields;
             while (f > 1 && t->fields[f - 1].leaf_start > rem)
                 f--;
+            if (t->fields[f - 1].bits) /* a bit-field has no address: nothing points at it */
+                return 0;
             rem -= t->fields[f - 1].leaf_start;
             type = t->fields[f - 1].type;
         } else {
@@ -203,6 +205,13 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
     }
 }
 
+/* A function pointer: 0 (NULL) or 1 + an index of the program's function table. */
+static MIG_TEXT void check_func(void)
+{
+    if (get_be32() > mig_nfunctions)
+        refuse(ERR_FORMAT, "stream refused: a function pointer names no function of this program");
+}
+
 /* Whether the next pointer in the stream opens a block (whose contents then come first). */
 static inline MIG_TEXT int opens_block(void)
 {
@@ -233,6 +242,11 @@ static MIG_TEXT void drain(void)
             push_work(t->target, t->count, 0);
             continue;
         }
+        if (t->kind == MIG_KIND_FUNC) { /* w.n function pointers in a row */
+            while (w.n--)
+                check_func();
+            continue;
+        }
         if (t->kind == MIG_KIND_PTR) { /* w.n pointers in a row */
             while (w.n) {
                 w.n--;
@@ -253,6 +267,8 @@ static MIG_TEXT void drain(void)
                 const struct mig_type *field = &mig_types[ft];
                 if (!field->has_pointers) {
                     skip_bytes(flat_bytes[ft], 1);
+                } else if (field->kind == MIG_KIND_FUNC) {
+                    check_func();
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
@@ -313,6 +329,7 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
         switch (want->kind) {
         case VAL_I32: case VAL_U32: case VAL_F32: skip_bytes(4, 1); break;
         case VAL_I64: case VAL_F64: skip_bytes(8, 1); break;
+        case VAL_FUNC: check_func(); break;
         case VAL_PTR:
             if (i < s->nblocks) {
                 expect_own_block(want->type, SEG_STACK, base + i,

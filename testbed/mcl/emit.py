@@ -54,6 +54,8 @@ class Emitter:
             return f"mig_rec_ptr({v.name}, {type_id(t.target)});"
         if v.role == "value":
             return f"mig_rec_obj(&{v.name}, {type_id(t)}, 1u);"
+        if v.role == "func":
+            return f"mig_rec_func((mig_func_t){v.name});"
         assert isinstance(t, Prim)
         kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")
         cast = "(long long)" if kind == "i64" else ""
@@ -68,6 +70,8 @@ class Emitter:
                 lines.append(f"{name} = mig_ld_ptr();")
             elif v.role == "value":
                 lines.append(f"mig_ld_obj(&{name}, {type_id(t)}, 1u);")
+            elif v.role == "func":
+                lines.append(f"{name} = (__typeof__({name}))mig_ld_func();")
             else:
                 assert isinstance(t, Prim)
                 kind = {"U32": "u32", "I64": "i64", "U64": "i64", "F32": "f32", "F64": "f64"}.get(t.prim, "i32")

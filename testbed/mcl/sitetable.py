@@ -30,6 +30,8 @@ def _value(fn: Function, name: str) -> str:
         return f"{{ VAL_PTR, {type_id(v.ctype.target)}, 0u }}"
     if v.role == "value":
         return f"{{ VAL_OBJ, {type_id(v.ctype)}, 1u }}"
+    if v.role == "func":
+        return "{ VAL_FUNC, -1, 0u }"
     assert isinstance(v.ctype, Prim)
     return f"{{ {_SCALAR_KIND.get(v.ctype.prim, 'VAL_I32')}, -1, 0u }}"
 

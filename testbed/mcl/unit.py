@@ -6,6 +6,7 @@
     <the program, precompiled>
     <registration of its globals>
     <TI code: one save and one restore function per type, the mig_types table>
+    <the function table: a function pointer travels as its index there (ti.py)>
     <the site table: what each frame record holds, for the validator (sitetable.py)>
 
 The TI code comes last so that the program's own struct definitions are in scope; each
@@ -66,6 +67,7 @@ def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
         *registrations,
         "}",
         ti.code,
+        ti.function_table,
         render_site_table(plan),
     ])
     return Generated(unit, ti, plan)

@@ -33,7 +33,8 @@ from testbed.protocol import (
 
 PRIM_SIZE = {"I8": 1, "U8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4, "I64": 8, "U64": 8, "F32": 4, "F64": 8}
 # Bytes of the scalar value kinds in a frame record (pointers and objects have their own layout).
-VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4}
+VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4,
+              ValueKind.FUNC: 4}  # a function pointer: 1 + its index in the function table
 SEGMENTS = {seg.value: seg.name.lower() for seg in Segment}
 TAG_NAMES = {tag.value: tag.name.lower() for tag in Tag}
 
@@ -148,6 +149,8 @@ class _Reader:
         t = self.types[type_id]
         if t["kind"] == "prim":
             size = PRIM_SIZE[t["prim"]]
+        elif t["kind"] == "func":  # its index in the function table, 4 bytes
+            size = 4
         elif t["kind"] == "ptr":
             size = None
         elif t["kind"] == "array":
