@@ -101,4 +101,5 @@ ERROR_TEXT: dict[int, str] = {
     ErrorCode.FORMAT: "malformed",
     ErrorCode.COLLECT: "collection failed",
     ErrorCode.BINDING: "another migration's stream",
+    ErrorCode.RANGE: "value out of range",
 }

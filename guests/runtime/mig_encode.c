@@ -97,6 +97,8 @@ static MIG_TEXT uint32_t source_isa(void)
     return ISA_MIPSEL;
 #elif defined(__powerpc__)
     return ISA_PPC32;
+#elif defined(__aarch64__)
+    return ISA_AARCH64;
 #elif defined(__sparc__)
     return ISA_SPARC;
 #else

@@ -4,8 +4,11 @@
  * argument registers and starts at _start. A hypercall is a trap the host catches:
  *   mips, mipsel: `syscall` with the number in $v0 and arguments in $a0-$a2, result in $v0;
  *   sparc:  `ta 0x10` with the number in %g1 and arguments in %o0-%o2, result in %o0;
- *   ppc32:  `sc` with the number in r0 and arguments in r3-r5, result in r3.
- * (See testbed/emu/isa.py for the host side of each.)
+ *   ppc32:  `sc` with the number in r0 and arguments in r3-r5, result in r3;
+ *   aarch64: `svc #0` with the number in x8 and arguments in x0-x2, result in x0.
+ * The protocol's values are 32-bit: a 64-bit guest passes longs whose low half the host
+ * reads, and gets a 32-bit result sign-extended (guest addresses are below 2 GiB).
+ * (See testbed/emu/isa/ for the host side of each.)
  */
 #include "rt.h"
 
@@ -34,6 +37,13 @@ long rt_hypercall(long number, long a0, long a1, long a2)
     register long r5 __asm__("r5") = a2;
     __asm__ __volatile__("sc" : "+r"(r3) : "r"(r0), "r"(r4), "r"(r5) : "memory", "cr0");
     return r3;
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = number;
+    register long x0 __asm__("x0") = a0;
+    register long x1 __asm__("x1") = a1;
+    register long x2 __asm__("x2") = a2;
+    __asm__ __volatile__("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+    return x0;
 #else
 #error "rt_guest.c is for the emulated ISAs; the host build uses rt_host.c"
 #endif

@@ -111,6 +111,18 @@ TARGETS: dict[str, Target] = {
         emulated=True,
         big_endian=True,
     ),
+    "aarch64": Target(
+        name="aarch64",
+        compiler="aarch64-linux-gnu-gcc",
+        # LP64; the small code model (adrp + add) reaches the whole sub-2 GiB guest map;
+        # no outline atomics (they call libgcc helpers the freestanding link lacks)
+        cflags=COMMON_CFLAGS + ("-mcpu=cortex-a72", "-mlittle-endian", "-mcmodel=small",
+                                "-mno-outline-atomics", "-fno-pic", "-fno-pie"),
+        ldflags=("-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-aarch64-linux-gnu",),
+        emulated=True,
+    ),
     "host": Target(
         name="host",
         compiler="gcc",
@@ -121,7 +133,7 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-ISAS = ("mipsel", "mips", "sparc", "ppc32")
+ISAS = ("mipsel", "mips", "sparc", "ppc32", "aarch64")
 
 
 def target(name: str) -> Target:

@@ -239,6 +239,13 @@ class Guest:
     def write_word(self, address: int, value: int) -> None:
         self.write(address, self.isa.word(value))
 
+    def read_pointer(self, address: int) -> int:
+        """A pointer-sized value (4 bytes on ILP32 guests, 8 on LP64)."""
+        return self.isa.unpack_pointer(self.read(address, self.isa.word_size))
+
+    def write_pointer(self, address: int, value: int) -> None:
+        self.write(address, self.isa.pointer(value))
+
     def symbol(self, name: str) -> int:
         if name not in self.image.symbol_addresses:
             raise GuestFault(f"{self.path.name} has no symbol {name!r}")

@@ -78,6 +78,7 @@
 #define ERR_FORMAT 9
 #define ERR_COLLECT 10
 #define ERR_BINDING 11   /* the stream belongs to another migration */
+#define ERR_RANGE 12     /* a long, size_t or pointer-sized integer does not fit the destination's width */
 
 /* ---- stream framing ---- */
 #define STREAM_MAGIC 0x4d53521a /* "MSR\x1a" */

@@ -35,6 +35,14 @@ class Isa(ABC):
     link: int  # return-address register
     args: tuple[int, ...]  # argument registers, in order
     hypercall_intno: int
+    # The data model: bytes in a pointer and a ``long`` (4 on ILP32, 8 on LP64). Every
+    # guest address stays below 2 GiB (profiles/common/guest64.toml), so a pointer always
+    # fits the 32-bit hypercall protocol; only its size in guest memory differs.
+    word_size: int = 4
+
+    @property
+    def data_model(self) -> str:
+        return "LP64" if self.word_size == 8 else "ILP32"
 
     def new_uc(self) -> unicorn.Uc:
         uc = unicorn.Uc(self.uc_arch, self.uc_mode)
@@ -59,6 +67,28 @@ class Isa(ABC):
     def set_link(self, uc: unicorn.Uc, sentinel: int) -> None:
         """Make a return from the entry function land on ``sentinel``."""
         uc.reg_write(self.link, sentinel)
+
+    def hypercall_arg(self, register: int) -> int:
+        """A hypercall argument as the 32-bit protocol defines it: a 64-bit guest passes
+        ``long``s, whose low 32 bits are what a 32-bit guest would pass (an int
+        sign-extended, or an address below 2 GiB)."""
+        return register & 0xFFFFFFFF
+
+    def hypercall_value(self, value: int) -> int:
+        """The register value that delivers a hypercall result: its 32-bit two's complement,
+        sign-extended to 64 bits on LP64 (``rt_hypercall`` returns a ``long``), so that -1
+        reads as -1 on every guest."""
+        value &= 0xFFFFFFFF
+        if self.word_size == 8 and value & 0x8000_0000:
+            value |= 0xFFFFFFFF_00000000
+        return value
+
+    def pointer(self, value: int) -> bytes:
+        """A pointer as this guest stores it in memory (``word_size`` bytes)."""
+        return value.to_bytes(self.word_size, "big" if self.big_endian else "little")
+
+    def unpack_pointer(self, data: bytes) -> int:
+        return int.from_bytes(data[: self.word_size], "big" if self.big_endian else "little")
 
     def word(self, value: int) -> bytes:
         return struct.pack(">I" if self.big_endian else "<I", value & 0xFFFFFFFF)
