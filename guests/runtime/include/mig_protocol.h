@@ -126,6 +126,7 @@
 #define SEG_GLOBAL 1
 #define SEG_STACK 2
 #define SEG_HEAP 3
+#define SEG_RODATA 4 /* read-only data both sides have (locator: its index); its contents never travel */
 
 /* ---- source ISA codes in the header ---- */
 #define ISA_MIPSEL 1
