@@ -5,6 +5,7 @@ with one line naming what cannot travel."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
 from testbed.errors import StreamError
 from testbed.mcl.ti import generate_ti
+from testbed.mcl.unit import migratable_unit
 from testbed.migration.run import MigrationSpec, migrate, passages
 
 from .conftest import GUEST_TESTS
@@ -100,3 +102,36 @@ def test_bit_offsets_in_the_table_are_each_compilers(tmp_path: Path) -> None:
         for _id, _j, first, n, bit_offset, bits, offset in rows:
             assert (first, n) == (bit_offset, bits), (isa, rows)
             assert offset == bit_offset // 8
+
+
+def test_pointers_into_read_only_data_travel_as_object_and_offset() -> None:
+    """A global char * initialised with a literal and walked (p++), a pointer into the
+    middle of a literal and one past its end, a table of literal pointers, pointers into a
+    const int table and a const table of structs (a literal pointer was refused at
+    collection; a `const char *` global was not even registered: its p++ was lost)."""
+    _migrates_both_ways("rodata_pointers.c", ("3%", "50%", "98%"))
+
+
+def test_only_literals_used_as_values_become_read_only_objects(tmp_path: Path) -> None:
+    """A literal initialising a char array (also inside an array or a struct) or under
+    sizeof makes no pointer: it stays. Every other one is a numbered object, in source
+    order, followed by the const globals."""
+    source = tmp_path / "lits.c"
+    source.write_text("""
+#include <stdio.h>
+struct named { char tag[4]; const char *text; };
+char plain[] = "abc";
+char rows[2][4] = { "x", "y" };
+struct named one = { "ab", "cd" };
+const int limits[2] = { 1, 2 };
+int main(void)
+{
+    return (int)sizeof "abcd" + puts("hi") + plain[0] + rows[1][0] + one.tag[0] + limits[1];
+}
+""")
+    unit = migratable_unit(parse_program(source), "lits.c", "lits").unit
+    hoisted = re.findall(r'__mcl_lit_(\d+) = \{ ("[^"]*") \}', unit)
+    assert hoisted == [("0", '"cd"'), ("1", '"hi"')]
+    table = unit[unit.index("const struct mig_rodata mig_rodata[]"):]
+    assert "__mcl_lit_1.v" in table and "(const void *)limits, MIG_T_int, 2u" in table
+    assert 'char plain[] = "abc"' in unit and 'sizeof("abcd")' in unit

@@ -76,6 +76,10 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t get_pointer(uint3
             b = heap_block_entry(p);
         } else if (seg == SEG_GLOBAL) {
             b = globals[locator];
+        } else if (seg == SEG_RODATA) { /* here already, and its contents do not follow */
+            b = rodata_blocks[locator];
+            id_bind(b);
+            return b;
         } else if (locator < nstack) {
             b = stack_slots[locator];
         } else { /* a deeper frame's block: staged until the frame registers it */
@@ -173,6 +177,7 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
         }
     }
     in_pos = HDR_SIZE;
+    register_rodata();
     new_epoch();
     nids = 0;
     nfixups = 0;

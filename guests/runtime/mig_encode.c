@@ -41,7 +41,7 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_block_ref(uin
     if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
     put_varint(ordinal);
-    return b;
+    return B(b)->seg == SEG_RODATA ? 0 : b; /* both sides have its contents */
 }
 
 /* A pointer's tag and, for a block reached for the first time, the block's header: returns
@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const
     b = block_containing(p);
     if (!b)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
-                              "(a string literal, a freed block or unregistered memory)");
+                              "(a freed block, or memory the program did not declare)");
     ordinal = block_ordinal(b, p);
     return put_block_ref(b, ordinal);
 }
@@ -140,6 +140,7 @@ MIG_TEXT int mig_collect(void)
     uint32_t f, i, crc, resume;
     rt_hypercall(HC_MIG_EVENT, EV_COLLECT_BEGIN, 0, 0);
     crc_init();
+    register_rodata();
     new_epoch();
     next_id = 0;
     mig_items = 2; /* the header and the trailer */

@@ -49,6 +49,7 @@ static uint32_t *vstack_ids; /* blocks of the stack segment, checked once the fr
 static uint32_t nvstack, vstack_cap;
 static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
+static uint8_t *vrodata_seen;
 
 /* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
  * field `field` on (a struct whose earlier fields are done). */
@@ -168,7 +169,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         uint32_t seg = get_varint(), count, locator = 0;
         int32_t type = (int32_t)get_varint() - 1;
         struct vblock *v;
-        if (seg < SEG_GLOBAL || seg > SEG_HEAP)
+        if (seg < SEG_GLOBAL || seg > SEG_RODATA)
             refuse(ERR_FORMAT, "stream refused: unknown memory segment");
         if (type < -1 || type >= (int32_t)mig_ntypes)
             refuse(ERR_TYPE, "stream refused: a block has a type id this program does not have");
@@ -176,7 +177,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         if (seg != SEG_HEAP)
             locator = get_varint();
         *ordinal = get_varint();
-        if (count == 0 || count > in_end - in_pos + 1
+        if (count == 0 || (seg != SEG_RODATA && count > in_end - in_pos + 1) /* contents follow */
             || (type_leaves(type) > 1 && count > 0xffffffffu / type_leaves(type))) /* ordinals fit 32 bits */
             refuse(ERR_FORMAT, "stream refused: a block's element count is implausible");
         if (seg == SEG_GLOBAL) {
@@ -190,6 +191,14 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         } else if (seg == SEG_STACK) {
             reserve(&vstack_ids, &vstack_cap, nvstack + 1, sizeof(uint32_t), 16);
             vstack_ids[nvstack++] = nvblocks;
+        } else if (seg == SEG_RODATA) {
+            if (locator >= mig_nrodata)
+                refuse(ERR_BLOCK_ID, "stream refused: a read-only object the program does not have");
+            if (vrodata_seen[locator])
+                refuse(ERR_FORMAT, "stream refused: a read-only object appears twice");
+            vrodata_seen[locator] = 1;
+            if (mig_rodata[locator].type != type || mig_rodata[locator].count != count)
+                refuse(ERR_TYPE, "stream refused: a read-only object's type or size does not match this program");
         }
         if (nvblocks == vblocks_cap) /* more blocks than the header said: refused at the end */
             reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
@@ -200,7 +209,8 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count, 0);
+        if (seg != SEG_RODATA) /* read-only contents never travel */
+            push_work(type, count, 0);
         return id + 1;
     }
 }
@@ -432,6 +442,9 @@ static MIG_TEXT void validate_stream(uint32_t length)
         vglobal_cap = nglobals;
     }
     memset(vglobal_seen, 0, nglobals);
+    if (!vrodata_seen)
+        vrodata_seen = mig_alloc(mig_nrodata + 1);
+    memset(vrodata_seen, 0, mig_nrodata);
     in_end = length - STREAM_TRAILER_SIZE;
     in_pos = HDR_SIZE;
     nvblocks = nvstack = nwork = 0;

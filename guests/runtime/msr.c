@@ -72,6 +72,22 @@ static MIG_TEXT void sort_blocks(void)
     sorted_epoch = epoch;
 }
 
+/* The read-only objects become blocks of their segment at the first collection or
+ * restore, not at start-up: a program that never migrates pays nothing for its literals. */
+static MIG_TEXT void register_rodata(void)
+{
+    uint32_t i;
+    if (rodata_blocks || !mig_nrodata)
+        return;
+    rodata_blocks = mig_alloc(mig_nrodata * sizeof(uint32_t));
+    for (i = 0; i < mig_nrodata; i++) {
+        uint32_t b = block_new((void *)mig_rodata[i].address, mig_rodata[i].type, mig_rodata[i].count,
+                               mig_rodata[i].count * type_size(mig_rodata[i].type), SEG_RODATA);
+        B(b)->locator = i;
+        rodata_blocks[i] = b;
+    }
+}
+
 MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
 {
     uint32_t i = block_new(address, type, count, count * type_size(type), SEG_GLOBAL);

@@ -63,6 +63,9 @@ class Generator(c_generator.CGenerator):
     def visit_SiteMark(self, n: SiteMark) -> str:  # pragma: no cover - replaced before emission
         raise AssertionError("unreplaced poll-point marker")
 
+    def visit_LiteralRef(self, n: c_ast.ID) -> str:  # a hoisted string literal (rodata.py)
+        return f"((char *){n.name}.v)"
+
     def visit_BlockRef(self, n: BlockRef) -> str:
         return block_place(n.name)
 

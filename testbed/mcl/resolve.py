@@ -334,6 +334,11 @@ class TypeResolver:
             s.bits[decl.name] = width
             s.fields.append((decl.name, t))
 
+    def is_const_object(self, decl: c_ast.Decl) -> bool:
+        """Whether a file-scope variable itself is const (``const int t[4]``, ``char *const
+        p``), not only what it points to (``const char *p`` is a writable pointer)."""
+        return self._is_const(decl.type, self.file_scope)
+
     def _is_const(self, node: c_ast.Node, scope: Scope) -> bool:
         """Whether a field is const-qualified at its top level (so generated restore code
         writes it through a cast instead of assigning)."""

@@ -167,8 +167,8 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
             continue
         if isinstance(node.type, c_ast.FuncDecl) or {"extern", "typedef"} & set(node.storage):
             continue
-        if "const" in node.quals:
-            continue  # read-only data is part of the program image on both machines
+        if resolver.is_const_object(node):
+            continue  # read-only data: both machines have it (rodata.py), nothing to send
         ctype = resolver.resolve_variable(node)
         if isinstance(ctype, Array):
             lines.append(f"    mig_register_global({node.name}, MIG_T_{canonical_name(ctype.elem)}, {ctype.count}u);")

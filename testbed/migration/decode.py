@@ -197,7 +197,7 @@ class _Reader:
                     work.extend(("obj", f, 1) for f in reversed(t["fields"]))
             elif task[0] == "ptr":
                 block = self._pointer_head(task[1])
-                if block is not None:
+                if block is not None and block.segment != "rodata":  # read-only contents never travel
                     work.append(("close", block.id, self.pos))
                     work.append(("obj", block.type, block.count))
             else:  # close a block: all its contents are read
@@ -233,7 +233,8 @@ class _Reader:
         self.map.blocks.append(block)
         self.map.pointers.append(Pointer("new", at, block.id, ordinal, ord_span, type_span=type_span,
                                          declared=declared, parent=parent))
-        self.open.append(block.id)
+        if seg != Segment.RODATA:  # read-only contents never travel: nothing to open
+            self.open.append(block.id)
         return block
 
 
