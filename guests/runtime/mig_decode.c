@@ -77,7 +77,7 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t get_pointer(uint3
         } else if (seg == SEG_GLOBAL) {
             b = globals[locator];
         } else if (seg == SEG_RODATA) { /* here already, and its contents do not follow */
-            b = rodata_blocks[locator];
+            b = rodata_block(locator);
             id_bind(b);
             return b;
         } else if (locator < nstack) {
@@ -177,7 +177,6 @@ static MIG_TEXT int mig_restore_from(const unsigned char *stream, uint32_t lengt
         }
     }
     in_pos = HDR_SIZE;
-    register_rodata();
     new_epoch();
     nids = 0;
     nfixups = 0;

@@ -55,6 +55,8 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const
     }
     b = block_containing(p);
     if (!b)
+        b = rodata_containing(p); /* a string literal or a const global */
+    if (!b)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
                               "(a freed block, or memory the program did not declare)");
     ordinal = block_ordinal(b, p);
@@ -140,7 +142,6 @@ MIG_TEXT int mig_collect(void)
     uint32_t f, i, crc, resume;
     rt_hypercall(HC_MIG_EVENT, EV_COLLECT_BEGIN, 0, 0);
     crc_init();
-    register_rodata();
     new_epoch();
     next_id = 0;
     mig_items = 2; /* the header and the trailer */

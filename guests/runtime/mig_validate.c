@@ -252,11 +252,6 @@ static MIG_TEXT void drain(void)
             push_work(t->target, t->count, 0);
             continue;
         }
-        if (t->kind == MIG_KIND_FUNC) { /* w.n function pointers in a row */
-            while (w.n--)
-                check_func();
-            continue;
-        }
         if (t->kind == MIG_KIND_PTR) { /* w.n pointers in a row */
             while (w.n) {
                 w.n--;
@@ -270,6 +265,11 @@ static MIG_TEXT void drain(void)
             }
             continue;
         }
+        if (t->kind == MIG_KIND_FUNC) { /* w.n function pointers in a row */
+            while (w.n--)
+                check_func();
+            continue;
+        }
         while (w.n) { /* a struct: its objects field by field, from w.field on */
             uint32_t f;
             for (f = w.field; f < t->nfields; f++) {
@@ -277,10 +277,10 @@ static MIG_TEXT void drain(void)
                 const struct mig_type *field = &mig_types[ft];
                 if (!field->has_pointers) {
                     skip_bytes(flat_bytes[ft], 1);
-                } else if (field->kind == MIG_KIND_FUNC) {
-                    check_func();
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
+                } else if (field->kind == MIG_KIND_FUNC) {
+                    check_func();
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
                     push_work(w.type, w.n, f + 1);
                     if (field->kind == MIG_KIND_PTR)

@@ -164,14 +164,14 @@ static MIG_TEXT void save_contents(uint32_t b)
         const struct mig_type *t = &mig_types[type];
         if (!t->has_pointers) {
             put_flat(type, item, count);
-        } else if (t->kind == MIG_KIND_FUNC) {
-            mig_put_func(*(const mig_func_t *)item);
-        } else if (t->has_bit_fields) { /* the generated code, which comes back for pointers */
-            t->save(item, count);
         } else if (t->kind == MIG_KIND_PTR && count == 1) {
             uint32_t nb = walk_put_pointer(*(void *const *)item);
             if (nb)
                 save_or_push(nb);
+        } else if (t->kind == MIG_KIND_FUNC) {
+            mig_put_func(*(const mig_func_t *)item);
+        } else if (t->has_bit_fields) { /* the generated code, which comes back for pointers */
+            t->save(item, count);
         } else {
             walk_push(item, type, count);
         }
@@ -225,10 +225,6 @@ static MIG_TEXT void restore_contents(uint32_t b)
         const struct mig_type *t = &mig_types[type];
         if (!t->has_pointers) {
             get_flat(type, item, count);
-        } else if (t->kind == MIG_KIND_FUNC) {
-            *(mig_func_t *)item = mig_get_func();
-        } else if (t->has_bit_fields) {
-            t->restore(item, count);
         } else if (t->kind == MIG_KIND_PTR && count == 1) {
             void **slot = (void **)item;
             uint32_t ordinal = 0;
@@ -247,6 +243,10 @@ static MIG_TEXT void restore_contents(uint32_t b)
             }
             if (fresh)
                 restore_or_push(nb);
+        } else if (t->kind == MIG_KIND_FUNC) {
+            *(mig_func_t *)item = mig_get_func();
+        } else if (t->has_bit_fields) {
+            t->restore(item, count);
         } else {
             walk_push(item, type, count);
         }

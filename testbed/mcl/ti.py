@@ -40,6 +40,7 @@ from testbed.mcl.ctype import (
     leaves,
     portable_size,
 )
+from testbed.mcl.nodes import walk
 from testbed.mcl.resolve import TypeResolver, TypeUse, iter_type_uses
 
 KIND_MACRO = {"prim": "MIG_KIND_PRIM", "ptr": "MIG_KIND_PTR", "struct": "MIG_KIND_STRUCT",
@@ -97,12 +98,15 @@ def generate_ti(
     ast: c_ast.FileAST,
     extra_types: Iterable[CType | str] = (),
     program_key: str = "",
+    functions: list[str] | None = None,
 ) -> TI:
     """Build the TI table of a program from its AST (testbed.build.preprocess.parse_program).
 
     ``extra_types`` adds types the program text does not show (model types or C type
     names such as ``"struct node *"``); ``program_key`` enters the fingerprint, so that
-    the caller can tie it to the program and its migration points."""
+    the caller can tie it to the program and its migration points. ``functions`` is the
+    function table (program_functions), when the AST no longer shows it: the precompiler
+    turns call sites into generated text, arguments included."""
     resolver = TypeResolver(ast)
     table = _Table()
     for prim in PRIM_ORDER:
@@ -124,7 +128,7 @@ def generate_ti(
             raise ConfigError(f"extra type {extra!r} cannot be described: {reason}")
         table.add(t)
     entries = table.entries
-    functions = program_functions(ast)
+    functions = program_functions(ast) if functions is None else functions
     fingerprint = fnv1a32(_portable_text(entries, functions, program_key).encode())
     return TI(
         types=entries,
@@ -139,10 +143,15 @@ def generate_ti(
 
 
 def program_functions(ast: c_ast.FileAST) -> list[str]:
-    """The function table: every function the program defines (not the runtime's), sorted
-    by name, so that a function pointer's index means the same function on every ISA."""
-    return sorted({top.decl.name for top in ast.ext if isinstance(top, c_ast.FuncDef)
-                   and not is_runtime_file(getattr(top.coord, "file", None))})
+    """The function table: every function the program defines (not the runtime's) and
+    uses as a value (only those can be a function pointer's target), sorted by name, so
+    that a function pointer's index means the same function on every ISA. A function only
+    ever called stays out: taking its address would keep gcc from specialising it."""
+    own = [top for top in ast.ext if not is_runtime_file(getattr(top.coord, "file", None))]
+    defined = {top.decl.name for top in own if isinstance(top, c_ast.FuncDef)}
+    called = {id(n.name) for top in own for n in walk(top) if isinstance(n, c_ast.FuncCall)}
+    return sorted({n.name for top in own for n in walk(top)
+                   if type(n) is c_ast.ID and n.name in defined and id(n) not in called})
 
 
 def _render_functions(functions: list[str]) -> str:

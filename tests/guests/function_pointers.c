@@ -39,12 +39,23 @@ static int step(int acc, int k)
     return total;
 }
 
+static int apply(int (*f)(int), int n)   /* a function pointer parameter */
+{
+    int i, s = 0;
+    for (i = 0; i < n; i++) {
+#pragma mcl poll
+        s += f(i);
+    }
+    return s;
+}
+
 int main(void)
 {
     int k, acc = 7;
     binary_fn spare = 0;
     for (k = 0; k < 12; k++) {
         acc = step(acc, k);
+        acc = (acc + apply(current, 5)) % 100003;
         if (k == 4) {
             spare = table[0];
             table[0] = table[2];
