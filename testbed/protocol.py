@@ -86,7 +86,8 @@ def header_slice(name: str) -> slice:
     raise KeyError(name)
 
 
-ISA_NAMES: dict[int, str] = {code.value: code.name.lower() for code in IsaCode}
+# ISA_X86_64 is the ISA the command line calls x86-64 (C names cannot hold a hyphen)
+ISA_NAMES: dict[int, str] = {code.value: code.name.lower().replace("_", "-") for code in IsaCode}
 
 # What each refusal code means, for messages; the codes themselves come from C.
 ERROR_TEXT: dict[int, str] = {

@@ -105,13 +105,13 @@ def test_argv_pointers_are_pointer_sized() -> None:
 
 
 def test_an_executable_of_the_other_byte_order_is_refused() -> None:
-    with pytest.raises(GuestFault, match=r"is a little-endian EM_MIPS executable, not for mips$"):
+    with pytest.raises(GuestFault, match=r"is a 32-bit little-endian EM_MIPS executable, not for mips$"):
         Guest(_build("custom_hypercall", "mipsel"), resolve("mips"), ["custom_hypercall"])
-    with pytest.raises(GuestFault, match=r"is a big-endian EM_MIPS executable, not for mipsel$"):
+    with pytest.raises(GuestFault, match=r"is a 32-bit big-endian EM_MIPS executable, not for mipsel$"):
         Guest(_build("custom_hypercall", "mips"), resolve("mipsel"), ["custom_hypercall"])
-    with pytest.raises(GuestFault, match=r"is a big-endian EM_PPC executable, not for sparc$"):
+    with pytest.raises(GuestFault, match=r"is a 32-bit big-endian EM_PPC executable, not for sparc$"):
         Guest(_build("custom_hypercall", "ppc32"), resolve("sparc"), ["custom_hypercall"])
-    with pytest.raises(GuestFault, match=r"is a little-endian EM_AARCH64 executable, not for mipsel$"):
+    with pytest.raises(GuestFault, match=r"is a 64-bit little-endian EM_AARCH64 executable, not for mipsel$"):
         Guest(_build("custom_hypercall", "aarch64"), resolve("mipsel"), ["custom_hypercall"])
 
 

@@ -93,7 +93,9 @@ MIG_TEXT void mig_put_func(mig_func_t f)
 
 static MIG_TEXT uint32_t source_isa(void)
 {
-#if defined(__mips__) && defined(__MIPSEB__)
+#if defined(__mips64)
+    return ISA_MIPS64;
+#elif defined(__mips__) && defined(__MIPSEB__)
     return ISA_MIPS;
 #elif defined(__mips__)
     return ISA_MIPSEL;
@@ -103,6 +105,10 @@ static MIG_TEXT uint32_t source_isa(void)
     return ISA_AARCH64;
 #elif defined(__sparc__)
     return ISA_SPARC;
+#elif defined(__riscv) && __riscv_xlen == 64
+    return ISA_RISCV64;
+#elif defined(RT_GUEST_X86_64) /* the emulated x86-64, not the native host build */
+    return ISA_X86_64;
 #else
     return ISA_HOST;
 #endif

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import cache
 
 import capstone
@@ -26,6 +27,10 @@ class Isa(ABC):
     name: str
     big_endian: bool
     elf_machine: str  # e_machine of its executables, as pyelftools names it
+    # Instructions start at multiples of this (4 on the fixed-width ISAs, 1 on x86-64):
+    # the block counter keeps one slot per possible start.
+    insn_align: int = 4
+    max_insn_bytes: int = 4  # what a fault report reads to disassemble one instruction
     # unicorn 2.1.4's translator crashes on long straight-line blocks (workarounds.py)
     long_block_crash: bool = False
     uc_arch: int
@@ -44,6 +49,11 @@ class Isa(ABC):
     def data_model(self) -> str:
         return "LP64" if self.word_size == 8 else "ILP32"
 
+    @property
+    def elf_class(self) -> int:
+        """ELFCLASS32 or ELFCLASS64 of its executables (mips and mips64 share EM_MIPS)."""
+        return 8 * self.word_size
+
     def new_uc(self) -> unicorn.Uc:
         uc = unicorn.Uc(self.uc_arch, self.uc_mode)
         self.setup_cpu(uc)
@@ -51,6 +61,11 @@ class Isa(ABC):
 
     def setup_cpu(self, uc: unicorn.Uc) -> None:  # noqa: B027 - optional hook
         """ISA-specific CPU state before the first instruction (FPU enable, mode bits)."""
+
+    def hook_traps(self, uc: unicorn.Uc, on_trap: Callable[[unicorn.Uc, int, object], None]) -> None:
+        """Route every trap to ``on_trap(uc, intno, user)``; a hypercall arrives as
+        ``hypercall_intno``. Most ISAs report both through UC_HOOK_INTR."""
+        uc.hook_add(unicorn.UC_HOOK_INTR, on_trap)
 
     @abstractmethod
     def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
@@ -89,6 +104,12 @@ class Isa(ABC):
 
     def unpack_pointer(self, data: bytes) -> int:
         return int.from_bytes(data[: self.word_size], "big" if self.big_endian else "little")
+
+    def instruction_starts(self, code: bytes) -> np.ndarray | None:
+        """For a variable-length ISA: element i counts the instructions starting before
+        byte i of ``code`` (len(code) + 1 elements), so the counter counts a block's
+        instructions exactly. None where every instruction is ``insn_align`` bytes."""
+        return None
 
     def word(self, value: int) -> bytes:
         return struct.pack(">I" if self.big_endian else "<I", value & 0xFFFFFFFF)
@@ -148,9 +169,13 @@ class Isa(ABC):
             if access is None or (want_store is not None and access[1] != want_store):
                 continue
             width, _, address = access
-            if address % width:
+            if self.traps_at(address, width):
                 return block_address + 4 * i
         return None
+
+    def traps_at(self, address: int, width: int) -> bool:
+        """Whether an access of ``width`` bytes at ``address`` raises an alignment trap."""
+        return address % width != 0
 
 
 class CapstoneClassified(Isa):
@@ -167,14 +192,19 @@ class CapstoneClassified(Isa):
         counts = [0] * len(CLASSES)
         end = len(code) & ~3
         at = 0
-        while at < end:  # capstone stops at a word it cannot decode: price it as alu, go on
+        while at < end:  # capstone stops at a word it cannot decode: price it, go on
             for insn in self._cs().disasm(code[at:end], address + at):
                 counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
                 at += insn.size
             if at < end:
-                counts[CLASS_INDEX["alu"]] += 1
+                counts[CLASS_INDEX[self._class_of_undecodable(self.unpack_word(code[at:at + 4]))]] += 1
                 at += 4
         return tuple(counts)
+
+    def _class_of_undecodable(self, word: int) -> str:
+        """The class of an instruction word capstone cannot decode (alu unless the ISA
+        knows better from its bit fields)."""
+        return "alu"
 
     def disassemble(self, code: bytes, address: int) -> str:
         for insn in self._cs().disasm(code[:4], address):
