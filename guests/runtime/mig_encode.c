@@ -41,7 +41,7 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_block_ref(uin
     if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
     put_varint(ordinal);
-    return b;
+    return B(b)->seg == SEG_RODATA ? 0 : b; /* both sides have its contents */
 }
 
 /* A pointer's tag and, for a block reached for the first time, the block's header: returns
@@ -55,8 +55,10 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const
     }
     b = block_containing(p);
     if (!b)
+        b = rodata_containing(p); /* a string literal or a const global */
+    if (!b)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
-                              "(a string literal, a freed block or unregistered memory)");
+                              "(a freed block, or memory the program did not declare)");
     ordinal = block_ordinal(b, p);
     return put_block_ref(b, ordinal);
 }
@@ -69,6 +71,24 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
     b = put_pointer(p);
     if (b)
         save_contents(b);
+}
+
+/* 1 + the index of f in the program's function table, 0 for NULL (VAL_FUNC). */
+MIG_TEXT void mig_put_func(mig_func_t f)
+{
+    uint32_t i;
+    ITEM();
+    if (f == NULL) {
+        put_be32(0);
+        return;
+    }
+    for (i = 0; i < mig_nfunctions; i++)
+        if (mig_functions[i] == f) {
+            put_be32(i + 1);
+            return;
+        }
+    mig_fail(ERR_COLLECT, "collection failed: a live function pointer names no function of the program "
+                          "(a C library function, or an integer cast to a function pointer)");
 }
 
 static MIG_TEXT uint32_t source_isa(void)
@@ -105,6 +125,7 @@ static MIG_TEXT void put_value(const struct value *v)
     case VAL_F64: mig_put_f64(v->v.f64); break;
     case VAL_F32: mig_put_f32(v->v.f32); break;
     case VAL_PTR: mig_save_ptr(v->v.ptr, v->type); break;
+    case VAL_FUNC: mig_put_func(v->v.func); break;
     default: /* VAL_OBJ: the variable's own pointers are followed like a block's */
         put_varint((uint32_t)(v->type + 1));
         put_varint(v->count);

@@ -55,6 +55,7 @@ static uint32_t *vstack_ids; /* blocks of the stack segment, checked once the fr
 static uint32_t nvstack, vstack_cap;
 static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
+static uint8_t *vrodata_seen;
 
 /* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
  * field `field` on (a struct whose earlier fields are done), in block `block` (-1: a
@@ -229,6 +230,8 @@ static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t cou
             uint32_t f = t->nfields;
             while (f > 1 && t->fields[f - 1].leaf_start > rem)
                 f--;
+            if (t->fields[f - 1].bits) /* a bit-field has no address: nothing points at it */
+                return 0;
             rem -= t->fields[f - 1].leaf_start;
             type = t->fields[f - 1].type;
         } else {
@@ -275,7 +278,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         uint32_t seg = get_varint(), count, locator = 0;
         int32_t type = (int32_t)get_varint() - 1;
         struct vblock *v;
-        if (seg < SEG_GLOBAL || seg > SEG_HEAP)
+        if (seg < SEG_GLOBAL || seg > SEG_RODATA)
             refuse(ERR_FORMAT, "stream refused: unknown memory segment");
         if (type < -1 || type >= (int32_t)mig_ntypes)
             refuse(ERR_TYPE, "stream refused: a block has a type id this program does not have");
@@ -283,7 +286,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         if (seg != SEG_HEAP)
             locator = get_varint();
         *ordinal = get_varint();
-        if (count == 0 || count > in_end - in_pos + 1
+        if (count == 0 || (seg != SEG_RODATA && count > in_end - in_pos + 1) /* contents follow */
             || (type_leaves(type) > 1 && count > 0xffffffffu / type_leaves(type))) /* ordinals fit 32 bits */
             refuse(ERR_FORMAT, "stream refused: a block's element count is implausible");
         if (seg == SEG_GLOBAL) {
@@ -297,6 +300,14 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         } else if (seg == SEG_STACK) {
             reserve(&vstack_ids, &vstack_cap, nvstack + 1, sizeof(uint32_t), 16);
             vstack_ids[nvstack++] = nvblocks;
+        } else if (seg == SEG_RODATA) {
+            if (locator >= mig_nrodata)
+                refuse(ERR_BLOCK_ID, "stream refused: a read-only object the program does not have");
+            if (vrodata_seen[locator])
+                refuse(ERR_FORMAT, "stream refused: a read-only object appears twice");
+            vrodata_seen[locator] = 1;
+            if (mig_rodata[locator].type != type || mig_rodata[locator].count != count)
+                refuse(ERR_TYPE, "stream refused: a read-only object's type or size does not match this program");
         }
         if (nvblocks == vblocks_cap) /* more blocks than the header said: refused at the end */
             reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
@@ -307,9 +318,17 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count, 0, (int32_t)id);
+        if (seg != SEG_RODATA) /* read-only contents never travel */
+            push_work(type, count, 0, (int32_t)id);
         return id + 1;
     }
+}
+
+/* A function pointer: 0 (NULL) or 1 + an index of the program's function table. */
+static MIG_TEXT void check_func(void)
+{
+    if (get_be32() > mig_nfunctions)
+        refuse(ERR_FORMAT, "stream refused: a function pointer names no function of this program");
 }
 
 /* Whether the next pointer in the stream opens a block (whose contents then come first). */
@@ -360,6 +379,11 @@ static MIG_TEXT void drain(void)
             }
             continue;
         }
+        if (t->kind == MIG_KIND_FUNC) { /* w.n function pointers in a row */
+            while (w.n--)
+                check_func();
+            continue;
+        }
         while (w.n) { /* a struct: its objects field by field, from w.field on */
             uint32_t f;
             for (f = w.field; f < t->nfields; f++) {
@@ -373,6 +397,8 @@ static MIG_TEXT void drain(void)
                         skip_bytes(flat_bytes[ft], 1);
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
+                } else if (field->kind == MIG_KIND_FUNC) {
+                    check_func();
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
                     push_work(w.type, w.n, f + 1, w.block);
                     if (field->kind == MIG_KIND_PTR)
@@ -445,6 +471,7 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
             }
             break;
         case VAL_F64: skip_bytes(8, 1); break;
+        case VAL_FUNC: check_func(); break;
         case VAL_PTR:
             if (i < s->nblocks) {
                 expect_own_block(want->type, SEG_STACK, base + i,
@@ -556,6 +583,9 @@ static MIG_TEXT void validate_stream(uint32_t length)
         vglobal_cap = nglobals;
     }
     memset(vglobal_seen, 0, nglobals);
+    if (!vrodata_seen)
+        vrodata_seen = mig_alloc(mig_nrodata + 1);
+    memset(vrodata_seen, 0, mig_nrodata);
     in_end = length - STREAM_TRAILER_SIZE;
     in_pos = HDR_SIZE;
     nvblocks = nvstack = nwork = 0;

@@ -43,6 +43,7 @@ from testbed.mcl.nodes import Function, Marks, Plan, Raw, Site, SiteMark, call_n
 from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is_variadic
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.rewrite import Rewriter
+from testbed.mcl.separate import separate_stack_blocks
 from testbed.mcl.variables import collect_variables
 
 __all__ = ["DEFAULT_MAX_COST", "DEFAULT_TRIPS", "Plan", "precompile"]
@@ -135,11 +136,12 @@ class Precompiler:
         # pointers start out NULL in migratable functions: a never-assigned pointer that
         # analysis cannot prove dead must not look like an address
         for d in items[:lead]:
-            if d.init is None and fn.vars.get(d.name) is not None and fn.vars[d.name].role == "pointer":
+            if d.init is None and fn.vars.get(d.name) is not None and fn.vars[d.name].role in ("pointer", "func"):
                 d.init = c_ast.Constant("int", "0")
         # 2. liveness
         site_liveness(fn, body, call_sites, self.marks)
-        # 3. code
+        # 3. code (first: no stack block may end where another starts)
+        separate_stack_blocks(fn)
         emitter.emit_sites(fn, body)
         prologue = emitter.prologue(fn)
         body.block_items = items[:lead] + [Raw(t) for t in temps] + prologue + items[lead:]

@@ -170,8 +170,8 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
             continue
         if isinstance(node.type, c_ast.FuncDecl) or {"extern", "typedef"} & set(node.storage):
             continue
-        if "const" in node.quals:
-            continue  # read-only data is part of the program image on both machines
+        if resolver.is_const_object(node):
+            continue  # read-only data: both machines have it (rodata.py), nothing to send
         if node.name not in chosen or node.init is not None:
             chosen[node.name] = node
     for node in chosen.values():

@@ -7,7 +7,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.ctype import Array, CType, Pointer, Prim, Struct, Unsupported, VarArray
+from testbed.mcl.ctype import Array, CType, FuncPtr, Pointer, Prim, Struct, Unsupported, VarArray
 from testbed.mcl.nodes import Function, Var, gen, local_declarations, member_root, walk
 from testbed.mcl.resolve import TypeResolver
 
@@ -68,6 +68,8 @@ def collect_variables(fn: Function, resolver: TypeResolver) -> None:
 def _role(t: CType, node: c_ast.Node) -> str:
     if isinstance(t, Pointer):
         return "pointer"
+    if isinstance(t, FuncPtr):
+        return "func"
     if isinstance(t, Prim):
         return "scalar"
     if isinstance(t, Struct):

@@ -34,7 +34,8 @@ from testbed.protocol import (
 
 PRIM_SIZE = STREAM_SIZE  # bytes of each primitive in the stream (longs: 8 on every ISA)
 # Bytes of the scalar value kinds in a frame record (pointers and objects have their own layout).
-VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4}
+VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4,
+              ValueKind.FUNC: 4}  # a function pointer: 1 + its index in the function table
 SEGMENTS = {seg.value: seg.name.lower() for seg in Segment}
 TAG_NAMES = {tag.value: tag.name.lower() for tag in Tag}
 
@@ -149,6 +150,8 @@ class _Reader:
         t = self.types[type_id]
         if t["kind"] == "prim":
             size = PRIM_SIZE[t["prim"]]
+        elif t["kind"] == "func":  # its index in the function table, 4 bytes
+            size = 4
         elif t["kind"] == "ptr":
             size = None
         elif t["kind"] == "array":
@@ -195,7 +198,7 @@ class _Reader:
                     work.extend(("obj", f, 1) for f in reversed(t["fields"]))
             elif task[0] == "ptr":
                 block = self._pointer_head(task[1])
-                if block is not None:
+                if block is not None and block.segment != "rodata":  # read-only contents never travel
                     work.append(("close", block.id, self.pos))
                     work.append(("obj", block.type, block.count))
             else:  # close a block: all its contents are read
@@ -231,7 +234,8 @@ class _Reader:
         self.map.blocks.append(block)
         self.map.pointers.append(Pointer("new", at, block.id, ordinal, ord_span, type_span=type_span,
                                          declared=declared, parent=parent))
-        self.open.append(block.id)
+        if seg != Segment.RODATA:  # read-only contents never travel: nothing to open
+            self.open.append(block.id)
         return block
 
 

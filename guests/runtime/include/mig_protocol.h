@@ -124,11 +124,13 @@
 #define VAL_F32 5
 #define VAL_PTR 6
 #define VAL_OBJ 7
+#define VAL_FUNC 8 /* a function pointer: uint32, 0 NULL, else 1 + its index in the program's function table */
 
 /* ---- block segments ---- */
 #define SEG_GLOBAL 1
 #define SEG_STACK 2
 #define SEG_HEAP 3
+#define SEG_RODATA 4 /* read-only data both sides have (locator: its index); its contents never travel */
 
 /* ---- source ISA codes in the header ---- */
 #define ISA_MIPSEL 1
