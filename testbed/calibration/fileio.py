@@ -14,7 +14,8 @@ system call and copy costs):
 - dec5000 ``stdio.sync_rate``, the write rate once the buffer cache is full, from n=1000's
   scan_write: 8 MB, of which all but the cache's 3.2 MiB are written synchronously;
 - ss20 ``stdio.get_unit``, the cycles of one fread() of a unit, from both read_restore rows
-  (least squares on relative error: one value for two rows).
+  (least squares on relative error: one value for two rows), the file system below read()
+  priced by the network model as in :func:`testbed.migration.transfer.transfer`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from testbed.calibration import Fitted, RowFit
 from testbed.calibration.cpu import Measured, seconds
 from testbed.emu.machines import resolve
 from testbed.migration import fileio
+from testbed.net import simulate_transfer
 from testbed.reference import load
 
 COMMAND = "testbed calibrate"
@@ -83,7 +85,9 @@ def fit(measured: list[Measured], cpu_fitted: list[Fitted]) -> list[Fitted]:
         m = _phase(measured, problem, "restore")
         key, published = _file_row("linpack", problem, "read_restore")
         cost = fileio.read_cost(ss20, m.tx_bytes)
-        fixed = seconds(m, memory["ss20"]) + cost.seconds - cost.units * current_get / clock
+        # the file system's part below read(), as transfer() prices it: the network model's
+        disk_s = simulate_transfer(m.tx_bytes, "dec5000", "ss20", network="10mbps", mode="file").read_s or 0.0
+        fixed = seconds(m, memory["ss20"]) + disk_s + cost.seconds - cost.units * current_get / clock
         terms.append((key, published, fixed, cost.units / clock, fixed + cost.units * current_get / clock))
     # minimise sum ((fixed + a * x) / published - 1)^2 over x
     a = [t[3] / t[1] for t in terms]
