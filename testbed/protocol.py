@@ -96,7 +96,8 @@ def header_slice(name: str) -> slice:
     raise KeyError(name)
 
 
-ISA_NAMES: dict[int, str] = {code.value: code.name.lower() for code in IsaCode}
+# ISA_X86_64 is the ISA the command line calls x86-64 (C names cannot hold a hyphen)
+ISA_NAMES: dict[int, str] = {code.value: code.name.lower().replace("_", "-") for code in IsaCode}
 
 # What each refusal code means, for messages; the codes themselves come from C.
 ERROR_TEXT: dict[int, str] = {
@@ -111,4 +112,5 @@ ERROR_TEXT: dict[int, str] = {
     ErrorCode.FORMAT: "malformed",
     ErrorCode.COLLECT: "collection failed",
     ErrorCode.BINDING: "another migration's stream",
+    ErrorCode.RANGE: "value out of range",
 }

@@ -25,9 +25,11 @@ def test_a_crash_or_an_exception_fails_only_its_own_case(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(checking, "migrate", flaky)
     seen: list[dict] = []
-    rows = checking.check(quick=True, jobs=2, programs=["linpack"], progress=seen.append)
+    pairs = [("mipsel", "sparc"), ("sparc", "mipsel"), ("mipsel", "mipsel"), ("sparc", "sparc")]
+    rows = checking.check(quick=True, jobs=2, programs=["linpack"], progress=seen.append, pairs=pairs)
     assert len(rows) == len(seen) == 12  # 4 directions x 3 migration points, none lost
-    assert [(r["src"], r["dst"], r["at"]) for r in rows] == [(c.src, c.dst, c.at) for c in checking.cases(True, ["linpack"])]
+    assert [(r["src"], r["dst"], r["at"]) for r in rows] == [
+        (c.src, c.dst, c.at) for c in checking.cases(True, ["linpack"], pairs=pairs)]
     failed = {(r["src"], r["dst"]): r["error"] for r in rows if not r["ok"]}
     assert failed == {("sparc", "mipsel"): "the run crashed (killed by SIGSEGV); the check went on without it",
                       ("mipsel", "mipsel"): "RuntimeError: a bug in the host side"}

@@ -21,6 +21,7 @@ from testbed.migration.stream import read_header
 from .conftest import GUEST_TESTS
 
 NEW_ISAS = ("mips", "ppc32")
+LP64_ISAS = ("aarch64",)
 
 
 def _build(name: str, isa_name: str) -> Path:
@@ -33,7 +34,7 @@ def test_every_emulated_isa_has_a_default_machine_of_its_own() -> None:
         assert machine.isa.name == name and DEFAULT_MACHINE[name] == machine.name
 
 
-@pytest.mark.parametrize("name", NEW_ISAS)
+@pytest.mark.parametrize("name", NEW_ISAS + LP64_ISAS)
 def test_hypercall_with_arguments_and_result(name: str) -> None:
     guest = Guest(_build("custom_hypercall", name), resolve(name), ["custom_hypercall"])
     guest.hypercalls.register(42, lambda g, a0, a1, a2: a0 * 6)
@@ -61,13 +62,14 @@ def test_ppc32_does_misaligned_integer_accesses_in_hardware() -> None:
 @pytest.mark.parametrize(("name", "where"), [
     ("mips", r"at pc 0x[0-9a-f]{8} \(main\+0x[0-9a-f]+\): lw "),
     ("ppc32", r"at pc 0x[0-9a-f]{8} \(main\+0x[0-9a-f]+\): lwz "),
+    ("aarch64", r"at pc 0x[0-9a-f]{8} \(main\+0x[0-9a-f]+\): ldr w"),
 ])
 def test_a_wild_pointer_is_reported_at_the_faulting_load(name: str, where: str) -> None:
     with pytest.raises(GuestFault, match=rf"read from unmapped address 0x[0-9a-f]+ \(4 bytes\) {where}"):
         Guest(_build("wild_pointer", name), resolve(name), ["wild_pointer"]).run()
 
 
-@pytest.mark.parametrize("name", NEW_ISAS)
+@pytest.mark.parametrize("name", NEW_ISAS + LP64_ISAS)
 def test_long_straight_line_blocks_run(name: str) -> None:
     """An unrolled SHA-256 (a 3,700-instruction block): unicorn's MIPS translator crashes
     on it in either byte order unless workarounds.py covers it; PowerPC's does not."""
@@ -79,13 +81,38 @@ def test_long_straight_line_blocks_run(name: str) -> None:
     assert result.stdout == expected and result.exit_code == 0
 
 
+def test_lp64_hypercalls_speak_the_32_bit_protocol() -> None:
+    """A 64-bit guest passes longs: the host reads their low 32 bits (an int is
+    sign-extended, an address is below 2 GiB) and returns a 32-bit result sign-extended,
+    so that -1 is -1 in the guest's long as on the 32-bit guests."""
+    lp64, ilp32 = EMULATED["aarch64"], EMULATED["mipsel"]
+    assert (lp64.word_size, lp64.data_model, ilp32.word_size, ilp32.data_model) == (8, "LP64", 4, "ILP32")
+    assert lp64.hypercall_arg(-1 & (2**64 - 1)) == 0xFFFFFFFF == ilp32.hypercall_arg(0xFFFFFFFF)
+    assert lp64.hypercall_value(-1) == 2**64 - 1 and lp64.hypercall_value(0x7FFF_0000) == 0x7FFF_0000
+    assert ilp32.hypercall_value(-1) == 0xFFFFFFFF
+    assert lp64.pointer(0x1000_0010) == bytes.fromhex("1000001000000000")
+    assert lp64.unpack_pointer(lp64.pointer(0x7FFF_FFF0)) == 0x7FFF_FFF0
+
+
+def test_argv_pointers_are_pointer_sized() -> None:
+    """main's argv on an LP64 guest is an array of 8-byte pointers: the program prints
+    every argument it was given."""
+    guest = Guest(_build("custom_hypercall", "aarch64"), resolve("aarch64"), ["custom_hypercall"])
+    argv = guest.layout.stack_top - 16  # strings lie below here, the pointer array below them
+    array = guest.uc.reg_read(guest.isa.args[1])
+    assert array < argv and guest.read_pointer(array) < argv and guest.read_pointer(array + 8) == 0
+    assert guest.read(guest.read_pointer(array), 17) == b"custom_hypercall\0"
+
+
 def test_an_executable_of_the_other_byte_order_is_refused() -> None:
-    with pytest.raises(GuestFault, match=r"is a little-endian EM_MIPS executable, not for mips$"):
+    with pytest.raises(GuestFault, match=r"is a 32-bit little-endian EM_MIPS executable, not for mips$"):
         Guest(_build("custom_hypercall", "mipsel"), resolve("mips"), ["custom_hypercall"])
-    with pytest.raises(GuestFault, match=r"is a big-endian EM_MIPS executable, not for mipsel$"):
+    with pytest.raises(GuestFault, match=r"is a 32-bit big-endian EM_MIPS executable, not for mipsel$"):
         Guest(_build("custom_hypercall", "mips"), resolve("mipsel"), ["custom_hypercall"])
-    with pytest.raises(GuestFault, match=r"is a big-endian EM_PPC executable, not for sparc$"):
+    with pytest.raises(GuestFault, match=r"is a 32-bit big-endian EM_PPC executable, not for sparc$"):
         Guest(_build("custom_hypercall", "ppc32"), resolve("sparc"), ["custom_hypercall"])
+    with pytest.raises(GuestFault, match=r"is a 64-bit little-endian EM_AARCH64 executable, not for mipsel$"):
+        Guest(_build("custom_hypercall", "aarch64"), resolve("mipsel"), ["custom_hypercall"])
 
 
 @pytest.mark.parametrize("runtime", ["modern", "classic"])

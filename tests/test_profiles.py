@@ -43,7 +43,7 @@ def test_every_shipped_parameter_has_a_unit_and_a_source() -> None:
     ((r'unit = "MHz"', 'unit = "MB"'), "cpu.clock is in 'MB', which cannot be converted to 'Hz'"),
     ((r'unit = "MHz"', 'unit = "furlongs"'), "unknown unit 'furlongs'"),
     ((r'^\[os\]', "[oss]"), "unknown key 'oss' in the top level"),
-    ((r'^extends = .*$', 'extends = ["guest32", "no-such-base"]'), "extends unknown shared profile 'no-such-base'; valid: guest32, solaris-ufs"),
+    ((r'^extends = .*$', 'extends = ["guest32", "no-such-base"]'), "extends unknown shared profile 'no-such-base'; valid: guest32, guest64, solaris-ufs"),
     ((r'^per_packet = \{ value = 30,', "per_packet = { value = \"30\","), "must have a numeric value"),
 ])
 def test_a_bad_machine_profile_is_refused_with_one_line(tmp_path: Path, edit: tuple[str, str], message: str) -> None:

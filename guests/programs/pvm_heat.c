@@ -110,8 +110,9 @@ int main(int argc, char **argv)
     int n, steps, nworkers, i, w, first, count, tids[MAX_WORKERS];
     double *u, *v, *t;
 
-    if (pvm_parent() != PvmNoParent)
+    if (pvm_parent() != PvmNoParent) { /* braces: the precompiler turns this call into several statements */
         return worker();
+    }
     n = argc == 4 ? atoi(argv[1]) : 0;
     steps = argc == 4 ? atoi(argv[2]) : -1;
     nworkers = argc == 4 ? atoi(argv[3]) : -1;

@@ -64,7 +64,7 @@ void multiply(const double *rows, int nrows, int n, const double *b, double *res
 
 int worker(void)
 {
-    int n, first, nrows;
+    int n, first, nrows, bufid, tag;
     double *b, *rows, *result;
 
     pvm_recv(pvm_parent(), TAG_B);
@@ -74,7 +74,7 @@ int worker(void)
     result = (double *)malloc(ROW_BLOCK * n * sizeof(double));
     pvm_upkdouble(b, n * n, 1);
     for (;;) {
-        int bufid = pvm_recv(pvm_parent(), -1), tag;
+        bufid = pvm_recv(pvm_parent(), -1);
         pvm_bufinfo(bufid, (int *)0, &tag, (int *)0);
         if (tag == TAG_STOP)
             break;
@@ -113,8 +113,9 @@ int main(int argc, char **argv)
     double *a, *b, *c, sum, trace, weighted;
     int tids[MAX_WORKERS], n, nworkers, started, i, j, next = 0, done = 0, first, nrows, tid;
 
-    if (pvm_parent() != PvmNoParent)
+    if (pvm_parent() != PvmNoParent) { /* braces: the precompiler turns this call into several statements */
         return worker();
+    }
     n = argc == 3 ? atoi(argv[1]) : 0;
     nworkers = argc == 3 ? atoi(argv[2]) : 0;
     if (n < 1 || n > MAX_N || nworkers < 1 || nworkers > MAX_WORKERS) {

@@ -70,14 +70,22 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
 
 static MIG_TEXT uint32_t source_isa(void)
 {
-#if defined(__mips__) && defined(__MIPSEB__)
+#if defined(__mips64)
+    return ISA_MIPS64;
+#elif defined(__mips__) && defined(__MIPSEB__)
     return ISA_MIPS;
 #elif defined(__mips__)
     return ISA_MIPSEL;
 #elif defined(__powerpc__)
     return ISA_PPC32;
+#elif defined(__aarch64__)
+    return ISA_AARCH64;
 #elif defined(__sparc__)
     return ISA_SPARC;
+#elif defined(__riscv) && __riscv_xlen == 64
+    return ISA_RISCV64;
+#elif defined(RT_GUEST_X86_64) /* the emulated x86-64, not the native host build */
+    return ISA_X86_64;
 #else
     return ISA_HOST;
 #endif

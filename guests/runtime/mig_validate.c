@@ -375,7 +375,8 @@ static MIG_TEXT void validate_header(uint32_t length)
     if (get_flags() != CODEC_FLAGS)
         refuse(ERR_FORMAT, CODEC_FLAGS_REFUSAL);
     isa = get_be32();
-    if (isa != ISA_MIPSEL && isa != ISA_SPARC && isa != ISA_HOST && isa != ISA_MIPS && isa != ISA_PPC32)
+    if (isa != ISA_MIPSEL && isa != ISA_SPARC && isa != ISA_HOST && isa != ISA_MIPS && isa != ISA_PPC32
+        && isa != ISA_AARCH64 && isa != ISA_RISCV64 && isa != ISA_X86_64 && isa != ISA_MIPS64)
         refuse(ERR_FORMAT, "stream refused: unknown source ISA in the header");
     if (get_be32() != mig_fingerprint)
         refuse(ERR_FINGERPRINT, "stream refused: it comes from a different program or build (TI fingerprint mismatch)");

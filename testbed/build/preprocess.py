@@ -17,7 +17,8 @@ from testbed.mcl.cparse import ANALYSIS_DEFINES, INCLUDE_DIR, RUNTIME_DIR, parse
 
 def _command(defines: dict[str, str | None] | None) -> list[str]:
     """The guest preprocessor with the runtime's headers and the analysis definitions."""
-    cmd = [TARGETS["mipsel"].require(), "-std=gnu99", "-nostdinc", "-I", str(INCLUDE_DIR), "-I", str(RUNTIME_DIR)]
+    cmd = [TARGETS["mipsel"].require(), "-std=gnu99", "-nostdinc", "-I", str(INCLUDE_DIR), "-I", str(RUNTIME_DIR),
+           "-I", str(RUNTIME_DIR / "pvm" / "include")]  # Mlibpvm's libc headers: PVM programs precompile too
     cmd += [f"-D{d}" for d in ANALYSIS_DEFINES]
     for name, value in (defines or {}).items():
         cmd.append(f"-D{name}" if value is None else f"-D{name}={value}")

@@ -111,6 +111,57 @@ TARGETS: dict[str, Target] = {
         emulated=True,
         big_endian=True,
     ),
+    "aarch64": Target(
+        name="aarch64",
+        compiler="aarch64-linux-gnu-gcc",
+        # LP64; the small code model (adrp + add) reaches the whole sub-2 GiB guest map;
+        # no outline atomics (they call libgcc helpers the freestanding link lacks)
+        cflags=COMMON_CFLAGS + ("-mcpu=cortex-a72", "-mlittle-endian", "-mcmodel=small",
+                                "-mno-outline-atomics", "-fno-pic", "-fno-pie"),
+        ldflags=("-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-aarch64-linux-gnu",),
+        emulated=True,
+    ),
+    "riscv64": Target(
+        name="riscv64",
+        compiler="riscv64-linux-gnu-gcc",
+        # rv64g without the compressed extension: every instruction is 4 bytes, so the
+        # block counter's size / 4 is the exact instruction count (the U74 runs both).
+        # _start sets gp for the linker's gp-relative relaxation (rt_guest.c).
+        cflags=COMMON_CFLAGS + ("-march=rv64g", "-mabi=lp64d", "-mcmodel=medany", "-fno-pic", "-fno-pie"),
+        ldflags=("-march=rv64g", "-mabi=lp64d", "-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-riscv64-linux-gnu",),
+        emulated=True,
+    ),
+    "x86-64": Target(
+        name="x86-64",
+        compiler="gcc",
+        # The host compiler, freestanding: no red zone below %rsp (the host's hypercall
+        # handling never touches the guest stack, but the runtime's own asm must not be
+        # clobbered by it either), SSE2 doubles as on the host, no PIE. RT_GUEST_X86_64
+        # tells the runtime it is the emulated x86-64, not the native host build.
+        cflags=COMMON_CFLAGS + ("-m64", "-mno-red-zone", "-msse2", "-mfpmath=sse", "-fno-pic", "-fno-pie",
+                                "-DRT_GUEST_X86_64"),
+        ldflags=("-m64", "-no-pie", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc",),
+        emulated=True,
+    ),
+    "mips64": Target(
+        name="mips64",
+        compiler="mips64-linux-gnuabi64-gcc",
+        # n64 for the R10000 (MIPS IV) with 32-bit symbols (-msym32): addresses load in two instructions as on
+        # o32; no abicalls/PIC; -G8 small data from $gp as on mips and mipsel.
+        cflags=COMMON_CFLAGS + ("-EB", "-mabi=64", "-march=r10000", "-mno-abicalls", "-msym32",
+                                "-fno-pic", "-G8"),
+        ldflags=("-EB", "-mabi=64", "-nostdlib", "-static", "-Wl,-e,_start",
+                 f"-Wl,-Ttext-segment={TEXT_BASE:#x}", "-Wl,--build-id=none"),
+        packages=("gcc-mips64-linux-gnuabi64",),
+        emulated=True,
+        big_endian=True,
+    ),
     "host": Target(
         name="host",
         compiler="gcc",
@@ -121,7 +172,7 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-ISAS = ("mipsel", "mips", "sparc", "ppc32")
+ISAS = ("mipsel", "mips", "sparc", "ppc32", "aarch64", "riscv64", "x86-64", "mips64")
 
 
 def target(name: str) -> Target:

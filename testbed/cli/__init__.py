@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "testbed.cli.stream",
     "testbed.cli.mcl",
     "testbed.cli.check",
+    "testbed.cli.compat",
     "testbed.cli.fuzz",
     "testbed.cli.bench",
     "testbed.cli.calibrate",

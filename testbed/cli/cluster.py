@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from testbed.cluster.migrate import parse_fault, parse_migration
 from testbed.cluster.run import PVM_PROGRAMS, ClusterResult, run_program
 from testbed.cluster.topology import cluster, cluster_names
 from testbed.profiles import network_names
@@ -39,6 +40,14 @@ def register(sub: Any) -> None:
     run.add_argument("--trace", type=Path, default=None, metavar="FILE",
                      help="write Chrome trace-event JSON to FILE and a Gantt chart beside it (.png)")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    run.add_argument("--migrate", action="append", default=[], metavar="TASK:HOST@WHEN",
+                     help="migrate task TASK (index in start order, 0 the first) to HOST at simulated second "
+                     "WHEN or at its #K-th poll-point passage (repeatable; docs/mppvm.md)")
+    run.add_argument("--migratable", action="store_true",
+                     help="run the MpPVM builds of the tasks even with no --migrate (what migratability costs)")
+    run.add_argument("--fail", action="append", default=[], metavar="TASK:KIND",
+                     help="make TASK's next migration fail: refuse (a damaged stream), link (cut during the "
+                     "transfer) or destination (a fault while restoring); the task stays at its source")
     run.set_defaults(func=run_on_cluster)
 
     study = commands.add_parser("study", help="run a scalability grid (experiments/scalability.toml)",
@@ -49,6 +58,15 @@ def register(sub: Any) -> None:
     study.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                        help="directory for NAME.csv and figures/NAME.png (default results)")
     study.set_defaults(func=run_scalability)
+
+    compare = commands.add_parser("mppvm", help="PVM against MpPVM execution time (experiments/mppvm.toml)",
+                                  description="Plain PVM, the migratable build with no migration, and with "
+                                  "migrations during the run; rows as CSV and a figure (docs/mppvm.md).")
+    compare.add_argument("file", type=Path, help="the experiment's TOML file")
+    compare.add_argument("--quick", action="store_true", help="the [quick] lists: test sizes")
+    compare.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                         help="directory for NAME.csv and figures/NAME.png (default results)")
+    compare.set_defaults(func=run_mppvm_comparison)
 
 
 def list_clusters(args: argparse.Namespace) -> int:
@@ -79,7 +97,13 @@ def run_on_cluster(args: argparse.Namespace) -> int:
     c = cluster(args.cluster)
     if args.net is not None:
         c = c.with_network(args.net)
-    result = run_program(args.program, c, tasks=args.tasks, size=args.size, path=args.path)
+    migrations = [parse_migration(m) for m in args.migrate]
+    faults: dict[int, list[str]] = {}
+    for text in args.fail:
+        index, kind = parse_fault(text)
+        faults.setdefault(index, []).append(kind)
+    result = run_program(args.program, c, tasks=args.tasks, size=args.size, path=args.path,
+                         migratable=args.migratable or bool(faults), migrations=migrations, faults=faults)
     if args.trace is not None:
         from testbed.cluster.trace import write_trace
 
@@ -90,7 +114,7 @@ def run_on_cluster(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         _print_result(result)
-    return 1 if result.verified is False else 0
+    return 1 if result.verified is False or result.ledger_problems else 0
 
 
 def _print_result(r: ClusterResult) -> None:
@@ -102,6 +126,14 @@ def _print_result(r: ClusterResult) -> None:
     for h in r.hosts:
         print(f"  {h.host:<8} {h.machine:<8} {h.tasks:>5} {h.compute_s:>11.6f} {h.communication_s:>11.6f} "
               f"{h.idle_s:>11.6f} {h.messages:>6} {h.message_bytes:>11,}")
+    for m in r.migrations:
+        what = (f"scan {m['scan_s']:.4f} s, tx {m['tx_s']:.4f} s, restore {m['restore_s']:.4f} s, "
+                f"{m['stream_bytes']:,} B, {m['messages_moved']} messages moved" if m["ok"] else f"FAILED: {m['error']}")
+        print(f"migration: task {m['task']} {m['src_host']} -> {m['dst_host']} requested at {m['at_s']:.4f} s: {what}")
+    if r.migratable:
+        ledger = r.ledger
+        state = "exactly once, in per-sender order" if not r.ledger_problems else "; ".join(r.ledger_problems[:3])
+        print(f"ledger: {ledger['sent']} sent, {ledger['delivered']} delivered, {ledger['forwarded']} forwarded: {state}")
     verdict = {True: "yes", False: "NO", None: "no reference"}[r.verified]
     print(f"output identical to the reference: {verdict}  "
           f"({r.instructions:,} guest instructions in {r.wall_s:.2f} s of host time)")
@@ -123,6 +155,25 @@ def run_scalability(args: argparse.Namespace) -> int:
     plot(rows, png)
     print(f"wrote {csv_path} and {png}")
     return 0 if all(r["verified"] for r in rows) else 1
+
+
+def run_mppvm_comparison(args: argparse.Namespace) -> int:
+    from testbed.cluster.mppvm_study import load_comparison, plot, run_comparison, write_rows
+
+    comparison = load_comparison(args.file, args.quick)
+
+    def progress(row: dict[str, Any]) -> None:
+        print(f"{row['program']:>10} {row['size']:>7} {row['variant']:>8}: {row['execution_s']:9.4f} s "
+              f"({row['vs_pvm']:.3f} x PVM), scan {row['scan_s']:.4f} tx {row['tx_s']:.4f} "
+              f"restore {row['restore_s']:.4f} s, verified {row['verified']}", flush=True)
+
+    rows = run_comparison(comparison, progress)
+    csv_path = args.out / f"{comparison.name}.csv"
+    png = args.out / "figures" / f"{comparison.name}.png"
+    write_rows(rows, csv_path)
+    plot(rows, png)
+    print(f"wrote {csv_path} and {png}")
+    return 0 if all(r["verified"] and r["ledger_clean"] for r in rows) else 1
 
 
 def print_cluster_bench(as_json: bool) -> int:

@@ -23,6 +23,8 @@ import simpy
 
 from testbed.cluster import pvm3
 from testbed.cluster.groups import Groups
+from testbed.cluster.migratable import build_migratable_task, task_sites
+from testbed.cluster.migrate import MigrationRequest, Migrator
 from testbed.cluster.mpd import ANY, ROUTE_DEFAULT, ROUTE_DIRECT, Message, Mpd
 from testbed.cluster.programs import PVM_ARCH, Placement, build_task, find_task
 from testbed.cluster.topology import Cluster, ClusterHost
@@ -30,8 +32,11 @@ from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
 from testbed.errors import ConfigError, TestbedError
 from testbed.limits import EXPERIMENT_BUDGET
+from testbed.migration.host import MigrationPort
 from testbed.net.engine import Sim
-from testbed.protocol import Hypercall
+from testbed.protocol import DEFINES, Hypercall
+
+PVM_RECV_POLL = DEFINES["PVM_RECV_POLL"]
 
 SLICE_INSTRUCTIONS = 200_000  # at most ~10-20 ms of a 1990s host: the lateness bound of an event
 _TIMED = (Hypercall.PVM_SEND, Hypercall.PVM_MCAST, Hypercall.PVM_RECV, Hypercall.PVM_TRECV,
@@ -73,13 +78,26 @@ class Task:
     stderr: bytearray = field(default_factory=bytearray)
     compute_s: float = 0.0
     process: Any = None
+    index: int = 0  # in start order
+    argv: tuple[str, ...] = ()
+    port: MigrationPort | None = None  # a migratable build's migration hypercalls
+    output_prefix: str = ""  # what the task printed on hosts it has left
+    pollable_wait: bool = False  # blocked in pvm_recv: a migration request may end the wait
+    migration: simpy.Event | None = None  # a migration of this task is in progress
+    collected: simpy.Event | None = None  # a migration waits for this task's stream
+    decision: simpy.Event | None = None  # the task waits for its migration's outcome
+
+    @property
+    def output(self) -> str:
+        return self.output_prefix + self.guest.output
 
 
 class CoSim:
     """One cluster run: the Sim, the daemons, the tasks and their timelines."""
 
     def __init__(self, cluster: Cluster, *, path: Sequence[Path] = (), seed: int = 0,
-                 slice_instructions: int = SLICE_INSTRUCTIONS, budget: int = EXPERIMENT_BUDGET) -> None:
+                 slice_instructions: int = SLICE_INSTRUCTIONS, budget: int = EXPERIMENT_BUDGET,
+                 migratable: bool = False) -> None:
         self.cluster = cluster
         self.sim = Sim(seed)
         self.mpd = Mpd(self.sim, cluster)
@@ -93,6 +111,57 @@ class CoSim:
         self._last_span: dict[int, Span] = {}
         self._classifiers: dict[Path, Any] = {}
         self.groups = Groups(self.sim.env)
+        self.migratable = migratable  # tasks are MpPVM builds: they can migrate (docs/mppvm.md)
+        self.order: list[int] = []  # tids in start order
+        self.migrator = Migrator(self)
+        self.host_compute: dict[str, float] = {}  # guest computation per host (tasks move)
+        self.finished_s = 0.0  # when the last task ended (timers left behind may run later)
+
+    # ---------------------------------------------------------------- migration (MpPVM)
+
+    def schedule(self, request: MigrationRequest) -> simpy.Event:
+        """A migration at a simulated time or poll-point passage (before or during the run)."""
+        return self.migrator.schedule(request)
+
+    def request_migration(self, task_index: int, host: str) -> simpy.Event:
+        """Migrate task ``task_index`` (start order) to ``host`` now, while the run goes on;
+        the event's value is the migration's record (a dict, docs/mppvm.md)."""
+        task = self.task_at(task_index)
+        if task is None:
+            raise ConfigError(f"no task {task_index}: {len(self.order)} have started (0 is the first)")
+        self.cluster.host(host)
+        done = self.sim.env.event()
+        self.sim.env.process(self.migrator.migrate(task, host, done))
+        return done
+
+    def task_at(self, index: int) -> Task | None:
+        return self.tasks[self.order[index]] if 0 <= index < len(self.order) else None
+
+    def cpu(self, host: str) -> Any:
+        return self.mpd.net.hosts[host].cpu
+
+    def preinitialise(self, task: Task, host: ClusterHost, faulty: bool = False) -> tuple[Guest, MigrationPort]:
+        """The task's migratable build for ``host``, loaded and waiting at start-up for a
+        stream (``faulty``: its budget ends before the restore can, for failure tests)."""
+        guest, port = self._waiting_guest(task, host, self.budget)
+        if faulty:  # the same start-up (deterministic), then 2,000 instructions of budget
+            guest, port = self._waiting_guest(task, host, guest.instructions + 2_000)
+        return guest, port
+
+    def _waiting_guest(self, task: Task, host: ClusterHost, budget: int) -> tuple[Guest, MigrationPort]:
+        elf = build_migratable_task(task.source, host.isa)
+        guest = Guest(elf, resolve(host.machine), list(task.argv), budget=budget)
+        guest.meter.classifier = self._classifiers.setdefault(elf, guest.meter.classifier)
+        port = MigrationPort(guest, sites=task_sites(task.source))
+        self._install(task, guest)
+        if guest.run() is not None or port.waiting != "start":
+            raise TestbedError(f"the migratable build of {task.name} for {host.name} did not wait for a stream")
+        return guest, port
+
+    def moved(self, task: Task, host: ClusterHost, guest: Guest, port: MigrationPort) -> None:
+        """Commit: the task's guest is now the restored one on ``host``."""
+        task.output_prefix += task.guest.output
+        task.guest, task.port, task.host = guest, port, host
 
     # ---------------------------------------------------------------- running
 
@@ -100,6 +169,7 @@ class CoSim:
         """Start ``source`` as the first task on the first host; run until all are done."""
         first = self._start(Path(source).resolve(), argv, self.placement.first(), pvm3.NO_PARENT)
         self.sim.env.run()
+        self.migrator.pending_at_end()
         stuck = [t for t in self.tasks.values() if not t.done]
         if stuck:
             waits = "; ".join(f"t{t.tid:x} ({t.name} on {t.host.name}) waits in {t.waiting_for or 'a PVM call'}"
@@ -119,15 +189,23 @@ class CoSim:
 
     def _start(self, source: Path, argv: list[str], host: ClusterHost, parent: int) -> Task:
         machine = resolve(host.machine)
-        elf = self._elf(source, host.isa)
+        elf = build_migratable_task(source, host.isa) if self.migratable else self._elf(source, host.isa)
         guest = Guest(elf, machine, argv, budget=self.budget)
         # Tasks of one ELF share its block classifications (the text is the same in each).
         guest.meter.classifier = self._classifiers.setdefault(elf, guest.meter.classifier)
         tid = self.mpd.new_tid(host.name)
-        task = Task(tid, parent, source.stem, host, guest, source)
+        task = Task(tid, parent, source.stem, host, guest, source, index=len(self.order), argv=tuple(argv))
+        if self.migratable:
+            task.port = MigrationPort(guest, sites=task_sites(source))
+            if guest.run() is not None or task.port.waiting != "start":
+                raise TestbedError(f"the migratable build of {task.name} did not ask for a stream at start-up")
+            task.port.start_normally()
         self._install(task)
         self.tasks[tid] = task
+        self.order.append(tid)
         task.process = self.sim.env.process(self._life(task))
+        if self.migratable:
+            self.migrator.started(task)
         return task
 
     def _life(self, task: Task) -> Generator[simpy.Event, Any, None]:
@@ -138,9 +216,12 @@ class CoSim:
 
     def _slices(self, task: Task) -> Generator[simpy.Event, Any, None]:
         guest = task.guest
-        cpu = self.mpd.net.hosts[task.host.name].cpu
+        cpu = self.cpu(task.host.name)
         mark = guest.snapshot()
         while True:
+            if guest is not task.guest:  # migrated: the restored guest on its new host goes on
+                guest, cpu = task.guest, self.cpu(task.host.name)
+                mark = guest.snapshot()
             try:
                 result = guest.run(pause_at=guest.instructions + self.slice)
             except TestbedError as exc:
@@ -152,10 +233,14 @@ class CoSim:
                 start = max(self.sim.now, cpu.free_at)
                 yield cpu.job(seconds)
                 task.compute_s += seconds
+                self.host_compute[task.host.name] = self.host_compute.get(task.host.name, 0.0) + seconds
                 self._span(task, "compute", start, self.sim.now)
             if result is not None:
                 task.exit_code = result.exit_code
                 break
+            if task.port is not None and task.port.waiting == "stream":  # collected at a poll-point
+                yield from self._stopped(task)
+                continue
             if task.request is not None:
                 request, task.request = task.request, None
                 value = yield from self._timed_call(task, *request)
@@ -163,65 +248,82 @@ class CoSim:
                 if task.done:
                     return
         task.done = True
+        self.finished_s = max(self.finished_s, self.sim.now)
         self.mpd.exited(task.tid)
+        if task.collected is not None:  # a requested migration's poll-point never came
+            task.collected.succeed(None)
+
+    def _stopped(self, task: Task) -> Generator[simpy.Event, Any, None]:
+        """The task has collected its stream: it waits while its migration goes on."""
+        assert task.port is not None
+        if task.collected is None:  # nobody asked (a stale request): go on at once
+            task.port.decide(resume=True)
+            return
+        task.decision = self.sim.env.event()
+        task.waiting_for = "its migration"
+        task.collected.succeed(task.port.streams[-1])
+        yield task.decision
+        task.decision = None
+        task.waiting_for = ""
 
     # ---------------------------------------------------------------- hypercalls
 
-    def _install(self, task: Task) -> None:
-        table = task.guest.hypercalls
+    def _install(self, task: Task, guest: Guest | None = None) -> None:
+        """Register the PVM hypercalls on ``guest`` (the task's, or a destination being
+        restored: a rewinding frame may re-evaluate pvm_parent() or pvm_mytid())."""
+        table = (guest or task.guest).hypercalls
         del table[Hypercall.WRITE]
-        table.register(Hypercall.WRITE, lambda g, fd, buf, n: self._write(task, fd, buf, n))
+        table.register(Hypercall.WRITE, lambda g, fd, buf, n: self._write(task, g, fd, buf, n))
         immediate = {
-            Hypercall.PVM_MYTID: lambda a, b, c: task.tid,
-            Hypercall.PVM_PARENT: lambda a, b, c: task.parent,
-            Hypercall.PVM_CONFIG: lambda a, b, c: self._config(task, a, b, c),
-            Hypercall.PVM_HOSTNAME: lambda a, b, c: self._put_string(task, task.host.name, a, b),
-            Hypercall.PVM_MSGINFO: lambda a, b, c: self._msginfo(task, a),
-            Hypercall.PVM_FETCH: lambda a, b, c: self._fetch(task, a, b),
-            Hypercall.PVM_SETOPT: lambda a, b, c: self._setopt(task, a, b),
-            Hypercall.PVM_GROUP: lambda a, b, c: self.groups.call(a, self._string(task.guest, b), task.tid, _signed(c)),
+            Hypercall.PVM_MYTID: lambda g, a, b, c: task.tid,
+            Hypercall.PVM_PARENT: lambda g, a, b, c: task.parent,
+            Hypercall.PVM_CONFIG: lambda g, a, b, c: self._config(g, a, b, c),
+            Hypercall.PVM_HOSTNAME: lambda g, a, b, c: self._put_string(g, task.host.name, a, b),
+            Hypercall.PVM_MSGINFO: lambda g, a, b, c: self._msginfo(task, g, a),
+            Hypercall.PVM_FETCH: lambda g, a, b, c: self._fetch(task, g, a, b),
+            Hypercall.PVM_SETOPT: lambda g, a, b, c: self._setopt(task, a, b),
+            Hypercall.PVM_GROUP: lambda g, a, b, c: self.groups.call(a, self._string(g, b), task.tid, _signed(c)),
         }
         for number, fn in immediate.items():
-            table.register(number, lambda g, a, b, c, fn=fn: fn(a, b, c))
+            table.register(number, fn)
         for number in _TIMED:
-            table.register(number, lambda g, a, b, c, n=int(number): self._defer(task, n, a, b, c))
+            table.register(number, lambda g, a, b, c, n=int(number): self._defer(task, g, n, a, b, c))
 
-    def _defer(self, task: Task, number: int, a: int, b: int, c: int) -> int:
+    def _defer(self, task: Task, guest: Guest, number: int, a: int, b: int, c: int) -> int:
         task.request = (number, a, b, c)
-        task.guest.pause()
+        guest.pause()
         return 0
 
-    def _write(self, task: Task, fd: int, buf: int, length: int) -> int:
-        data = task.guest.read(buf, min(length, 1 << 20))
-        (task.stderr if fd == 2 else task.guest.stdout).extend(data)
+    def _write(self, task: Task, guest: Guest, fd: int, buf: int, length: int) -> int:
+        data = guest.read(buf, min(length, 1 << 20))
+        (task.stderr if fd == 2 else guest.stdout).extend(data)
         return length
 
-    def _put_string(self, task: Task, text: str, buf: int, capacity: int) -> int:
+    def _put_string(self, guest: Guest, text: str, buf: int, capacity: int) -> int:
         data = text.encode()[: max(capacity - 1, 0)]
-        task.guest.write(buf, data + b"\0")
+        guest.write(buf, data + b"\0")
         return len(data)
 
-    def _config(self, task: Task, index: int, buf: int, capacity: int) -> int:
+    def _config(self, guest: Guest, index: int, buf: int, capacity: int) -> int:
         hosts = self.cluster.hosts
         if index < len(hosts):
             h = hosts[index]
             entry = f"{h.name}\0{PVM_ARCH[h.isa]}\0".encode()
-            task.guest.write(buf, entry[:capacity])
+            guest.write(buf, entry[:capacity])
         return len(hosts)
 
-    def _msginfo(self, task: Task, block: int) -> int:
+    def _msginfo(self, task: Task, guest: Guest, block: int) -> int:
         msg = task.described
-        g = task.guest
         for i, value in enumerate((len(msg.body), msg.src, msg.tag) if msg else (0, 0, 0)):
-            g.write_word(block + 4 * i, value & 0xFFFFFFFF)
+            guest.write_word(block + 4 * i, value & 0xFFFFFFFF)
         return 0
 
-    def _fetch(self, task: Task, buf: int, capacity: int) -> int:
+    def _fetch(self, task: Task, guest: Guest, buf: int, capacity: int) -> int:
         msg, task.matched = task.matched, None
         if msg is None:
             return 0
         body = msg.body[:capacity]
-        task.guest.write(buf, body)
+        guest.write(buf, body)
         return len(body)
 
     def _setopt(self, task: Task, what: int, value: int) -> int:
@@ -243,8 +345,9 @@ class CoSim:
                 tag = _signed(words[4])
             return (yield from self._send(task, targets, tag, body))
         if number in (Hypercall.PVM_RECV, Hypercall.PVM_TRECV):
-            timeout = c / 1e6 if number == Hypercall.PVM_TRECV else None
-            return (yield from self._recv(task, _signed(a), _signed(b), timeout))
+            timeout = c / 1e6 if number == Hypercall.PVM_TRECV and _signed(c) >= 0 else None
+            pollable = number == Hypercall.PVM_RECV and task.port is not None
+            return (yield from self._recv(task, _signed(a), _signed(b), timeout, pollable))
         if number == Hypercall.PVM_NRECV:
             msg = self.mpd.take(task.tid, _signed(a), _signed(b))
             task.matched = task.described = msg
@@ -283,7 +386,8 @@ class CoSim:
         self._span(task, "send", start, self.sim.now, f"{len(body)} B tag {tag} to {len(targets)}")
         return 0
 
-    def _recv(self, task: Task, src: int, tag: int, timeout: float | None) -> Generator[simpy.Event, Any, int]:
+    def _recv(self, task: Task, src: int, tag: int, timeout: float | None,
+              pollable: bool = False) -> Generator[simpy.Event, Any, int]:
         start = self.sim.now
         task.waiting_for = (f"pvm_recv(tid={'-1' if src == ANY else f't{src:x}'}, tag={tag})"
                             if timeout is None else f"pvm_trecv(tid={src}, tag={tag}, {timeout:g} s)")
@@ -295,8 +399,14 @@ class CoSim:
                 task.waiting_for = ""
                 self._span(task, "wait", start, self.sim.now, "timed out")
                 return 0
+        task.pollable_wait = pollable
         msg = yield event
+        task.pollable_wait = False
         task.waiting_for = ""
+        if msg is None:  # a migration request ended the wait (Migrator._wake)
+            if self.sim.now > start:
+                self._span(task, "wait", start, self.sim.now, "until a migration request")
+            return PVM_RECV_POLL
         task.matched = task.described = msg
         if self.sim.now > start:
             self._span(task, "wait", start, self.sim.now, f"tag {msg.tag} from t{msg.src:x}")

@@ -16,7 +16,12 @@ Routes (docs/cluster.md):
 * same host: the local pvmd only (two hops on the one CPU), no wire.
 
 Everything that is state of a task (its mailbox, its pair sequence numbers) is kept per
-tid in plain objects, so that a later migration can collect and move it.
+tid in plain objects, so that a migration can move it (MpPVM, docs/mppvm.md): a task
+keeps its tid; each daemon has a location table (tid -> host it believes the task is
+on, the tid's own host until told otherwise); a message that reaches a host its task has
+left is forwarded to where that host sent it, and the sender's daemon is told the new
+location (lazy update). Per-pair sequence numbers keep every pair in order whatever route
+each message took; the ledger (``ledger.py``) records every send and every delivery.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 
 import simpy
 
+from testbed.cluster.ledger import Ledger
 from testbed.cluster.network import ClusterNet
 from testbed.cluster.topology import Cluster
 from testbed.errors import ConfigError, TestbedError
@@ -64,6 +70,7 @@ class Mailbox:
     next_seq_in: dict[int, int] = field(default_factory=dict)  # src -> next expected seq
     next_seq_out: dict[int, int] = field(default_factory=dict)  # dst -> next seq to send
     alive: bool = True
+    forwarded: int = 0  # messages that reached a host this task had left, sent on
 
 
 @dataclass
@@ -84,6 +91,9 @@ class Mpd:
         self._tcp: dict[tuple[int, int], _Channel] = {}
         self.traffic: dict[str, Traffic] = {h.name: Traffic() for h in cluster.hosts}
         self.on_delivery: Callable[[Message], None] | None = None  # for traces
+        self.ledger = Ledger()
+        # host -> tid -> the host that daemon believes the task is on (absent: the tid's own)
+        self.location: dict[str, dict[int, str]] = {h.name: {} for h in cluster.hosts}
 
     # ---------------------------------------------------------------- tasks
 
@@ -101,6 +111,22 @@ class Mpd:
     def exited(self, tid: int) -> None:
         self.boxes[tid].alive = False
 
+    def home(self, tid: int) -> str:
+        """The host a tid was created on (its TIDHOST field)."""
+        return self.cluster.hosts[(tid >> TID_HOST_SHIFT) - 1].name
+
+    def believed(self, at: str, tid: int) -> str:
+        """Where the daemon on host ``at`` would send a message for ``tid``."""
+        return self.location[at].get(tid, self.home(tid))
+
+    def move(self, tid: int, host: str) -> None:
+        """The task now runs on ``host``: its old daemon forwards what still reaches it
+        there, the new one delivers; nobody else is told yet (they learn on first forward)."""
+        box = self.boxes[tid]
+        self.location[box.host][tid] = host
+        self.location[host][tid] = host
+        box.host = host
+
     # ---------------------------------------------------------------- sending
 
     def send(self, src: int, dst: int, tag: int, body: bytes, route: str = ROUTE_DEFAULT) -> simpy.Event:
@@ -112,14 +138,15 @@ class Mpd:
         seq = sender.next_seq_out.get(dst, 0)
         sender.next_seq_out[dst] = seq + 1
         msg = Message(src, dst, tag, bytes(body), seq, self.sim.now)
+        self.ledger.sent(msg)
         t = self.traffic[sender.host]
         t.messages += 1
         t.message_bytes += len(body)
-        a, b = sender.host, box.host
+        a, b = sender.host, self.believed(sender.host, dst)
         pvmd = self.cluster.pvmd
         size = len(body) + pvmd.header_bytes
         if route == ROUTE_DIRECT and a != b:
-            self._channel(src, dst).send(msg, size)
+            self._channel(src, dst, a, b).send(msg, size)
             done = self.sim.event()
             done.succeed()
             return done
@@ -127,15 +154,14 @@ class Mpd:
         hop_a = pvmd.hop_seconds(self.cluster.host(a).clock_hz, size)
         if a == b:  # task -> pvmd -> task on one CPU
             local = cpu_a.job(hop_a)
-            cpu_a.run(hop_a, self._arrive, msg)
+            cpu_a.run(hop_a, self._land, msg, a)
             return local
         local = cpu_a.job(hop_a)
-        local.callbacks.append(lambda _ev: self._daemon_to_daemon(msg, size))
+        local.callbacks.append(lambda _ev: self._daemon_to_daemon(msg, size, a, b))
         return local
 
-    def _daemon_to_daemon(self, msg: Message, size: int) -> None:
+    def _daemon_to_daemon(self, msg: Message, size: int, a: str, b: str) -> None:
         pvmd = self.cluster.pvmd
-        a, b = self.boxes[msg.src].host, self.boxes[msg.dst].host
         packets = [min(pvmd.fragment_bytes, size - off) for off in range(0, size, pvmd.fragment_bytes)] or [0]
         left = [len(packets)]
         net = self.net
@@ -145,15 +171,15 @@ class Mpd:
             left[0] -= 1
             if left[0] == 0:
                 hop_b = pvmd.hop_seconds(self.cluster.host(b).clock_hz, size)
-                net.hosts[b].cpu.run(hop_b, self._arrive, msg)
+                net.hosts[b].cpu.run(hop_b, self._land, msg, b)
 
         for n in packets:
             net.send_datagram(a, b, n, packet_in)
 
-    def _channel(self, src: int, dst: int) -> _Channel:
-        key = (src, dst)
+    def _channel(self, src: int, dst: int, a: str, b: str) -> _Channel:
+        key = (src, dst, a, b)  # a task that moved opens new connections from where it is now
         if key not in self._tcp:
-            self._tcp[key] = _Channel(self, self.net.tcp(self.boxes[src].host, self.boxes[dst].host, self._tcp_failed))
+            self._tcp[key] = _Channel(self, self.net.tcp(a, b, self._tcp_failed), b)
         return self._tcp[key]
 
     @staticmethod
@@ -161,6 +187,29 @@ class Mpd:
         raise TestbedError(f"a direct-route TCP connection failed: {reason}")
 
     # ---------------------------------------------------------------- arriving
+
+    def _land(self, msg: Message, at: str) -> None:
+        """A message reached the daemon on host ``at``: delivered if its task is there,
+        else forwarded (MpPVM) to where this daemon sent the task, and the sender's daemon
+        is told that location with a small datagram (it updates its table on arrival)."""
+        box = self.boxes[msg.dst]
+        if box.host == at:
+            self._arrive(msg)
+            return
+        nxt = self.location[at][msg.dst]
+        box.forwarded += 1
+        self.ledger.forwarded(msg, at, nxt)
+        pvmd = self.cluster.pvmd
+        size = len(msg.body) + pvmd.header_bytes
+        cpu = self.net.hosts[at].cpu
+        cpu.run(pvmd.hop_seconds(self.cluster.host(at).clock_hz, size), self._daemon_to_daemon, msg, size, at, nxt)
+        origin = self.boxes[msg.src].host
+        if origin != at and self.location[origin].get(msg.dst) != nxt:
+            self.net.send_datagram(at, origin, 16, lambda: self._learn(origin, msg.dst, nxt))
+
+    def _learn(self, host: str, tid: int, where: str) -> None:
+        if self.boxes[tid].host == where or host == where:
+            self.location[host][tid] = where
 
     def _arrive(self, msg: Message) -> None:
         box = self.boxes[msg.dst]
@@ -172,6 +221,7 @@ class Mpd:
             msg.arrived_at = self.sim.now
             box.next_seq_in[msg.src] = msg.seq + 1
             box.queue.append(msg)
+            self.ledger.delivered(msg, box.host)
             if self.on_delivery is not None:
                 self.on_delivery(msg)
             nxt = box.held.pop((msg.src, msg.seq + 1), None)
@@ -226,9 +276,10 @@ class _Channel:
     """The direct route of one ordered task pair: a TCP connection, message boundaries
     kept as cumulative stream offsets."""
 
-    def __init__(self, mpd: Mpd, conn: TcpConnection) -> None:
+    def __init__(self, mpd: Mpd, conn: TcpConnection, at: str) -> None:
         self.mpd = mpd
         self.conn = conn
+        self.at = at  # the receiving host
         self.pending: deque[tuple[int, Message]] = deque()  # (end offset, message)
         self.offset = 0
         self.connected = False
@@ -252,7 +303,7 @@ class _Channel:
 
     def _data(self, total: int) -> None:
         while self.pending and self.pending[0][0] <= total:
-            self.mpd._arrive(self.pending.popleft()[1])
+            self.mpd._land(self.pending.popleft()[1], self.at)
 
 
 def _ignore() -> None:

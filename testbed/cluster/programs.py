@@ -16,7 +16,8 @@ from testbed.cluster import pvm3
 from testbed.cluster.topology import Cluster, ClusterHost
 from testbed.errors import ConfigError
 
-PVM_SOURCES = ("pvm/pvm_task.c", "pvm/pvm_buf.c", "pvm/pvm_group.c", "pvm/pvm_libc.c")
+PVM_STATE = "pvm/pvm_state.c"  # the task state: precompiled with the program in a migratable build
+PVM_SOURCES = (PVM_STATE, "pvm/pvm_task.c", "pvm/pvm_buf.c", "pvm/pvm_group.c", "pvm/pvm_libc.c")
 PVM_INCLUDE = RUNTIME_DIR / "pvm" / "include"
 
 # PVM's architecture names of the emulated machines (pvm_config's hi_arch, PvmTaskArch).

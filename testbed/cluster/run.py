@@ -8,6 +8,8 @@ program and returns a ``ClusterResult``. The references:
 * ``pvm_heat N STEPS W``: the same program with ``W = 0`` (the master alone sweeps the
   whole rod, no PVM), emulated on the cluster's first host; the whole output must be
   identical;
+* ``pvm_relay BLOCKS ITEMS W``: likewise its own ``W = 0`` mode (MpPVM's test of partly
+  unpacked and partly packed buffers travelling in the stream);
 * any other C file: no reference (``verified`` is None).
 """
 
@@ -22,6 +24,7 @@ from typing import Any
 from testbed.build import build_program
 from testbed.build.native import run_native
 from testbed.cluster.cosim import CoSim, Span
+from testbed.cluster.migrate import MigrationRequest
 from testbed.cluster.topology import Cluster
 from testbed.errors import ConfigError
 from testbed.programs import PROGRAM_DIR, SIZE_NAMES
@@ -56,9 +59,11 @@ def _matmul_reference(args: tuple[int, ...], _cluster: Cluster) -> str:
     return _checksum_lines(proc.stdout)
 
 
-def _heat_reference(args: tuple[int, ...], cluster: Cluster) -> str:
-    serial = CoSim(cluster)
-    return serial.run(PROGRAM_DIR / "pvm_heat.c", ["pvm_heat", *map(str, args), "0"]).guest.output
+def _serial_reference(name: str) -> Callable[[tuple[int, ...], Cluster], str]:
+    """The program's own serial mode (WORKERS = 0, no PVM) on the cluster's first host."""
+    def reference(args: tuple[int, ...], cluster: Cluster) -> str:
+        return CoSim(cluster).run(PROGRAM_DIR / f"{name}.c", [name, *map(str, args), "0"]).output
+    return reference
 
 
 PVM_PROGRAMS: dict[str, PvmProgram] = {
@@ -66,7 +71,9 @@ PVM_PROGRAMS: dict[str, PvmProgram] = {
         PvmProgram("pvm_matmul", {"small": (32,), "paper1": (128,), "paper2": (256,)},
                    "a positive matrix order N", _matmul_reference, _checksum_lines),
         PvmProgram("pvm_heat", {"small": (200, 50), "paper1": (10_000, 100), "paper2": (50_000, 200)},
-                   "POINTS,STEPS (two positive integers)", _heat_reference, lambda out: out),
+                   "POINTS,STEPS (two positive integers)", _serial_reference("pvm_heat"), lambda out: out),
+        PvmProgram("pvm_relay", {"small": (6, 24), "paper1": (32, 200), "paper2": (64, 1000)},
+                   "BLOCKS,ITEMS (two positive integers)", _serial_reference("pvm_relay"), lambda out: out),
     )
 }
 
@@ -102,6 +109,10 @@ class ClusterResult:
     errors: str
     spans: list[Span] = field(default_factory=list)
     task_hosts: dict[int, str] = field(default_factory=dict)
+    migratable: bool = False
+    migrations: list[dict[str, Any]] = field(default_factory=list)  # MigrationRecord.to_dict() each
+    ledger: dict[str, int] = field(default_factory=dict)  # sent, delivered, forwarded
+    ledger_problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,12 +122,20 @@ class ClusterResult:
             "output": self.output, "reference": self.reference, "instructions": self.instructions,
             "wall_s": self.wall_s, "errors": self.errors,
             "hosts": [vars(h) for h in self.hosts],
+            **({"migratable": True, "migrations": self.migrations, "ledger": self.ledger,
+                "ledger_problems": self.ledger_problems} if self.migratable else {}),
         }
 
 
 def run_program(program: str, cluster: Cluster, *, tasks: int = 4, size: str | int = "small",
-                path: Sequence[Path] = (), verify: bool = True, seed: int = 0) -> ClusterResult:
-    """Co-simulate ``program`` (a shipped PVM program or a C file) with ``tasks`` workers."""
+                path: Sequence[Path] = (), verify: bool = True, seed: int = 0, migratable: bool = False,
+                migrations: Sequence[MigrationRequest] = (), faults: dict[int, list[str]] | None = None,
+                ) -> ClusterResult:
+    """Co-simulate ``program`` (a shipped PVM program or a C file) with ``tasks`` workers.
+
+    ``migratable`` (implied by ``migrations``) runs the MpPVM builds of its tasks;
+    ``migrations`` are the scheduler's requests (docs/mppvm.md); ``faults`` maps a task
+    index to failures injected into its next migrations (``migrate.FAULTS``)."""
     known = PVM_PROGRAMS.get(program)
     if known is not None:
         source = PROGRAM_DIR / f"{program}.c"
@@ -131,32 +150,47 @@ def run_program(program: str, cluster: Cluster, *, tasks: int = 4, size: str | i
     if tasks < 1 or tasks > 64:
         raise ConfigError(f"--tasks must be 1..64, not {tasks}")
     t0 = time.perf_counter()
-    sim = CoSim(cluster, path=path, seed=seed)
+    sim = CoSim(cluster, path=path, seed=seed, migratable=migratable or bool(migrations))
+    for request in migrations:
+        sim.schedule(request)
+    for index, kinds in (faults or {}).items():
+        sim.migrator.faults[index] = list(kinds)
     first = sim.run(source, argv)
     wall = time.perf_counter() - t0
-    output = first.guest.output
+    output = first.output
     reference = verified = None
     if known is not None and verify and known.reference is not None:
         reference = known.reference(size_args, cluster)
         verified = known.compared(output) == reference and first.exit_code == 0
-    return _result(sim, source.stem, cluster, output, reference, verified, wall)
+    problems = sim.mpd.ledger.problems()
+    waits: dict[int, list[tuple[float, float]]] = {}
+    for span in sim.spans:
+        if span.kind == "wait":
+            waits.setdefault(span.tid, []).append((span.start, span.end))
+    sim.migrator.finalise(waits, None if verified is None else verified and not problems)
+    result = _result(sim, source.stem, cluster, output, reference, verified, wall)
+    result.migratable = sim.migratable
+    result.migrations = [r.to_dict() for r in sim.migrator.records]
+    result.ledger = sim.mpd.ledger.summary()
+    result.ledger_problems = problems
+    return result
 
 
 def _result(sim: CoSim, program: str, cluster: Cluster, output: str, reference: str | None,
             verified: bool | None, wall: float) -> ClusterResult:
-    end = sim.now
-    compute: dict[str, float] = {}
+    end = sim.finished_s or sim.now
+    compute = sim.host_compute
     count: dict[str, int] = {}
-    for t in sim.tasks.values():
-        compute[t.host.name] = compute.get(t.host.name, 0.0) + t.compute_s
+    for t in sim.tasks.values():  # where each task ended
         count[t.host.name] = count.get(t.host.name, 0) + 1
     hosts = []
     for h in cluster.hosts:
-        if h.name not in count:
-            continue
+        if h.name not in count and h.name not in compute:
+            continue  # never used (a host a task migrated away from still counts)
         busy = sim.mpd.net.hosts[h.name].cpu.busy_time
         traffic = sim.mpd.traffic[h.name]
-        hosts.append(HostUse(h.name, h.machine, count[h.name], compute[h.name], busy - compute[h.name],
+        hosts.append(HostUse(h.name, h.machine, count.get(h.name, 0), compute.get(h.name, 0.0),
+                             busy - compute.get(h.name, 0.0),
                              max(end - busy, 0.0), traffic.messages, traffic.message_bytes))
     errors = "".join(t.stderr.decode("utf-8", errors="replace") for t in sim.tasks.values())
     return ClusterResult(

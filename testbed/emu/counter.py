@@ -36,14 +36,21 @@ class BlockCounter:
     """Counts blocks starting in [text_lo, text_hi); instructions anywhere; enforces a budget."""
 
     def __init__(self, text_lo: int, text_hi: int, no_stop: np.ndarray, *,
-                 overflow_capacity: int = OVERFLOW_CAPACITY) -> None:
+                 overflow_capacity: int = OVERFLOW_CAPACITY, slot_bytes: int = 4,
+                 insn_starts: np.ndarray | None = None) -> None:
         """``no_stop[slot]`` is true where a block would start in a delay slot: emulation
-        cannot stop (and resume) there, so a stop waits for the next block."""
+        cannot stop (and resume) there, so a stop waits for the next block. A slot covers
+        ``slot_bytes`` (a power of two: where instructions can start). ``insn_starts``
+        (variable-length ISAs: Isa.instruction_starts of the text) makes the counted
+        instructions exact rather than size / 4."""
         if overflow_capacity < 1 or overflow_capacity & (overflow_capacity - 1):
             raise ValueError("overflow_capacity must be a power of two")
+        if slot_bytes < 1 or slot_bytes & (slot_bytes - 1):
+            raise ValueError("slot_bytes must be a power of two")
         self.text_lo = text_lo
+        self.slot_bytes = slot_bytes
         self.overflow_capacity = overflow_capacity
-        slots = (text_hi - text_lo + 3) // 4
+        slots = (text_hi - text_lo + slot_bytes - 1) // slot_bytes
         self.counts = np.zeros(slots, dtype=np.uint64)
         self.sizes = np.zeros(slots, dtype=np.uint32)
         self.no_stop = np.zeros(slots, dtype=np.uint8)
@@ -63,6 +70,11 @@ class BlockCounter:
         c.overflow_capacity = overflow_capacity
         c.overflow_key = self._keys.ctypes.data
         c.overflow_count = self._key_counts.ctypes.data
+        c.slot_shift = slot_bytes.bit_length() - 1
+        if insn_starts is not None:
+            self._insn_starts = np.ascontiguousarray(insn_starts, dtype=np.uint32)  # kept alive for C
+            c.insn_starts = self._insn_starts.ctypes.data
+            c.insn_bytes = len(self._insn_starts) - 1
         self.native = c
 
     def install(self, uc: unicorn.Uc) -> None:
@@ -124,7 +136,7 @@ class BlockCounter:
         """(address, size, executions) of every block that ran between two snapshots."""
         counts = until.counts - since.counts if since else until.counts
         out = [
-            (self.text_lo + 4 * int(slot), int(self.sizes[slot]), int(counts[slot]))
+            (self.text_lo + self.slot_bytes * int(slot), int(self.sizes[slot]), int(counts[slot]))
             for slot in np.flatnonzero(counts)
         ]
         for block, n in until.overflow.items():

@@ -113,9 +113,10 @@ class Guest:
         self._budget = budget if counting else UNLIMITED
         text = self.image.text()
         self.counter = BlockCounter(self.image.text_lo, self.image.text_hi, self.isa.delay_slots(text),
-                                    overflow_capacity=overflow_capacity)
+                                    overflow_capacity=overflow_capacity, slot_bytes=self.isa.insn_align,
+                                    insn_starts=self.isa.instruction_starts(text))
         self.meter = Meter(self.counter, self.isa, self.read)
-        self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
+        self.isa.hook_traps(self.uc, self._on_interrupt)
         self.uc.hook_add(
             unicorn.UC_HOOK_MEM_READ_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_UNMAPPED
             | unicorn.UC_HOOK_MEM_FETCH_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_PROT
@@ -239,6 +240,13 @@ class Guest:
     def write_word(self, address: int, value: int) -> None:
         self.write(address, self.isa.word(value))
 
+    def read_pointer(self, address: int) -> int:
+        """A pointer-sized value (4 bytes on ILP32 guests, 8 on LP64)."""
+        return self.isa.unpack_pointer(self.read(address, self.isa.word_size))
+
+    def write_pointer(self, address: int, value: int) -> None:
+        self.write(address, self.isa.pointer(value))
+
     def symbol(self, name: str) -> int:
         if name not in self.image.symbol_addresses:
             raise GuestFault(f"{self.path.name} has no symbol {name!r}")
@@ -248,7 +256,7 @@ class Guest:
         """``0x00400120 (main+0x20): lw $v0, 0($a0)`` for fault reports."""
         place = self.image.function_at(pc) or "unknown function"
         try:
-            insn = self.isa.disassemble(self.read(pc, 4), pc)
+            insn = self.isa.disassemble(self.read(pc, self.isa.max_insn_bytes), pc)
         except unicorn.UcError:
             insn = "<unmapped>"
         return f"pc {pc:#010x} ({place}): {insn}"

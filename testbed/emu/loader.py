@@ -83,9 +83,9 @@ def load_elf(path: Path, isa: Isa) -> Image:
 
 def _read(elf: ELFFile, path: Path, isa: Isa) -> Image:
     machine = "EM_SPARC" if elf.header.e_machine == "EM_SPARC32PLUS" else elf.header.e_machine
-    if machine != isa.elf_machine or elf.little_endian == isa.big_endian:
+    if machine != isa.elf_machine or elf.little_endian == isa.big_endian or elf.elfclass != isa.elf_class:
         order = "little" if elf.little_endian else "big"
-        raise GuestFault(f"{path} is a {order}-endian {machine} executable, not for {isa.name}")
+        raise GuestFault(f"{path} is a {elf.elfclass}-bit {order}-endian {machine} executable, not for {isa.name}")
     segments = [
         Segment(seg["p_vaddr"], seg.data(), seg["p_memsz"], bool(seg["p_flags"] & P_FLAGS.PF_X))
         for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"

@@ -9,7 +9,8 @@ from testbed.emu.isa import ISAS, Isa, isa
 from testbed.errors import ConfigError
 
 # An ISA named where a machine is expected means its default machine.
-DEFAULT_MACHINE = {"mipsel": "dec5000", "mips": "indy", "sparc": "ss20", "ppc32": "rs43p"}
+DEFAULT_MACHINE = {"mipsel": "dec5000", "mips": "indy", "sparc": "ss20", "ppc32": "rs43p", "aarch64": "rpi4",
+                   "riscv64": "unmatched", "x86-64": "ryzen7700x", "mips64": "octane"}
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ MIB = 1 << 20
 
 @dataclass(frozen=True)
 class MemoryLayout:
-    """Where everything lives in one guest's 32-bit address space."""
+    """Where everything lives in one guest's address space (below 2 GiB on every ISA,
+    32-bit or 64-bit: the 64-bit code models and the 32-bit hypercall protocol rely on it)."""
 
     machine: str
     text_base: int
@@ -88,8 +89,9 @@ class MemoryLayout:
             raise ConfigError(
                 f"{where}: the heap ({self.heap_base:#x} + {self.heap_size // MIB} MiB) reaches the stack "
                 f"({self.stack_low:#x}); lower memory.size or memory.stack_size, or move memory.layout.stack_top")
-        if self.stack_top > 1 << 32:
-            raise ConfigError(f"{where}: memory.layout.stack_top is beyond the 32-bit address space")
+        if self.stack_top > 1 << 31:
+            raise ConfigError(f"{where}: memory.layout.stack_top is above 2 GiB, which not every "
+                              "code model reaches (and a sign-extended 32-bit hypercall argument cannot name)")
 
     def map(self, uc: unicorn.Uc, image: Image) -> None:
         """Map the sentinel page, heap and stack around the already loaded ``image``."""
@@ -115,8 +117,8 @@ class MemoryLayout:
             raise GuestFault(f"the arguments ({self.stack_top - top} bytes) do not fit the {self.machine} stack")
         for arg, at in zip(argv, pointers, strict=True):
             uc.mem_write(at, arg.encode() + b"\0")
-        array = ((top & ~0xF) - 4 * (len(pointers) + 1)) & ~0xF
-        uc.mem_write(array, b"".join(isa.word(p) for p in pointers) + isa.word(0))
+        array = ((top & ~0xF) - isa.word_size * (len(pointers) + 1)) & ~0xF
+        uc.mem_write(array, b"".join(isa.pointer(p) for p in pointers) + isa.pointer(0))
         uc.reg_write(isa.sp, isa.initial_sp(array))
         uc.reg_write(isa.args[0], len(argv))
         uc.reg_write(isa.args[1], array)

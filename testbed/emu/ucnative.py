@@ -50,6 +50,9 @@ class CounterStruct(ctypes.Structure):
         ("lost", ctypes.c_uint64),
         ("last_address", ctypes.c_uint64),
         ("last_size", ctypes.c_uint32),
+        ("slot_shift", ctypes.c_uint32),
+        ("insn_starts", ctypes.c_void_p),
+        ("insn_bytes", ctypes.c_uint64),
     ]
 
 

@@ -1,5 +1,12 @@
-"""Regression checks over every program, direction and a spread of migration points, and
-the cost of being migratable (the precompiler's poll-points and bookkeeping)."""
+"""Regression checks over every program, pair of ISAs and a spread of migration points,
+and the cost of being migratable (the precompiler's poll-points and bookkeeping).
+
+The pairs come from the registry of ISAs (``testbed.emu.isa.ISAS``): ``all`` is every
+ordered pair, the same ISA twice included (the matrix); ``spanning`` is a small subset
+that still has every ISA as source and as destination and every change of data model
+and byte order the registry offers (32 -> 64 bits, little -> big, both, ...), chosen
+greedily from the registry so that a new ISA joins by being registered.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +22,18 @@ from typing import Any
 
 from testbed.build import build_program, runtime_flags
 from testbed.build.migratable import build_migratable
+from testbed.compat import data_model
 from testbed.emu.guest import Guest
+from testbed.emu.isa import ISAS
 from testbed.emu.machines import resolve
-from testbed.errors import TestbedError
+from testbed.errors import ConfigError, TestbedError
 from testbed.migration.host import MigrationPort
 from testbed.migration.run import MigrationSpec, migrate, native_output, passages, reference_for
 from testbed.programs import PROGRAMS, program
 
-DIRECTIONS = (("mipsel", "sparc"), ("sparc", "mipsel"), ("mipsel", "mipsel"), ("sparc", "sparc"))
+PAIR_SETS = ("all", "spanning")
+QUICK_POINTS, FULL_POINTS = 3, 8  # migration points per pair and program
+Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -36,19 +47,81 @@ class Case:
 
 
 def spread(total: int, count: int) -> list[int]:
-    """``count`` passage numbers spread evenly over 1..total, first and last included."""
+    """``count`` passage numbers spread evenly over 1..total, first and last included
+    (one alone is the middle one)."""
     if total <= count:
         return list(range(1, total + 1))
+    if count == 1:
+        return [(total + 1) // 2]
     return sorted({1 + round(i * (total - 1) / (count - 1)) for i in range(count)})
 
 
-def cases(quick: bool, programs: list[str] | None = None, runtime: str = "modern") -> Iterator[Case]:
+def registered_isas() -> list[str]:
+    """The emulated ISAs, in registry order: the one list every command iterates."""
+    return list(ISAS)
+
+
+def all_pairs() -> list[Pair]:
+    """Every ordered pair of registered ISAs, the same ISA twice included."""
+    return [(src, dst) for src in registered_isas() for dst in registered_isas()]
+
+
+def change(src: str, dst: str) -> tuple[str, str]:
+    """The kind of a pair: (source data model and byte order, destination's)."""
+    s, d = data_model(src), data_model(dst)
+    return (f"{s.name} {s.byte_order}", f"{d.name} {d.byte_order}")
+
+
+def spanning_pairs() -> list[Pair]:
+    """Few pairs with every ISA as source and as destination and every kind of pair
+    (``change``) that two registered ISAs can form, chosen greedily: each step takes the
+    pair that covers most of what is still missing, preferring two different ISAs, then
+    registry order. Deterministic for a given registry."""
+    candidates = all_pairs()
+    wanted = {("src", s) for s, _ in candidates} | {("dst", d) for _, d in candidates} | {
+        ("kind", change(s, d)) for s, d in candidates}
+
+    def covers(pair: Pair) -> set[tuple[str, object]]:
+        return {("src", pair[0]), ("dst", pair[1]), ("kind", change(*pair))} & wanted
+
+    chosen: list[Pair] = []
+    while wanted:
+        best = max(candidates, key=lambda p: (len(covers(p)), p[0] != p[1], -candidates.index(p)))
+        wanted -= covers(best)
+        chosen.append(best)
+    return chosen
+
+
+def parse_pairs(text: str) -> list[Pair]:
+    """``all``, ``spanning`` or ``SRC:DST,SRC:DST,...`` (registered ISA names)."""
+    if text == "all":
+        return all_pairs()
+    if text == "spanning":
+        return spanning_pairs()
+    pairs: list[Pair] = []
+    for item in text.split(","):
+        src, sep, dst = item.strip().partition(":")
+        if not sep or not src or not dst:
+            raise ConfigError(f"--pairs: {item.strip()!r} is not SRC:DST; give all, spanning or "
+                              "SRC:DST,... (for example mipsel:sparc,sparc:mipsel)")
+        for name in (src, dst):
+            if name not in ISAS:
+                raise ConfigError(f"--pairs: unknown ISA {name!r} in {item.strip()!r}; "
+                                  f"registered: {', '.join(registered_isas())}")
+        pairs.append((src, dst))
+    return pairs
+
+
+def cases(quick: bool, programs: list[str] | None = None, runtime: str = "modern",
+          pairs: list[Pair] | None = None, points: int | None = None) -> Iterator[Case]:
+    """Every program x pair x migration point; by default the spanning pairs at 3 points
+    when ``quick``, else all pairs at 8."""
     size = "small"
-    per_direction = 3 if quick else 20
+    per_pair = points or (QUICK_POINTS if quick else FULL_POINTS)
     for name in programs or sorted(PROGRAMS):
         total = passages(name, size)
-        for src, dst in DIRECTIONS:
-            for k in spread(total, per_direction):
+        for src, dst in pairs or (spanning_pairs() if quick else all_pairs()):
+            for k in spread(total, per_pair):
                 yield Case(name, size, src, dst, k, runtime)
 
 
@@ -62,19 +135,22 @@ def run_case(case: Case) -> dict[str, Any]:
         return _failed_row(case, f"{type(exc).__name__}: {exc}")
     ok = bool(r.verified and r.roundtrip_identical and not r.failed)
     return {**case.__dict__, "ok": ok, "call_frames": r.stream.call_frames, "poll_point": r.poll_point,
+            "migrate_s": r.pricing.migrate_s, "tx_bytes": r.stream.tx_bytes,
             "error": None if ok else (r.failure.error if r.failure else "output or round trip differs")}
 
 
 def _failed_row(case: Case, error: str) -> dict[str, Any]:
-    return {**case.__dict__, "ok": False, "call_frames": None, "poll_point": None, "error": error}
+    return {**case.__dict__, "ok": False, "call_frames": None, "poll_point": None, "migrate_s": None,
+            "tx_bytes": None, "error": error}
 
 
 def check(quick: bool, jobs: int | None = None, programs: list[str] | None = None,
-          progress: Callable[[dict[str, Any]], None] | None = None, runtime: str = "modern") -> list[dict[str, Any]]:
+          progress: Callable[[dict[str, Any]], None] | None = None, runtime: str = "modern",
+          pairs: list[Pair] | None = None, points: int | None = None) -> list[dict[str, Any]]:
     """Migrate every case, each in a child process of its own (an emulator that crashes
     takes only its case down); returns one row per case, in case order (``ok`` says
-    whether it verified)."""
-    todo = list(cases(quick, programs, runtime))
+    whether it verified, ``migrate_s`` is its simulated migration time)."""
+    todo = list(cases(quick, programs, runtime, pairs, points))
     for name, size, src in {(c.program, c.size, c.src) for c in todo}:  # once, inherited by each child
         reference_for(MigrationSpec(name, size, src, runtime=runtime))
         native_output(name, size)

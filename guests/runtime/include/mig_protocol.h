@@ -40,8 +40,8 @@
 #define HC_PVM_KILL 69     /* (tid) -> PvmOk or PvmNoTask */
 #define HC_PVM_SEND 70     /* (block: body, length, tid, tag) -> PvmOk: asynchronous */
 #define HC_PVM_MCAST 71    /* (block: body, length, tids, ntask, tag) -> PvmOk */
-#define HC_PVM_RECV 72     /* (tid, tag): blocks in simulated time -> 1 matched, or error */
-#define HC_PVM_TRECV 73    /* (tid, tag, timeout in us) -> 1 matched, 0 timed out */
+#define HC_PVM_RECV 72     /* (tid, tag): blocks in simulated time -> 1 matched, PVM_RECV_POLL, or error */
+#define HC_PVM_TRECV 73    /* (tid, tag, timeout in us, -1 none) -> 1 matched, 0 timed out */
 #define HC_PVM_NRECV 74    /* (tid, tag) -> 1 matched, 0 none: never blocks */
 #define HC_PVM_PROBE 75    /* (tid, tag) -> 1 one has arrived, 0 none: consumes nothing */
 #define HC_PVM_MSGINFO 76  /* (block: length, source tid, tag) of the matched/probed message */
@@ -50,6 +50,10 @@
 #define HC_PVM_HOSTNAME 79 /* (buffer, capacity) -> length: this task's host name */
 #define HC_PVM_GROUP 80    /* (op, group name, argument) -> result: the PVM_GROUP_* ops below */
 #define HC_PVM_BARRIER 81  /* (group name, count): blocks until count members have called it */
+
+/* HC_PVM_RECV's answer when a migration request ended the wait (MpPVM, docs/mppvm.md):
+ * pass the poll-point, then ask again. */
+#define PVM_RECV_POLL 2
 
 /* ---- operations of HC_PVM_GROUP (the host's group server) ---- */
 #define PVM_GROUP_JOIN 1   /* -> this task's instance number */
@@ -78,6 +82,7 @@
 #define ERR_FORMAT 9
 #define ERR_COLLECT 10
 #define ERR_BINDING 11   /* the stream belongs to another migration */
+#define ERR_RANGE 12     /* a long, size_t or pointer-sized integer does not fit the destination's width */
 
 /* ---- stream framing ---- */
 #define STREAM_MAGIC 0x4d53521a /* "MSR\x1a" */

@@ -2,156 +2,30 @@
  * every item a big-endian multiple of 4 bytes, so a buffer packed on little-endian mipsel
  * unpacks exactly on big-endian sparc and back. shorts travel as 4-byte ints, longs as
  * 4 bytes (the guests are 32-bit), floats and doubles as IEEE 754 bit patterns, bytes
- * padded to 4 per call, a string as its length (with the NUL) then its bytes, padded. */
-#include <stdlib.h>
+ * padded to 4 per call, a string as its length (with the NUL) then its bytes, padded.
+ * The buffers themselves are task state and live in pvm_state.c. */
 #include <string.h>
 
 #include "pvm_internal.h"
 
-static struct pvm_buffer buffers[PVM_MAX_BUFFERS];
-static int sbuf, rbuf;
-
-struct pvm_buffer *pvm_buffer_of(int bufid)
-{
-    if (bufid < 1 || bufid > PVM_MAX_BUFFERS || !buffers[bufid - 1].used)
-        return NULL;
-    return &buffers[bufid - 1];
-}
-
-int pvm_new_buffer(void)
-{
-    int i;
-    for (i = 0; i < PVM_MAX_BUFFERS; i++) {
-        if (!buffers[i].used) {
-            memset(&buffers[i], 0, sizeof buffers[i]);
-            buffers[i].used = 1;
-            return i + 1;
-        }
-    }
-    return PvmNoMem;
-}
-
-int pvm_current_sbuf(void) { return sbuf; }
-
-int pvm_mkbuf(int encoding)
-{
-    int id;
-    if (encoding != PvmDataDefault && encoding != PvmDataRaw && encoding != PvmDataInPlace)
-        return pvm_fail("pvm_mkbuf", PvmBadParam);
-    id = pvm_new_buffer();
-    return id < 0 ? pvm_fail("pvm_mkbuf", id) : id;
-}
-
-int pvm_freebuf(int bufid)
-{
-    struct pvm_buffer *b = pvm_buffer_of(bufid);
-    if (b == NULL)
-        return pvm_fail("pvm_freebuf", bufid < 0 ? PvmBadParam : PvmNoSuchBuf);
-    free(b->data);
-    b->used = 0;
-    if (bufid == sbuf)
-        sbuf = 0;
-    if (bufid == rbuf)
-        rbuf = 0;
-    return PvmOk;
-}
-
-int pvm_initsend(int encoding)
-{
-    int id = pvm_mkbuf(encoding);
-    if (id < 0)
-        return id;
-    if (sbuf)
-        pvm_freebuf(sbuf);
-    sbuf = id;
-    return id;
-}
-
-int pvm_getsbuf(void) { return sbuf; }
-int pvm_getrbuf(void) { return rbuf; }
-
-int pvm_setsbuf(int bufid)
-{
-    int old = sbuf;
-    if (bufid && pvm_buffer_of(bufid) == NULL)
-        return pvm_fail("pvm_setsbuf", PvmNoSuchBuf);
-    sbuf = bufid;
-    return old;
-}
-
-int pvm_setrbuf(int bufid)
-{
-    int old = rbuf;
-    if (bufid && pvm_buffer_of(bufid) == NULL)
-        return pvm_fail("pvm_setrbuf", PvmNoSuchBuf);
-    rbuf = bufid;
-    return old;
-}
-
-/* The host has matched a message (HC_PVM_RECV/NRECV/TRECV): it becomes the new active
- * receive buffer, the previous one is freed (as pvm_recv does in the real libpvm). */
-int pvm_receive_into_new_buffer(void)
-{
-    long info[3]; /* length, source tid, tag */
-    struct pvm_buffer *b;
-    int id = pvm_new_buffer();
-    if (id < 0)
-        return id;
-    b = pvm_buffer_of(id);
-    rt_hypercall(HC_PVM_MSGINFO, (long)info, 0, 0);
-    b->length = b->capacity = (int)info[0];
-    b->source = (int)info[1];
-    b->tag = (int)info[2];
-    b->data = malloc(b->length ? b->length : 1);
-    if (b->data == NULL) {
-        b->used = 0;
-        return PvmNoMem;
-    }
-    rt_hypercall(HC_PVM_FETCH, (long)b->data, b->length, 0);
-    if (rbuf)
-        pvm_freebuf(rbuf);
-    rbuf = id;
-    return id;
-}
-
-int pvm_bufinfo(int bufid, int *bytes, int *msgtag, int *tid)
-{
-    struct pvm_buffer *b = pvm_buffer_of(bufid);
-    if (b == NULL)
-        return pvm_fail("pvm_bufinfo", bufid <= 0 ? PvmBadParam : PvmNoSuchBuf);
-    if (bytes)
-        *bytes = b->length;
-    if (msgtag)
-        *msgtag = b->tag;
-    if (tid)
-        *tid = b->source;
-    return PvmOk;
-}
 
 /* ---- packing ---- */
 
 static char *room(const char *function, int bytes, int *error)
 {
-    struct pvm_buffer *b = pvm_buffer_of(sbuf);
+    struct pvm_buffer *b = pvm_buffer_of(pvm_current_sbuf());
     if (b == NULL) {
         *error = pvm_fail(function, PvmNoBuf);
         return NULL;
     }
     if (b->length + bytes > b->capacity) {
         int capacity = b->capacity ? b->capacity : 256;
-        char *data;
         while (capacity < b->length + bytes)
             capacity *= 2;
-        data = malloc(capacity);
-        if (data == NULL) {
+        if (pvm_buffer_reserve(b, capacity) < 0) {
             *error = pvm_fail(function, PvmNoMem);
             return NULL;
         }
-        if (b->length)
-            memcpy(data, b->data, b->length);
-        free(b->data);
-        b->data = data;
-        b->capacity = capacity;
     }
     b->length += bytes;
     return b->data + b->length - bytes;
@@ -243,7 +117,7 @@ int pvm_pkstr(char *text)
 
 static const char *take(const char *function, int bytes, int *error)
 {
-    struct pvm_buffer *b = pvm_buffer_of(rbuf);
+    struct pvm_buffer *b = pvm_buffer_of(pvm_current_rbuf());
     if (b == NULL) {
         *error = pvm_fail(function, PvmNoBuf);
         return NULL;

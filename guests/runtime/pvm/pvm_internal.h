@@ -23,6 +23,11 @@ struct pvm_buffer *pvm_buffer_of(int bufid); /* NULL if bufid names no live buff
 int pvm_new_buffer(void);                    /* a bufid, or PvmNoMem */
 int pvm_receive_into_new_buffer(void);       /* the host's matched message as the rbuf */
 int pvm_current_sbuf(void);
+int pvm_current_rbuf(void);
+int pvm_auto_error(void);                    /* PvmAutoErr */
+int pvm_buffer_reserve(struct pvm_buffer *b, int capacity); /* 0, or PvmNoMem */
+/* A receive's host answer cc (1 matched, 0 none, < 0 an error) as the PVM result. */
+int pvm_received(const char *function, int cc);
 
 /* Report a failed call as the real libpvm does with PvmAutoErr set (the default): one
  * line "libpvm [tTID]: FUNCTION(): TEXT" on standard error; sets pvm_errno; returns code. */

@@ -1,23 +1,12 @@
-/* Mlibpvm task calls: identity, spawning, configuration, sending and receiving. Each is
+/* Mlibpvm task calls: spawning, configuration, sending and receiving. Each is
  * one hypercall to the host's Mpd (HC_PVM_* in mig_protocol.h; docs/cluster.md); calls
- * with more than three arguments pass a pointer to a block of words. */
+ * with more than three arguments pass a pointer to a block of words. The task state
+ * (buffers, tid, options) and the blocking pvm_recv are in pvm_state.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pvm_internal.h"
-
-int pvm_errno;
-static int my_tid;
-static int auto_error = 1; /* PvmAutoErr: the real libpvm's default prints failures */
-static int route = PvmDontRoute;
-
-int pvm_mytid(void)
-{
-    if (!my_tid)
-        my_tid = (int)rt_hypercall(HC_PVM_MYTID, 0, 0, 0);
-    return my_tid;
-}
 
 int pvm_parent(void)
 {
@@ -87,38 +76,6 @@ int pvm_config(int *nhost, int *narch, struct pvmhostinfo **hostp)
     return PvmOk;
 }
 
-int pvm_setopt(int what, int value)
-{
-    int old;
-    switch (what) {
-    case PvmRoute:
-        if (value < PvmDontRoute || value > PvmRouteDirect)
-            return pvm_fail("pvm_setopt", PvmBadParam);
-        old = route;
-        route = value;
-        rt_hypercall(HC_PVM_SETOPT, what, value, 0);
-        return old;
-    case PvmAutoErr:
-        old = auto_error;
-        auto_error = value;
-        return old;
-    default:
-        return pvm_fail("pvm_setopt", PvmBadParam);
-    }
-}
-
-int pvm_getopt(int what)
-{
-    switch (what) {
-    case PvmRoute:
-        return route;
-    case PvmAutoErr:
-        return auto_error;
-    default:
-        return pvm_fail("pvm_getopt", PvmBadParam);
-    }
-}
-
 /* ---- sending ---- */
 
 static int send_buffer(const char *function, long number, long *block)
@@ -154,7 +111,7 @@ int pvm_mcast(int *tids, int ntask, int tag)
 
 /* ---- receiving: the host answers 1 (matched), 0 (nothing) or an error ---- */
 
-static int received(const char *function, int cc)
+int pvm_received(const char *function, int cc)
 {
     if (cc < 0)
         return pvm_fail(function, cc);
@@ -164,48 +121,20 @@ static int received(const char *function, int cc)
     return cc < 0 ? pvm_fail(function, cc) : cc;
 }
 
-int pvm_recv(int tid, int tag)
-{
-    rt_flush();
-    return received("pvm_recv", (int)rt_hypercall(HC_PVM_RECV, tid, tag, 0));
-}
-
 int pvm_nrecv(int tid, int tag)
 {
-    return received("pvm_nrecv", (int)rt_hypercall(HC_PVM_NRECV, tid, tag, 0));
+    return pvm_received("pvm_nrecv", (int)rt_hypercall(HC_PVM_NRECV, tid, tag, 0));
 }
 
 int pvm_trecv(int tid, int tag, struct timeval *timeout)
 {
-    long microseconds;
-    if (timeout == NULL)
-        return pvm_recv(tid, tag);
-    if (timeout->tv_sec < 0 || timeout->tv_usec < 0)
+    long microseconds = -1; /* no timeout: blocks like pvm_recv, but is not a poll-point */
+    if (timeout != NULL && (timeout->tv_sec < 0 || timeout->tv_usec < 0))
         return pvm_fail("pvm_trecv", PvmBadParam);
-    microseconds = timeout->tv_sec * 1000000L + timeout->tv_usec;
+    if (timeout != NULL)
+        microseconds = timeout->tv_sec * 1000000L + timeout->tv_usec;
     rt_flush();
-    return received("pvm_trecv", (int)rt_hypercall(HC_PVM_TRECV, tid, tag, microseconds));
-}
-
-int pvm_probe(int tid, int tag)
-{
-    static int probed; /* one buffer describes the last probed message, without its body */
-    long info[3];
-    struct pvm_buffer *b;
-    int cc = (int)rt_hypercall(HC_PVM_PROBE, tid, tag, 0);
-    if (cc <= 0)
-        return cc < 0 ? pvm_fail("pvm_probe", cc) : 0;
-    if (pvm_buffer_of(probed) == NULL) {
-        probed = pvm_new_buffer();
-        if (probed < 0)
-            return pvm_fail("pvm_probe", probed);
-    }
-    b = pvm_buffer_of(probed);
-    rt_hypercall(HC_PVM_MSGINFO, (long)info, 0, 0);
-    b->length = (int)info[0];
-    b->source = (int)info[1];
-    b->tag = (int)info[2];
-    return probed;
+    return pvm_received("pvm_trecv", (int)rt_hypercall(HC_PVM_TRECV, tid, tag, microseconds));
 }
 
 /* ---- errors ---- */
@@ -243,7 +172,7 @@ static void write_error_line(const char *what, const char *text)
 int pvm_fail(const char *function, int code)
 {
     pvm_errno = code;
-    if (auto_error) {
+    if (pvm_auto_error()) {
         char what[48];
         snprintf(what, sizeof what, "%s()", function);
         write_error_line(what, pvm_error_text(code));

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import cache
 
 import capstone
@@ -26,6 +27,10 @@ class Isa(ABC):
     name: str
     big_endian: bool
     elf_machine: str  # e_machine of its executables, as pyelftools names it
+    # Instructions start at multiples of this (4 on the fixed-width ISAs, 1 on x86-64):
+    # the block counter keeps one slot per possible start.
+    insn_align: int = 4
+    max_insn_bytes: int = 4  # what a fault report reads to disassemble one instruction
     # unicorn 2.1.4's translator crashes on long straight-line blocks (workarounds.py)
     long_block_crash: bool = False
     uc_arch: int
@@ -35,6 +40,19 @@ class Isa(ABC):
     link: int  # return-address register
     args: tuple[int, ...]  # argument registers, in order
     hypercall_intno: int
+    # The data model: bytes in a pointer and a ``long`` (4 on ILP32, 8 on LP64). Every
+    # guest address stays below 2 GiB (profiles/common/guest64.toml), so a pointer always
+    # fits the 32-bit hypercall protocol; only its size in guest memory differs.
+    word_size: int = 4
+
+    @property
+    def data_model(self) -> str:
+        return "LP64" if self.word_size == 8 else "ILP32"
+
+    @property
+    def elf_class(self) -> int:
+        """ELFCLASS32 or ELFCLASS64 of its executables (mips and mips64 share EM_MIPS)."""
+        return 8 * self.word_size
 
     def new_uc(self) -> unicorn.Uc:
         uc = unicorn.Uc(self.uc_arch, self.uc_mode)
@@ -43,6 +61,11 @@ class Isa(ABC):
 
     def setup_cpu(self, uc: unicorn.Uc) -> None:  # noqa: B027 - optional hook
         """ISA-specific CPU state before the first instruction (FPU enable, mode bits)."""
+
+    def hook_traps(self, uc: unicorn.Uc, on_trap: Callable[[unicorn.Uc, int, object], None]) -> None:
+        """Route every trap to ``on_trap(uc, intno, user)``; a hypercall arrives as
+        ``hypercall_intno``. Most ISAs report both through UC_HOOK_INTR."""
+        uc.hook_add(unicorn.UC_HOOK_INTR, on_trap)
 
     @abstractmethod
     def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
@@ -59,6 +82,34 @@ class Isa(ABC):
     def set_link(self, uc: unicorn.Uc, sentinel: int) -> None:
         """Make a return from the entry function land on ``sentinel``."""
         uc.reg_write(self.link, sentinel)
+
+    def hypercall_arg(self, register: int) -> int:
+        """A hypercall argument as the 32-bit protocol defines it: a 64-bit guest passes
+        ``long``s, whose low 32 bits are what a 32-bit guest would pass (an int
+        sign-extended, or an address below 2 GiB)."""
+        return register & 0xFFFFFFFF
+
+    def hypercall_value(self, value: int) -> int:
+        """The register value that delivers a hypercall result: its 32-bit two's complement,
+        sign-extended to 64 bits on LP64 (``rt_hypercall`` returns a ``long``), so that -1
+        reads as -1 on every guest."""
+        value &= 0xFFFFFFFF
+        if self.word_size == 8 and value & 0x8000_0000:
+            value |= 0xFFFFFFFF_00000000
+        return value
+
+    def pointer(self, value: int) -> bytes:
+        """A pointer as this guest stores it in memory (``word_size`` bytes)."""
+        return value.to_bytes(self.word_size, "big" if self.big_endian else "little")
+
+    def unpack_pointer(self, data: bytes) -> int:
+        return int.from_bytes(data[: self.word_size], "big" if self.big_endian else "little")
+
+    def instruction_starts(self, code: bytes) -> np.ndarray | None:
+        """For a variable-length ISA: element i counts the instructions starting before
+        byte i of ``code`` (len(code) + 1 elements), so the counter counts a block's
+        instructions exactly. None where every instruction is ``insn_align`` bytes."""
+        return None
 
     def word(self, value: int) -> bytes:
         return struct.pack(">I" if self.big_endian else "<I", value & 0xFFFFFFFF)
@@ -118,9 +169,13 @@ class Isa(ABC):
             if access is None or (want_store is not None and access[1] != want_store):
                 continue
             width, _, address = access
-            if address % width:
+            if self.traps_at(address, width):
                 return block_address + 4 * i
         return None
+
+    def traps_at(self, address: int, width: int) -> bool:
+        """Whether an access of ``width`` bytes at ``address`` raises an alignment trap."""
+        return address % width != 0
 
 
 class CapstoneClassified(Isa):
@@ -137,14 +192,19 @@ class CapstoneClassified(Isa):
         counts = [0] * len(CLASSES)
         end = len(code) & ~3
         at = 0
-        while at < end:  # capstone stops at a word it cannot decode: price it as alu, go on
+        while at < end:  # capstone stops at a word it cannot decode: price it, go on
             for insn in self._cs().disasm(code[at:end], address + at):
                 counts[CLASS_INDEX[self._class_of(insn.mnemonic)]] += 1
                 at += insn.size
             if at < end:
-                counts[CLASS_INDEX["alu"]] += 1
+                counts[CLASS_INDEX[self._class_of_undecodable(self.unpack_word(code[at:at + 4]))]] += 1
                 at += 4
         return tuple(counts)
+
+    def _class_of_undecodable(self, word: int) -> str:
+        """The class of an instruction word capstone cannot decode (alu unless the ISA
+        knows better from its bit fields)."""
+        return "alu"
 
     def disassemble(self, code: bytes, address: int) -> str:
         for insn in self._cs().disasm(code[:4], address):

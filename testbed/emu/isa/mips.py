@@ -31,15 +31,15 @@ class MipsEl(CapstoneClassified):
     _TRAPS = frozenset("syscall break teq tne tge tgeu tlt tltu teqi tnei tgei tgeiu tlti tltiu".split())
 
     def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            uc.reg_read(M.UC_MIPS_REG_V0),
-            uc.reg_read(M.UC_MIPS_REG_A0),
-            uc.reg_read(M.UC_MIPS_REG_A1),
-            uc.reg_read(M.UC_MIPS_REG_A2),
+        return (  # hypercall_arg: mips64 (which inherits this) passes 64-bit registers
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_V0)),
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A0)),
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A1)),
+            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A2)),
         )
 
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(M.UC_MIPS_REG_V0, value & 0xFFFFFFFF)
+        uc.reg_write(M.UC_MIPS_REG_V0, self.hypercall_value(value))
 
     def _cs(self) -> capstone.Cs:
         return _capstone(capstone.CS_ARCH_MIPS, self.cs_mode)
@@ -84,6 +84,7 @@ class MipsEl(CapstoneClassified):
                      0x28: 1, 0x29: 2, 0x2B: 4, 0x39: 4, 0x3D: 8}
     _STORE_OPS = frozenset({0x28, 0x29, 0x2B, 0x39, 0x3D})
     alignment_traps = {12: False, 13: True}  # AdEL (load), AdES (store)
+    address_mask = 0xFFFFFFFF
 
     def memory_access(self, uc: unicorn.Uc, word: int) -> tuple[int, bool, int] | None:
         op = word >> 26
@@ -92,7 +93,7 @@ class MipsEl(CapstoneClassified):
             return None
         base = uc.reg_read(M.UC_MIPS_REG_0 + ((word >> 21) & 0x1F))
         offset = (word & 0xFFFF) - ((word & 0x8000) << 1)
-        return width, op in self._STORE_OPS, (base + offset) & 0xFFFFFFFF
+        return width, op in self._STORE_OPS, (base + offset) & self.address_mask
 
     def describe_trap(self, intno: int) -> str:
         names = {

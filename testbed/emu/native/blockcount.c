@@ -6,7 +6,8 @@
  * from the counts, so pricing is exact (every executed block, priced by its own
  * instruction classes) and nearly free.
  *
- * Blocks starting inside [base, base + 4 * slots) are counted per start address; the
+ * Blocks starting inside [base, base + (slots << slot_shift)) are counted per start
+ * address (a slot per 4 bytes on the fixed-width ISAs, per byte on x86-64); the
  * first size seen for a start address lives in `sizes`, and a block that later starts at
  * the same address with another size (a re-translation split differently) is counted in
  * an overflow table keyed by (address, size). When that table is full, emulation stops
@@ -16,6 +17,9 @@
  * Once `instructions` reaches the budget, emulation stops before the next block.
  * `last_address`/`last_size` name the
  * block that started last, which locates faults whose PC unicorn leaves stale.
+ * A block has size / 4 instructions, except where `insn_starts` is given (x86-64):
+ * insn_starts[i] counts the instructions starting before byte i of the text, so a block
+ * in the text has insn_starts[end] - insn_starts[start].
  *
  * tb_code_nothing exists for its side effect on unicorn's MIPS translator (see
  * testbed/emu/workarounds.py). */
@@ -46,6 +50,9 @@ typedef struct {
     uint64_t lost;           /* more of those than pending_key holds: the host reports it */
     uint64_t last_address;
     uint32_t last_size;
+    uint32_t slot_shift;           /* log2 of the bytes per slot */
+    const uint32_t *insn_starts;   /* NULL, or insn_bytes + 1 prefix counts */
+    uint64_t insn_bytes;
 } block_counter;
 
 static int overflow_add(block_counter *c, uint64_t key)
@@ -71,7 +78,9 @@ static int overflow_add(block_counter *c, uint64_t key)
 void tb_count_block(void *uc, uint64_t address, uint32_t size, void *user_data)
 {
     block_counter *c = (block_counter *)user_data;
-    uint64_t slot = (address - c->base) >> 2;
+    uint64_t offset = address - c->base;
+    uint64_t slot = offset >> c->slot_shift;
+    uint64_t n = size >> 2;
     int can_stop = !(c->no_stop && slot < c->slots && c->no_stop[slot]);
     c->last_address = address;
     c->last_size = size;
@@ -85,6 +94,8 @@ void tb_count_block(void *uc, uint64_t address, uint32_t size, void *user_data)
         c->emu_stop(uc);
         return;
     }
+    if (c->insn_starts && offset < c->insn_bytes && size <= c->insn_bytes - offset)
+        n = c->insn_starts[offset + size] - c->insn_starts[offset];
     if (slot < c->slots) {
         uint32_t known = c->sizes[slot];
         if (known == size || known == 0) {
@@ -105,9 +116,9 @@ void tb_count_block(void *uc, uint64_t address, uint32_t size, void *user_data)
             }
         }
     } else {
-        c->outside += size >> 2;
+        c->outside += n;
     }
-    c->instructions += size >> 2;
+    c->instructions += n;
 }
 
 void tb_code_nothing(void *uc, uint64_t address, uint32_t size, void *user_data)
