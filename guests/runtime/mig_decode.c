@@ -54,19 +54,19 @@ static MIG_TEXT void *pointer_into(uint32_t b, uint32_t ordinal)
  * *fresh is set when the block's contents follow (restore_contents). */
 static inline __attribute__((always_inline)) MIG_TEXT uint32_t get_pointer(uint32_t *ordinal, int *fresh)
 {
-    uint32_t tag = get_byte(), b;
+    uint32_t tag = get_ptr_tag(), b;
     *fresh = 0;
     if (tag == TAG_NULL)
         return 0;
     if (tag == TAG_REF) {
-        uint32_t id = get_varint();
+        uint32_t id = get_ref_id();
         b = id_to_block[id]; /* validated before decoding */
         *ordinal = get_varint();
         return b;
     }
     {
-        uint32_t seg = get_varint(), count, locator = 0;
-        int32_t btype = (int32_t)get_varint() - 1;
+        uint32_t seg = get_new_seg(), count, locator = 0;
+        int32_t btype = (int32_t)get_new_type() - 1;
         count = get_varint();
         if (seg != SEG_HEAP)
             locator = get_varint();

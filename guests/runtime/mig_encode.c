@@ -27,16 +27,13 @@ static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
 static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_block_ref(uint32_t b, uint32_t ordinal)
 {
     if (B(b)->epoch == epoch) {
-        put_byte(TAG_REF);
-        put_varint(B(b)->id);
+        put_ref_head(B(b)->id);
         put_varint(ordinal);
         return 0;
     }
     B(b)->epoch = epoch;
     B(b)->id = next_id++;
-    put_byte(TAG_NEW);
-    put_varint(B(b)->seg);
-    put_varint((uint32_t)(B(b)->type + 1));
+    put_new_head(B(b)->seg, (uint32_t)(B(b)->type + 1));
     put_varint(B(b)->count);
     if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
@@ -50,7 +47,7 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const
 {
     uint32_t b, ordinal;
     if (p == NULL) {
-        put_byte(TAG_NULL);
+        put_null_head();
         return 0;
     }
     b = block_containing(p);
@@ -176,8 +173,7 @@ MIG_TEXT int mig_collect(void)
         uint32_t payload = out_len - HDR_SIZE, saved = out_len;
         out_len = 0;
         put_be32(STREAM_MAGIC);
-        mig_put_u16(STREAM_VERSION);
-        mig_put_u16(0);
+        put_version_flags();
         put_be32(source_isa());
         put_be32(mig_fingerprint);
         put_be32(payload);

@@ -35,7 +35,7 @@ static MIG_TEXT uint32_t encoded_flat_size(int32_t type)
     const struct mig_type *t = &mig_types[type];
     uint32_t f, n = 0;
     if (t->kind == MIG_KIND_PRIM)
-        return prim_size(t->prim);
+        return WIRE_SIZE(t->prim);
     if (t->kind == MIG_KIND_ARRAY)
         return t->count * encoded_flat_size(t->target);
     for (f = 0; f < t->nfields; f++)
@@ -261,11 +261,11 @@ static MIG_TEXT void check_target(int32_t declared, uint32_t id, uint32_t ordina
  * the pointer's leaf ordinal. */
 static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
 {
-    uint32_t tag = get_byte(), id;
+    uint32_t tag = get_ptr_tag(), id;
     if (tag == TAG_NULL)
         return 0;
     if (tag == TAG_REF) {
-        id = get_varint();
+        id = get_ref_id();
         if (id >= nvblocks)
             refuse(ERR_BLOCK_ID, "stream refused: a pointer refers to a block id that does not exist (yet)");
         *ordinal = get_varint();
@@ -275,8 +275,8 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
     if (tag != TAG_NEW)
         refuse(ERR_FORMAT, "stream refused: unknown pointer tag");
     {
-        uint32_t seg = get_varint(), count, locator = 0;
-        int32_t type = (int32_t)get_varint() - 1;
+        uint32_t seg = get_new_seg(), count, locator = 0;
+        int32_t type = (int32_t)get_new_type() - 1;
         struct vblock *v;
         if (seg < SEG_GLOBAL || seg > SEG_RODATA)
             refuse(ERR_FORMAT, "stream refused: unknown memory segment");
@@ -334,7 +334,7 @@ static MIG_TEXT void check_func(void)
 /* Whether the next pointer in the stream opens a block (whose contents then come first). */
 static inline MIG_TEXT int opens_block(void)
 {
-    return in_pos < in_end && in[in_pos] == TAG_NEW;
+    return next_opens_block();
 }
 
 /* Everything queued: objects, their pointers, and the blocks first reached from them.
@@ -347,7 +347,7 @@ static MIG_TEXT void drain(void)
         struct work w = work[--nwork];
         const struct mig_type *t;
         if (w.type < 0) {
-            skip_bytes(1, w.n);
+            skip_bytes(UNTYPED_WIRE_BYTES, w.n);
             continue;
         }
         t = &mig_types[w.type];
@@ -533,10 +533,10 @@ static MIG_TEXT void validate_header(uint32_t length)
         refuse(ERR_TRUNCATED, "stream refused: shorter than a header and a trailer (truncated)");
     if (get_be32() != STREAM_MAGIC)
         refuse(ERR_MAGIC, "stream refused: bad magic number (not a migration stream)");
-    if (mig_get_u16() != STREAM_VERSION)
+    if (get_version() != STREAM_VERSION)
         refuse(ERR_VERSION, "stream refused: unsupported stream format version");
-    if (mig_get_u16() != 0)
-        refuse(ERR_FORMAT, "stream refused: header flags are set (the format defines none)");
+    if (get_flags() != CODEC_FLAGS)
+        refuse(ERR_FORMAT, CODEC_FLAGS_REFUSAL);
     isa = get_be32();
     if (isa != ISA_MIPSEL && isa != ISA_SPARC && isa != ISA_HOST && isa != ISA_MIPS && isa != ISA_PPC32
         && isa != ISA_AARCH64 && isa != ISA_RISCV64 && isa != ISA_X86_64 && isa != ISA_MIPS64)
