@@ -80,10 +80,10 @@ def test_hetero_file_expands_to_the_table_grid() -> None:
         ("test_pointer", "200"), ("test_pointer", "1000")}
 
 
-# scalability.toml and mppvm.toml are cluster studies (`testbed cluster study`/`mppvm`, testbed/cluster/), not
-# migration grids
+# scalability.toml and mppvm.toml are cluster studies (`testbed cluster study`/`mppvm`, testbed/cluster/), and
+# now.toml a NOW comparison (`testbed now --compare`, testbed/now/), not migration grids
 @pytest.mark.parametrize("path", sorted(p for p in EXPERIMENTS.glob("*.toml")
-                                        if p.name not in ("scalability.toml", "mppvm.toml")),
+                                        if p.name not in ("scalability.toml", "mppvm.toml", "now.toml")),
                          ids=lambda p: p.name)
 def test_every_experiment_file_parses(path: Path) -> None:
     exp = load_experiment(path)
