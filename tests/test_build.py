@@ -14,9 +14,9 @@ import pytest
 from testbed import PROJECT_DIR
 from testbed.build import BUILD_DIR, build_program
 from testbed.build.deps import parse_make_rules
-from testbed.build.migratable import build_migratable
+from testbed.build.migratable import build_migratable, migratable_source
 from testbed.build.native import run_native
-from testbed.errors import ToolchainError
+from testbed.errors import ConfigError, ToolchainError
 
 # One builder: waits for the start signal so that all of them race, then builds the same
 # programs and reports a hash of every file it was handed.
@@ -117,3 +117,12 @@ def test_editing_an_included_header_rebuilds(tmp_path: Path, migratable: bool) -
 def test_make_rules_are_parsed_with_continuations_and_escaped_spaces() -> None:
     rules = "a.o: a.c /x/h1.h \\\n /x/my\\ dir/h2.h\nb.o: b.c /x/h1.h\n"
     assert parse_make_rules(rules) == [Path(p).resolve() for p in ("a.c", "/x/h1.h", "/x/my dir/h2.h", "b.c")]
+
+
+def test_a_source_that_is_not_utf8_is_one_error_naming_the_byte(tmp_path: Path) -> None:
+    """Conformance reaches the precompiler without the CLI's check (a Latin-1 torture test
+    gave a UnicodeDecodeError traceback)."""
+    source = tmp_path / "latin1.c"
+    source.write_bytes(b"/* caf\xe9 */\nint main(void) { return 0; }\n")
+    with pytest.raises(ConfigError, match=r"latin1\.c: not UTF-8 text \(byte 0xe9 at offset 6\)"):
+        migratable_source(str(source))

@@ -4,6 +4,8 @@ the figures are the counts of the outcomes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from testbed.conformance import suite
@@ -47,3 +49,45 @@ def test_refusal_reasons_are_ranked_without_what_is_particular_to_a_program() ->
     assert reason_class(outcomes[4]) == reason_class(outcomes[5])
     assert (reason_class(outcomes[4]), 2, ["e.c", "f.c"]) in ranked[:2]
     assert "memcmp" in ranked[2][0]
+
+
+def test_passages_are_counted_on_the_guest_for_a_program_that_declares_its_libc(tmp_path: Path) -> None:
+    """Torture tests declare size_t and memcpy for the ILP32 target themselves: a native
+    host build of the migratable unit fails on them ("conflicting types for 'size_t'"),
+    so the conformance run counts poll-point passages on an emulated guest."""
+    from testbed.conformance.program import emulated_passages
+    from testbed.errors import GuestFault
+
+    source = tmp_path / "own_libc.c"
+    source.write_text("""
+typedef unsigned int size_t;
+extern void *memcpy(void *, const void *, size_t);
+extern void abort(void);
+int main(void)
+{
+    int a[4] = {1, 2, 3, 4}, b[4], i, s = 0;
+    memcpy(b, a, sizeof a);
+    for (i = 0; i < 4; i++) {
+#pragma mcl poll
+        s += b[i];
+    }
+    if (s != 10)
+        abort();
+    return 0;
+}
+""")
+    assert emulated_passages(str(source), 10_000_000, expected="") == 4
+    with pytest.raises(GuestFault, match="prints another output than the plain program"):
+        emulated_passages(str(source), 10_000_000, expected="10\n")
+
+
+@pytest.mark.parametrize(("src", "dst"), [("mipsel", "sparc"), ("sparc", "mipsel")])
+def test_a_global_declared_twice_migrates(src: str, dst: str) -> None:
+    """Found by the conformance run (20020611-1.c): `unsigned n;` then `unsigned n = 30;`
+    registered n twice, and the destination refused the stream as malformed."""
+    from testbed.migration.run import MigrationSpec, migrate
+
+    from .conftest import GUEST_TESTS
+
+    record = migrate(MigrationSpec(str(GUEST_TESTS / "tentative_global.c"), "small", src, dst, at=3))
+    assert record.verified and record.roundtrip_identical, record.failure

@@ -101,9 +101,10 @@ def test_hosts_of_the_era_are_cpu_bound() -> None:
 
 def test_fitted_parameters_are_exactly_the_calibrated_ones() -> None:
     """Every "calibrated against" source of the network model is listed in FITTED, and each
-    names its rows. (The CPU calibration, cpu.*, is testbed/calibration/cpu.py's: test_calibrate.)"""
+    names its rows. (The CPU calibration, cpu.*, is testbed/calibration/cpu.py's: test_calibrate;
+    the classic file I/O, stdio.*, fileio.py's: test_classic_fidelity.)"""
     calibrated = {(name, p.path) for name in machine_names() for p in machine(name).params()
-                  if p.source.startswith("calibrated against") and not p.path.startswith("cpu.")}
+                  if p.source.startswith("calibrated against") and not p.path.startswith(("cpu.", "stdio."))}
     calibrated |= {(name, p.path) for name in network_names() for p in network(name).params()
                    if p.source.startswith("calibrated against")}
     assert calibrated == set(calibration.FITTED)

@@ -77,21 +77,9 @@ static inline MIG_TEXT void out_reserve(uint32_t n)
         out_grow(n);
 }
 
-static inline MIG_TEXT void put_byte(uint32_t v)
-{
-    out_reserve(1);
-    out[out_len++] = (unsigned char)v;
-}
-
-static inline MIG_TEXT void put_varint(uint32_t v)
-{
-    out_reserve(5);
-    while (v >= 0x80) {
-        out[out_len++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    out[out_len++] = (unsigned char)v;
-}
+#define CODEC_OUTPUT /* put_byte, put_varint, the pointer heads: the design's encoding */
+#include MIG_CODEC
+#undef CODEC_OUTPUT
 
 static inline MIG_TEXT void put_be32(uint32_t v)
 {
@@ -109,10 +97,7 @@ MIG_TEXT void mig_put_i16(int16_t v) { mig_put_u16((uint16_t)v); }
 MIG_TEXT void mig_put_u16(uint16_t v)
 {
     ITEM();
-    out_reserve(2);
-    out[out_len] = (unsigned char)(v >> 8);
-    out[out_len + 1] = (unsigned char)v;
-    out_len += 2;
+    put_half(v);
 }
 MIG_TEXT void mig_put_i32(int32_t v) { ITEM(); put_be32((uint32_t)v); }
 MIG_TEXT void mig_put_u32(uint32_t v) { ITEM(); put_be32(v); }
@@ -176,9 +161,7 @@ MIG_TEXT void mig_put_array(const void *p, int prim, uint32_t n)
         return;
     }
     ITEM();
-    out_reserve(bytes);
-    copy_big_endian(out + out_len, p, bytes, size);
-    out_len += bytes;
+    put_prims(p, bytes, size);
 }
 
 /* ------------------------------------------------------------------ input buffer */
@@ -197,35 +180,9 @@ static inline MIG_TEXT void need(uint32_t n)
         truncated();
 }
 
-static inline MIG_TEXT uint32_t get_byte(void)
-{
-    need(1);
-    return in[in_pos++];
-}
-
-static MIG_TEXT __attribute__((noinline)) uint32_t get_long_varint(void);
-
-static inline MIG_TEXT uint32_t get_varint(void)
-{
-    if (in_pos < in_end && in[in_pos] < 0x80) /* most ids, counts and ordinals: one byte */
-        return in[in_pos++];
-    return get_long_varint();
-}
-
-static MIG_TEXT __attribute__((noinline)) uint32_t get_long_varint(void)
-{
-    uint32_t v = 0, shift = 0, b;
-    do {
-        b = get_byte();
-        if (shift == 28 && b > 0x0f)
-            mig_fail(ERR_FORMAT, "stream refused: a variable-length number overflows 32 bits");
-        v |= (b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (b == 0) /* a last byte of 0 adds nothing: the canonical form is shorter */
-        mig_fail(ERR_FORMAT, "stream refused: a variable-length number is not in its shortest form");
-    return v;
-}
+#define CODEC_INPUT /* get_byte, get_varint, the pointer heads: the design's encoding */
+#include MIG_CODEC
+#undef CODEC_INPUT
 
 /* The big-endian word at p (header fields and the trailer). */
 static inline MIG_TEXT uint32_t load_be32(const unsigned char *p)
@@ -246,11 +203,7 @@ MIG_TEXT int8_t mig_get_i8(void) { return (int8_t)get_byte(); }
 MIG_TEXT uint8_t mig_get_u8(void) { return (uint8_t)get_byte(); }
 MIG_TEXT uint16_t mig_get_u16(void)
 {
-    uint16_t v;
-    need(2);
-    v = (uint16_t)((in[in_pos] << 8) | in[in_pos + 1]);
-    in_pos += 2;
-    return v;
+    return get_half();
 }
 MIG_TEXT int16_t mig_get_i16(void) { return (int16_t)mig_get_u16(); }
 MIG_TEXT int32_t mig_get_i32(void) { return (int32_t)get_be32(); }
@@ -286,9 +239,7 @@ MIG_TEXT void mig_get_array(void *p, int prim, uint32_t n)
             *v = prim == MIG_IL ? mig_get_il() : (long)mig_get_ul();
         return;
     }
-    need(bytes);
-    copy_big_endian(p, in + in_pos, bytes, size);
-    in_pos += bytes;
+    get_prims(p, bytes, size);
 }
 
 

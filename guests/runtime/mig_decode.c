@@ -54,19 +54,19 @@ static MIG_TEXT void *pointer_into(uint32_t b, uint32_t ordinal)
  * *fresh is set when the block's contents follow (restore_contents). */
 static inline __attribute__((always_inline)) MIG_TEXT uint32_t get_pointer(uint32_t *ordinal, int *fresh)
 {
-    uint32_t tag = get_byte(), b;
+    uint32_t tag = get_ptr_tag(), b;
     *fresh = 0;
     if (tag == TAG_NULL)
         return 0;
     if (tag == TAG_REF) {
-        uint32_t id = get_varint();
+        uint32_t id = get_ref_id();
         b = id_to_block[id]; /* validated before decoding */
         *ordinal = get_varint();
         return b;
     }
     {
-        uint32_t seg = get_varint(), count, locator = 0;
-        int32_t btype = (int32_t)get_varint() - 1;
+        uint32_t seg = get_new_seg(), count, locator = 0;
+        int32_t btype = (int32_t)get_new_type() - 1;
         count = get_varint();
         if (seg != SEG_HEAP)
             locator = get_varint();
@@ -76,6 +76,10 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t get_pointer(uint3
             b = heap_block_entry(p);
         } else if (seg == SEG_GLOBAL) {
             b = globals[locator];
+        } else if (seg == SEG_RODATA) { /* here already, and its contents do not follow */
+            b = rodata_block(locator);
+            id_bind(b);
+            return b;
         } else if (locator < nstack) {
             b = stack_slots[locator];
         } else { /* a deeper frame's block: staged until the frame registers it */
@@ -117,6 +121,14 @@ MIG_TEXT void mig_restore_ptr_at(void **slot, int32_t type)
     pending_ptr_slot = NULL;
 }
 
+MIG_TEXT mig_func_t mig_get_func(void)
+{
+    uint32_t i = get_be32();
+    if (i > mig_nfunctions) /* the validator refused it already */
+        mig_fail(ERR_FORMAT, "stream refused: a function pointer names no function of this program");
+    return i ? mig_functions[i - 1] : NULL;
+}
+
 static MIG_TEXT void get_value(struct value *v)
 {
     v->kind = (uint8_t)get_byte();
@@ -127,6 +139,7 @@ static MIG_TEXT void get_value(struct value *v)
     case VAL_F64: v->v.f64 = mig_get_f64(); break;
     case VAL_F32: v->v.f32 = mig_get_f32(); break;
     case VAL_PTR: mig_restore_ptr_at((void **)&v->v.ptr, -1); break;
+    case VAL_FUNC: v->v.func = mig_get_func(); break;
     default: {
         uint32_t size;
         v->type = (int32_t)get_varint() - 1;

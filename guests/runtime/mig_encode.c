@@ -27,21 +27,18 @@ static MIG_TEXT uint32_t block_ordinal(uint32_t b, const char *p)
 static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_block_ref(uint32_t b, uint32_t ordinal)
 {
     if (B(b)->epoch == epoch) {
-        put_byte(TAG_REF);
-        put_varint(B(b)->id);
+        put_ref_head(B(b)->id);
         put_varint(ordinal);
         return 0;
     }
     B(b)->epoch = epoch;
     B(b)->id = next_id++;
-    put_byte(TAG_NEW);
-    put_varint(B(b)->seg);
-    put_varint((uint32_t)(B(b)->type + 1));
+    put_new_head(B(b)->seg, (uint32_t)(B(b)->type + 1));
     put_varint(B(b)->count);
     if (B(b)->seg != SEG_HEAP)
         put_varint(B(b)->locator);
     put_varint(ordinal);
-    return b;
+    return B(b)->seg == SEG_RODATA ? 0 : b; /* both sides have its contents */
 }
 
 /* A pointer's tag and, for a block reached for the first time, the block's header: returns
@@ -50,13 +47,15 @@ static inline __attribute__((always_inline)) MIG_TEXT uint32_t put_pointer(const
 {
     uint32_t b, ordinal;
     if (p == NULL) {
-        put_byte(TAG_NULL);
+        put_null_head();
         return 0;
     }
     b = block_containing(p);
     if (!b)
+        b = rodata_containing(p); /* a string literal or a const global */
+    if (!b)
         mig_fail(ERR_COLLECT, "collection failed: a live pointer points outside every registered block "
-                              "(a string literal, a freed block or unregistered memory)");
+                              "(a freed block, or memory the program did not declare)");
     ordinal = block_ordinal(b, p);
     return put_block_ref(b, ordinal);
 }
@@ -69,6 +68,24 @@ MIG_TEXT void mig_save_ptr(const void *p, int32_t type)
     b = put_pointer(p);
     if (b)
         save_contents(b);
+}
+
+/* 1 + the index of f in the program's function table, 0 for NULL (VAL_FUNC). */
+MIG_TEXT void mig_put_func(mig_func_t f)
+{
+    uint32_t i;
+    ITEM();
+    if (f == NULL) {
+        put_be32(0);
+        return;
+    }
+    for (i = 0; i < mig_nfunctions; i++)
+        if (mig_functions[i] == f) {
+            put_be32(i + 1);
+            return;
+        }
+    mig_fail(ERR_COLLECT, "collection failed: a live function pointer names no function of the program "
+                          "(a C library function, or an integer cast to a function pointer)");
 }
 
 static MIG_TEXT uint32_t source_isa(void)
@@ -105,6 +122,7 @@ static MIG_TEXT void put_value(const struct value *v)
     case VAL_F64: mig_put_f64(v->v.f64); break;
     case VAL_F32: mig_put_f32(v->v.f32); break;
     case VAL_PTR: mig_save_ptr(v->v.ptr, v->type); break;
+    case VAL_FUNC: mig_put_func(v->v.func); break;
     default: /* VAL_OBJ: the variable's own pointers are followed like a block's */
         put_varint((uint32_t)(v->type + 1));
         put_varint(v->count);
@@ -155,8 +173,7 @@ MIG_TEXT int mig_collect(void)
         uint32_t payload = out_len - HDR_SIZE, saved = out_len;
         out_len = 0;
         put_be32(STREAM_MAGIC);
-        mig_put_u16(STREAM_VERSION);
-        mig_put_u16(0);
+        put_version_flags();
         put_be32(source_isa());
         put_be32(mig_fingerprint);
         put_be32(payload);

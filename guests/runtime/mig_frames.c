@@ -75,6 +75,8 @@ MIG_TEXT void mig_rec_ptr(const void *p, int32_t type)
     v->type = type;
 }
 
+MIG_TEXT void mig_rec_func(mig_func_t f) { value_new(VAL_FUNC)->v.func = f; }
+
 MIG_TEXT void mig_rec_obj(const void *p, int32_t type, uint32_t count)
 {
     struct value *v = value_new(VAL_OBJ);
@@ -135,6 +137,7 @@ MIG_TEXT int64_t mig_ld_i64(void) { return next_value(VAL_I64)->v.i64; }
 MIG_TEXT double mig_ld_f64(void) { return next_value(VAL_F64)->v.f64; }
 MIG_TEXT float mig_ld_f32(void) { return next_value(VAL_F32)->v.f32; }
 MIG_TEXT void *mig_ld_ptr(void) { return (void *)next_value(VAL_PTR)->v.ptr; }
+MIG_TEXT mig_func_t mig_ld_func(void) { return next_value(VAL_FUNC)->v.func; }
 
 MIG_TEXT void mig_ld_obj(void *p, int32_t type, uint32_t count)
 {

@@ -26,6 +26,7 @@ struct value {
         double f64;
         float f32;
         const void *ptr;
+        mig_func_t func;
         void *obj; /* a private copy of a struct or array variable */
     } v;
 };

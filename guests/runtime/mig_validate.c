@@ -35,7 +35,7 @@ static MIG_TEXT uint32_t encoded_flat_size(int32_t type)
     const struct mig_type *t = &mig_types[type];
     uint32_t f, n = 0;
     if (t->kind == MIG_KIND_PRIM)
-        return prim_size(t->prim);
+        return WIRE_SIZE(t->prim);
     if (t->kind == MIG_KIND_ARRAY)
         return t->count * encoded_flat_size(t->target);
     for (f = 0; f < t->nfields; f++)
@@ -55,15 +55,16 @@ static uint32_t *vstack_ids; /* blocks of the stack segment, checked once the fr
 static uint32_t nvstack, vstack_cap;
 static uint8_t *vglobal_seen;
 static uint32_t vglobal_cap;
+static uint8_t *vrodata_seen;
 
 /* The work stack: `n` objects of `type` (-1: n untyped bytes), the first of them from its
  * field `field` on (a struct whose earlier fields are done), in block `block` (-1: a
  * frame's struct variable; for range refusals). Of the block's own elements (`type` is
  * the block's type), the last `n` remain: the first of them is element count - n. */
-struct work {
-    int32_t type;
+struct work { /* 12 bytes, as before blocks were tracked: a million nested blocks fit the heap */
+    int16_t type;   /* ti.py keeps type ids and field counts below these limits */
+    uint16_t field;
     uint32_t n;
-    uint32_t field;
     int32_t block;
 };
 static struct work *work;
@@ -78,9 +79,9 @@ static inline MIG_TEXT void push_work(int32_t type, uint32_t n, uint32_t field, 
 {
     if (nwork == work_cap)
         grow_work();
-    work[nwork].type = type;
+    work[nwork].type = (int16_t)type;
     work[nwork].n = n;
-    work[nwork].field = field;
+    work[nwork].field = (uint16_t)field;
     work[nwork].block = block;
     nwork++;
 }
@@ -229,6 +230,8 @@ static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t cou
             uint32_t f = t->nfields;
             while (f > 1 && t->fields[f - 1].leaf_start > rem)
                 f--;
+            if (t->fields[f - 1].bits) /* a bit-field has no address: nothing points at it */
+                return 0;
             rem -= t->fields[f - 1].leaf_start;
             type = t->fields[f - 1].type;
         } else {
@@ -258,11 +261,11 @@ static MIG_TEXT void check_target(int32_t declared, uint32_t id, uint32_t ordina
  * the pointer's leaf ordinal. */
 static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
 {
-    uint32_t tag = get_byte(), id;
+    uint32_t tag = get_ptr_tag(), id;
     if (tag == TAG_NULL)
         return 0;
     if (tag == TAG_REF) {
-        id = get_varint();
+        id = get_ref_id();
         if (id >= nvblocks)
             refuse(ERR_BLOCK_ID, "stream refused: a pointer refers to a block id that does not exist (yet)");
         *ordinal = get_varint();
@@ -272,10 +275,10 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
     if (tag != TAG_NEW)
         refuse(ERR_FORMAT, "stream refused: unknown pointer tag");
     {
-        uint32_t seg = get_varint(), count, locator = 0;
-        int32_t type = (int32_t)get_varint() - 1;
+        uint32_t seg = get_new_seg(), count, locator = 0;
+        int32_t type = (int32_t)get_new_type() - 1;
         struct vblock *v;
-        if (seg < SEG_GLOBAL || seg > SEG_HEAP)
+        if (seg < SEG_GLOBAL || seg > SEG_RODATA)
             refuse(ERR_FORMAT, "stream refused: unknown memory segment");
         if (type < -1 || type >= (int32_t)mig_ntypes)
             refuse(ERR_TYPE, "stream refused: a block has a type id this program does not have");
@@ -283,7 +286,7 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         if (seg != SEG_HEAP)
             locator = get_varint();
         *ordinal = get_varint();
-        if (count == 0 || count > in_end - in_pos + 1
+        if (count == 0 || (seg != SEG_RODATA && count > in_end - in_pos + 1) /* contents follow */
             || (type_leaves(type) > 1 && count > 0xffffffffu / type_leaves(type))) /* ordinals fit 32 bits */
             refuse(ERR_FORMAT, "stream refused: a block's element count is implausible");
         if (seg == SEG_GLOBAL) {
@@ -297,6 +300,14 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         } else if (seg == SEG_STACK) {
             reserve(&vstack_ids, &vstack_cap, nvstack + 1, sizeof(uint32_t), 16);
             vstack_ids[nvstack++] = nvblocks;
+        } else if (seg == SEG_RODATA) {
+            if (locator >= mig_nrodata)
+                refuse(ERR_BLOCK_ID, "stream refused: a read-only object the program does not have");
+            if (vrodata_seen[locator])
+                refuse(ERR_FORMAT, "stream refused: a read-only object appears twice");
+            vrodata_seen[locator] = 1;
+            if (mig_rodata[locator].type != type || mig_rodata[locator].count != count)
+                refuse(ERR_TYPE, "stream refused: a read-only object's type or size does not match this program");
         }
         if (nvblocks == vblocks_cap) /* more blocks than the header said: refused at the end */
             reserve(&vblocks, &vblocks_cap, nvblocks + 1, sizeof(struct vblock), 1024);
@@ -307,15 +318,23 @@ static MIG_TEXT uint32_t pointer_head(int32_t declared, uint32_t *ordinal)
         v->seg = seg;
         v->locator = locator;
         check_target(declared, id, *ordinal);
-        push_work(type, count, 0, (int32_t)id);
+        if (seg != SEG_RODATA) /* read-only contents never travel */
+            push_work(type, count, 0, (int32_t)id);
         return id + 1;
     }
+}
+
+/* A function pointer: 0 (NULL) or 1 + an index of the program's function table. */
+static MIG_TEXT void check_func(void)
+{
+    if (get_be32() > mig_nfunctions)
+        refuse(ERR_FORMAT, "stream refused: a function pointer names no function of this program");
 }
 
 /* Whether the next pointer in the stream opens a block (whose contents then come first). */
 static inline MIG_TEXT int opens_block(void)
 {
-    return in_pos < in_end && in[in_pos] == TAG_NEW;
+    return next_opens_block();
 }
 
 /* Everything queued: objects, their pointers, and the blocks first reached from them.
@@ -328,7 +347,7 @@ static MIG_TEXT void drain(void)
         struct work w = work[--nwork];
         const struct mig_type *t;
         if (w.type < 0) {
-            skip_bytes(1, w.n);
+            skip_bytes(UNTYPED_WIRE_BYTES, w.n);
             continue;
         }
         t = &mig_types[w.type];
@@ -360,6 +379,11 @@ static MIG_TEXT void drain(void)
             }
             continue;
         }
+        if (t->kind == MIG_KIND_FUNC) { /* w.n function pointers in a row */
+            while (w.n--)
+                check_func();
+            continue;
+        }
         while (w.n) { /* a struct: its objects field by field, from w.field on */
             uint32_t f;
             for (f = w.field; f < t->nfields; f++) {
@@ -373,6 +397,8 @@ static MIG_TEXT void drain(void)
                         skip_bytes(flat_bytes[ft], 1);
                 } else if (field->kind == MIG_KIND_PTR && !opens_block()) {
                     (void)pointer_head(field->target, &ordinal);
+                } else if (field->kind == MIG_KIND_FUNC) {
+                    check_func();
                 } else { /* a block opens, or an aggregate with pointers: the rest later */
                     push_work(w.type, w.n, f + 1, w.block);
                     if (field->kind == MIG_KIND_PTR)
@@ -445,6 +471,7 @@ static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, i
             }
             break;
         case VAL_F64: skip_bytes(8, 1); break;
+        case VAL_FUNC: check_func(); break;
         case VAL_PTR:
             if (i < s->nblocks) {
                 expect_own_block(want->type, SEG_STACK, base + i,
@@ -506,10 +533,10 @@ static MIG_TEXT void validate_header(uint32_t length)
         refuse(ERR_TRUNCATED, "stream refused: shorter than a header and a trailer (truncated)");
     if (get_be32() != STREAM_MAGIC)
         refuse(ERR_MAGIC, "stream refused: bad magic number (not a migration stream)");
-    if (mig_get_u16() != STREAM_VERSION)
+    if (get_version() != STREAM_VERSION)
         refuse(ERR_VERSION, "stream refused: unsupported stream format version");
-    if (mig_get_u16() != 0)
-        refuse(ERR_FORMAT, "stream refused: header flags are set (the format defines none)");
+    if (get_flags() != CODEC_FLAGS)
+        refuse(ERR_FORMAT, CODEC_FLAGS_REFUSAL);
     isa = get_be32();
     if (isa != ISA_MIPSEL && isa != ISA_SPARC && isa != ISA_HOST && isa != ISA_MIPS && isa != ISA_PPC32
         && isa != ISA_AARCH64 && isa != ISA_RISCV64 && isa != ISA_X86_64 && isa != ISA_MIPS64)
@@ -556,6 +583,9 @@ static MIG_TEXT void validate_stream(uint32_t length)
         vglobal_cap = nglobals;
     }
     memset(vglobal_seen, 0, nglobals);
+    if (!vrodata_seen)
+        vrodata_seen = mig_alloc(mig_nrodata + 1);
+    memset(vrodata_seen, 0, mig_nrodata);
     in_end = length - STREAM_TRAILER_SIZE;
     in_pos = HDR_SIZE;
     nvblocks = nvstack = nwork = 0;

@@ -8,7 +8,8 @@
  * when a pointer reaches a new block, the block's contents are encoded right there, before
  * the rest of the object holding the pointer. A frame that has nothing left is retired
  * before the new block's frame is pushed: a pointer in an object's last field (a list's
- * `next`) does not deepen the stack. Pointer-free runs (a flat field, a flat array, a flat
+ * `next`) does not deepen the stack. A function pointer is a leaf of its own (its index in
+ * the function table), never part of a flat run. Pointer-free runs (a flat field, a flat array, a flat
  * block) are copied in bulk when their leaves are one packed primitive type. This walk is
  * the modern design's: it uses msr_modern.c's heap headers for the common pointer, one to
  * the start of a heap block. Part of mig.c's translation unit.
@@ -35,7 +36,7 @@ static MIG_TEXT uint8_t packed_prim(int32_t type)
     const struct mig_type *t = &mig_types[type];
     uint32_t f, at = 0;
     uint8_t prim = 0;
-    if (t->has_pointers)
+    if (t->has_pointers || t->has_bit_fields)
         return 0;
     if (t->kind == MIG_KIND_PRIM)
         return t->prim;
@@ -137,6 +138,8 @@ static inline MIG_TEXT void save_or_push(uint32_t b)
     int32_t type = B(b)->type;
     if (type < 0 || !mig_types[type].has_pointers)
         put_flat(type, B(b)->data, type < 0 ? B(b)->size : B(b)->count);
+    else if (mig_types[type].has_bit_fields) /* its fields are not all bytes at an offset */
+        mig_types[type].save(B(b)->data, B(b)->count);
     else
         walk_push(B(b)->data, type, B(b)->count);
 }
@@ -169,6 +172,10 @@ static MIG_TEXT void save_contents(uint32_t b)
             uint32_t nb = walk_put_pointer(*(void *const *)item);
             if (nb)
                 save_or_push(nb);
+        } else if (t->kind == MIG_KIND_FUNC) {
+            mig_put_func(*(const mig_func_t *)item);
+        } else if (t->has_bit_fields) { /* the generated code, which comes back for pointers */
+            t->save(item, count);
         } else {
             walk_push(item, type, count);
         }
@@ -208,6 +215,8 @@ static inline MIG_TEXT void restore_or_push(uint32_t b)
     int32_t type = B(b)->type;
     if (type < 0 || !mig_types[type].has_pointers)
         get_flat(type, B(b)->data, B(b)->count);
+    else if (mig_types[type].has_bit_fields)
+        mig_types[type].restore(B(b)->data, B(b)->count);
     else
         walk_push(B(b)->data, type, B(b)->count);
 }
@@ -242,6 +251,10 @@ static MIG_TEXT void restore_contents(uint32_t b)
             }
             if (fresh)
                 restore_or_push(nb);
+        } else if (t->kind == MIG_KIND_FUNC) {
+            *(mig_func_t *)item = mig_get_func();
+        } else if (t->has_bit_fields) {
+            t->restore(item, count);
         } else {
             walk_push(item, type, count);
         }

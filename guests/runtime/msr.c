@@ -72,6 +72,36 @@ static MIG_TEXT void sort_blocks(void)
     sorted_epoch = epoch;
 }
 
+/* A read-only object becomes a block of its segment only when a pointer reaches it: a
+ * program whose live pointers never point into its literals pays nothing for them. */
+static MIG_TEXT uint32_t rodata_block(uint32_t i)
+{
+    if (!rodata_blocks) {
+        rodata_blocks = mig_alloc(mig_nrodata * sizeof(uint32_t));
+        memset(rodata_blocks, 0, mig_nrodata * sizeof(uint32_t));
+    }
+    if (!rodata_blocks[i]) {
+        uint32_t b = block_new((void *)mig_rodata[i].address, mig_rodata[i].type, mig_rodata[i].count,
+                               mig_rodata[i].count * type_size(mig_rodata[i].type), SEG_RODATA);
+        B(b)->locator = i;
+        rodata_blocks[i] = b;
+    }
+    return rodata_blocks[i];
+}
+
+/* The read-only object holding p (one past its end included) as a block, 0 if none: asked
+ * only for a pointer that is in no registered block, which is rare. */
+static MIG_TEXT uint32_t rodata_containing(const char *p)
+{
+    uint32_t i;
+    for (i = 0; i < mig_nrodata; i++) {
+        const char *start = mig_rodata[i].address;
+        if (p >= start && p <= start + mig_rodata[i].count * type_size(mig_rodata[i].type))
+            return rodata_block(i);
+    }
+    return 0;
+}
+
 MIG_TEXT void mig_register_global(void *address, int32_t type, uint32_t count)
 {
     uint32_t i = block_new(address, type, count, count * type_size(type), SEG_GLOBAL);

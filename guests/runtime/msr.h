@@ -39,6 +39,7 @@ static uint32_t epoch = 1; /* a collection or a restore; heap headers start at 0
 
 static uint32_t *globals; /* entry index of each registered global, in registration order */
 static uint32_t nglobals, globals_cap;
+static uint32_t *rodata_blocks; /* entry index of each read-only object, 0 until a pointer reaches it */
 static uint32_t *stack_slots; /* entry index of each live stack block, LIFO */
 static uint32_t nstack, stack_cap;
 static uint32_t unwound_slots; /* stack blocks of frames that returned while unwinding */

@@ -198,7 +198,10 @@ static MIG_TEXT uint32_t block_containing(const char *p)
     if (lo == 0)
         return 0;
     i = sorted[lo - 1];
-    if (p >= B(i)->addr + B(i)->size)
+    /* one past the end is a valid pointer of its block: the precompiler keeps another
+     * stack block from starting there (testbed/mcl/separate.py); a block that does start
+     * there was found above, as block_at_start */
+    if (p > B(i)->addr + B(i)->size)
         return 0;
     last_interior = i;
     return i;

@@ -1,7 +1,7 @@
 /* The one build switch between the two runtime designs (docs/runtimes.md).
  *
  * -DMIG_RUNTIME_CLASSIC (testbed.build.runtime_flags("classic")) selects the original
- * design's MSR lookup table and its allocator; without it, the modern ones. Where the
+ * design's MSR lookup table, its allocator and its stream encoding; without it, the modern ones. Where the
  * designs differ they differ in whole files, named here; nothing else tests the switch, so
  * the table and the allocator cannot get out of step.
  */
@@ -14,6 +14,7 @@
 #define MIG_WALK "mig_walk_recursive.c"  /* blocks' contents through the generated code */
 #define MIG_CRC "crc_bytes.c"            /* slicing by four, bytes assembled one by one */
 #define MIG_COPY "copy_bytes.c"          /* flat data: memcpy or a byte loop */
+#define MIG_CODEC "codec_xdr.c"          /* XDR units of four bytes, as the original wrote */
 /* The classic runtime wrote its stream to a file one item per write() call: it counts the
  * items it encodes (published in mig_control.items) so that the host can price those calls. */
 #define ITEM() (mig_items++)
@@ -23,6 +24,7 @@
 #define MIG_WALK "mig_walk_iterative.c"  /* blocks' contents by an explicit work stack */
 #define MIG_CRC "crc_words.c"            /* slicing by eight over aligned words */
 #define MIG_COPY "copy_words.c"          /* flat data: aligned words, shifted into place */
+#define MIG_CODEC "codec_compact.c"      /* varints, bytes, primitives in their own size */
 #define ITEM() ((void)0)
 #endif
 

@@ -122,7 +122,9 @@ def build_program(
 
 
 # What rt_host.c gives the guest code on the host: the rest must come from the runtime.
-_HOST_PROVIDES = frozenset({"rt_hypercall"})
+# rt_hypercall is the host shim's; _GLOBAL_OFFSET_TABLE_ the linker's (code that takes a
+# function's address, as the function table of a migratable program does, refers to it)
+_HOST_PROVIDES = frozenset({"rt_hypercall", "_GLOBAL_OFFSET_TABLE_"})
 
 
 def _require_runtime_only(name: str, objects: list[str]) -> None:

@@ -23,6 +23,7 @@ from testbed.build import (
 )
 from testbed.build.atomic import write_atomic
 from testbed.build.preprocess import dependencies, parse_program
+from testbed.errors import ConfigError
 from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.mcl.unit import Generated, migratable_unit
 from testbed.programs import program
@@ -54,7 +55,11 @@ def generate(source: Path, program_key: str, max_cost: int = DEFAULT_MAX_COST) -
 def migratable_source(name: str, max_cost: int = DEFAULT_MAX_COST) -> Path:
     """The generated translation unit for ``name`` (regenerated when its inputs change)."""
     p = program(name)
-    text = p.source.read_text()
+    try:
+        text = p.source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # the CLI refuses it earlier; conformance comes here
+        raise ConfigError(f"{p.source}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                          f"{exc.start}): save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
     # the precompiler's bound: an explicit one, else the environment's (conformance), else the
     # default; a non-default bound is an input too (the default keeps the keys it always had)
     max_cost = max_cost if max_cost != DEFAULT_MAX_COST else build_max_cost()

@@ -75,6 +75,7 @@ class Measured:
     target: Target
     counts: np.ndarray
     published_s: float
+    tx_bytes: int = 0  # the migration's stream (the file-mode fits price its file)
 
 
 def published(target: Target) -> float:
@@ -101,8 +102,16 @@ def measure(runtime: str = "classic", jobs: int | None = None) -> list[Measured]
                                   f"{o.run.size} {o.run.src} -> {o.run.dst} failed: {why}")
             found[o.run.emulation_key] = o.record
     return [Measured(t, np.array(records.instruction_counts(found[run(t).emulation_key], t.side,
-                                                            CLASSES), dtype=float), published(t))
+                                                            CLASSES), dtype=float), published(t),
+                     int(records.fields(found[run(t).emulation_key])["tx_bytes"]))
             for t in TARGETS]
+
+
+def seconds(m: Measured, memory_cycles: float) -> float:
+    """The measured phase's time on its machine with load and store at ``memory_cycles``."""
+    prof = machine(m.target.machine)
+    cycles = np.array([memory_cycles if c in MEMORY else prof.get(f"cpu.cycles.{c}", "cycles") for c in CLASSES])
+    return float((m.counts * cycles).sum() / prof.get("cpu.clock", "Hz"))
 
 
 def fit(measured: list[Measured]) -> list[Fitted]:

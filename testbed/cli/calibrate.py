@@ -12,8 +12,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fit the profiles' calibrated parameters to the published rows: load/store cycles "
         "(about 2 minutes), or with --network the network, disk and rcp parameters (seconds)",
         description="Without --network: migrate linpack n=200 and n=1000 (DECstation -> "
-        "SPARCstation 20) and n=1000 (Ultra 5 -> Ultra 5) with the classic runtime, and fit each "
-        "machine's load/store cycles to the published scan, restore and collect times. With "
+        "SPARCstation 20) and n=1000 (Ultra 5 -> Ultra 5) with the classic runtime, fit each "
+        "machine's load/store cycles to the published scan, restore and collect times, and the "
+        "classic runtime's file I/O (DEC fwrite() per unit and synchronous write rate, SS20 "
+        "fread() per unit) to the published scan_write and read_restore times. With "
         "--network: fit the DEC and Ultra 5 per-byte protocol-stack costs to the published tx "
         "rows and the DEC disk rate and rcp session set-up to the rcp rows, on the transfer "
         "model alone. Prints every fitted parameter with the reference rows it was fitted to "
@@ -38,9 +40,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
         fitted = network.fit()
     else:
-        from testbed.calibration import cpu
+        from testbed.calibration import cpu, fileio
 
-        fitted = cpu.fit(cpu.measure(jobs=args.jobs))
+        measured = cpu.measure(jobs=args.jobs)
+        fitted = cpu.fit(measured)
+        fitted += fileio.fit(measured, fitted)  # the classic file I/O, on the same emulations
     print(report(fitted))
     if args.write:
         for line in writer.write(fitted):

@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
+from pathlib import Path
 
+from testbed.conformance.program import Outcome
 from testbed.conformance.report import DEFAULT_BUDGET, DEFAULT_JOBS, DEFAULT_TIMEOUT_S
 from testbed.conformance.suite import SUITES
 
@@ -38,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
                    help=f"wall-clock seconds per program (default {DEFAULT_TIMEOUT_S:g})")
     p.add_argument("--json", action="store_true", help="print the figures and every outcome as JSON")
+    p.add_argument("--outcomes", type=Path, metavar="FILE",
+                   help="also write each program's outcome to FILE as one JSON line as soon as it is known "
+                   "(a long run can be read, or stopped, before it ends)")
     p.set_defaults(func=run_conformance)
 
 
@@ -48,15 +54,25 @@ def run_conformance(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0:
         raise ConfigError(f"--timeout must be positive, not {args.timeout:g}")
+    if args.outcomes is not None and not args.outcomes.parent.is_dir():
+        raise ConfigError(f"--outcomes {args.outcomes}: no folder {args.outcomes.parent}; create it first")
     files = programs(args.suite, args.limit)
     done = 0
+    log = args.outcomes.open("w", encoding="utf-8") if args.outcomes is not None else None
 
-    def progress(outcome: object) -> None:
+    def progress(outcome: Outcome) -> None:
         nonlocal done
         done += 1
         print(f"\r{done}/{len(files)}", end="", file=sys.stderr, flush=True)
+        if log is not None:
+            log.write(json.dumps(asdict(outcome)) + "\n")
+            log.flush()
 
-    report = run_suite(args.suite, files, args.jobs, args.budget, args.timeout, progress)
+    try:
+        report = run_suite(args.suite, files, args.jobs, args.budget, args.timeout, progress)
+    finally:
+        if log is not None:
+            log.close()
     print(file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=1) if args.json else report.summary())
     return 0

@@ -11,8 +11,6 @@ Scan, Tx (the stream shares the Ethernet with the job's own traffic) and Restore
 
 from __future__ import annotations
 
-import csv
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from testbed.cluster.migrate import MigrationRequest
 from testbed.cluster.run import ClusterResult, run_program
 from testbed.cluster.topology import Cluster, cluster
 from testbed.errors import ConfigError
+from testbed.gridfile import read_grid, write_csv
 
 COLUMNS = ("program", "size", "workers", "variant", "migrations", "ok_migrations", "execution_s",
            "vs_pvm", "scan_s", "tx_s", "restore_s", "stream_bytes", "messages_moved", "delay_to_others_s",
@@ -38,13 +37,7 @@ class Comparison:
 
 
 def load_comparison(path: Path, quick: bool = False) -> Comparison:
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"experiment {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    grid: dict[str, Any] = dict(data.get("grid", {}))
-    if quick:
-        grid.update(data.get("quick", {}))
+    data, grid = read_grid(path, "experiment", quick)
     try:
         c = Comparison(str(data["experiment"]["name"]), str(grid["cluster"]), int(grid["workers"]),
                        {str(k): str(v) for k, v in dict(grid["programs"]).items()},
@@ -109,11 +102,7 @@ def run_comparison(c: Comparison, progress: Callable[[dict[str, Any]], None] | N
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(rows, path, COLUMNS)
 
 
 def plot(rows: list[dict[str, Any]], png: Path) -> None:

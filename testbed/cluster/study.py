@@ -8,8 +8,6 @@ for the same size and network.
 
 from __future__ import annotations
 
-import csv
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from testbed.cluster.run import run_program
 from testbed.cluster.topology import cluster
 from testbed.errors import ConfigError
+from testbed.gridfile import read_grid, write_csv
 
 COLUMNS = ("program", "cluster", "network", "size", "workers", "hosts", "execution_s", "speedup",
            "messages", "message_bytes", "instructions", "verified", "wall_s")
@@ -33,13 +32,7 @@ class Study:
 
 
 def load_study(path: Path, quick: bool = False) -> Study:
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"study {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    grid: dict[str, Any] = dict(data.get("grid", {}))
-    if quick:
-        grid.update(data.get("quick", {}))
+    data, grid = read_grid(path, "study", quick)
     try:
         study = Study(str(data["experiment"]["name"]), str(grid["program"]), str(grid["cluster"]),
                       tuple(map(str, grid["networks"])), tuple(map(str, grid["sizes"])),
@@ -76,11 +69,7 @@ def run_study(study: Study, progress: Any = None) -> list[dict[str, Any]]:
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(rows, path, COLUMNS)
 
 
 def plot(rows: list[dict[str, Any]], png: Path) -> None:

@@ -126,7 +126,7 @@ class Report:
             f"{self.suite}: {n} programs",
             f"  build and run on mipsel and sparc: {share(len(self.built), n)}",
             f"  of those, accepted by the precompiler: {share(len(self.accepted), len(self.built))}",
-            f"  of those, passing a poll-point (a loop or recursive call runs): "
+            f"  of those, passing a poll-point (a loop or a function with one runs): "
             f"{share(len(self.with_passages), len(self.accepted))}",
             f"  of those, migrated verified at every tried passage, both directions: "
             f"{share(len(self.migrated_verified), len(self.with_passages))}",

@@ -5,7 +5,7 @@ execution) while pricing it for another network or mode is milliseconds: the str
 Scan, Restore and the verification do not depend on how the stream travels. So the runs
 are grouped by their emulation key (program, size, src, dst, at, runtime), each group is
 emulated once by ``migrate()`` for its first (network, mode) and ``reprice()``d for the
-others (``reprice`` uses the record's ``write_calls``, so file mode is priced right for
+others (``reprice`` prices the file by the record's runtime, so file mode is priced right for
 either runtime). Groups go to worker processes (or a dask cluster), largest first, so the
 long emulations do not end up last on one core; a worker process that crashes fails its
 own group's runs only (``workers.IsolatedPool``).

@@ -258,3 +258,25 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     })
     return out
 
+
+
+def stream_size_table(rows: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
+    """The testbed's stream of each published workload against the original's size
+    (workloads.csv): one line per (program, problem) of the rows that has one."""
+    ref = load() if reference is None else reference
+    sizes = {(w.program, w.problem): w.tx_bytes for w in ref.workloads}
+    out = []
+    seen: set[tuple[str, int]] = set()
+    for _, r in verified(rows).iterrows():
+        key = (r["program"], int(r["size_value"]))
+        problem = problem_label(*key)
+        if key in seen or (key[0], problem) not in sizes:
+            continue
+        seen.add(key)
+        published = sizes[(key[0], problem)]
+        out.append({"program": key[0], "problem": problem, "published_bytes": published,
+                    "testbed_bytes": int(r["tx_bytes"]),
+                    "rel_error": int(r["tx_bytes"]) / published - 1})
+    order = {p: i for i, p in enumerate(HETERO_PROGRAMS)}
+    out.sort(key=lambda e: (order.get(e["program"], len(order)), e["published_bytes"]))
+    return pd.DataFrame(out, columns=["program", "problem", "published_bytes", "testbed_bytes", "rel_error"])

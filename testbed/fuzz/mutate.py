@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from testbed.migration.decode import Field, StreamMap, encode_varint, seal_with_length
+from testbed.migration.decode import Field, StreamMap, encode_varint, is_xdr, seal_with_length
 from testbed.protocol import (
     HEADER_FIELDS,
     HEADER_SIZE,
@@ -139,13 +139,16 @@ def field_edit(rng: random.Random, a: Anatomy) -> Mutation:
     length and CRC made consistent: well formed on the outside, wrong inside."""
     f = rng.choice([g for g in a.fields if not g.name.startswith("header.")])
     value = _field_values(rng, a, f)
-    if f.name in BYTE_FIELDS:
+    if is_xdr(a.stream):  # the classic encoding: every field one 4-byte unit
+        new = (value & 0xFFFFFFFF).to_bytes(4, "big")
+    elif f.name in BYTE_FIELDS:
         value &= 0xFF
         new = bytes([value if value != f.value else (f.value + 1) & 0xFF])
     else:
         new = encode_varint(value)
     stream = seal_with_length(a.stream[: f.start] + new + a.stream[f.end : -STREAM_TRAILER_SIZE])
-    return Mutation("field_edit", f"{f.name} at {f.start}: {f.value} -> {new[0] if f.name in BYTE_FIELDS else value}",
+    shown = new[0] if f.name in BYTE_FIELDS and len(new) == 1 else value
+    return Mutation("field_edit", f"{f.name} at {f.start}: {f.value} -> {shown}",
                     STRUCTURE, stream)
 
 

@@ -47,11 +47,6 @@ def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[st
                 yield (f"{where(node)}: {name}() keeps {STATEFUL_LIBC_CALLS[name]} in the C library, which "
                        "does not migrate (it would start over on the destination): keep the state in a global "
                        "of the program instead (your own generator or tokeniser)")
-            if isinstance(node, c_ast.Goto | c_ast.Label):
-                yield (f"{where(node)}: goto/labels are refused: the precompiler's live-variable analysis "
-                           "follows structured control flow only, so a jump it does not see could leave a variable "
-                           "unsaved (a wrong result after migrating), and its own re-entry jumps could cross yours; "
-                           "use loops, break and continue")
             if isinstance(node, c_ast.Cast) and isinstance(node.to_type.type, c_ast.PtrDecl):
                 if _integer_valued(node.expr) or (isinstance(node.expr, c_ast.ID) and node.expr.name in integers):
                     yield (f"{where(node)}: an integer is cast to a pointer "

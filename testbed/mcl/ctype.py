@@ -61,6 +61,14 @@ class Void:
 
 
 @dataclass(frozen=True)
+class FuncPtr:
+    """A pointer to a function, of any signature: it travels as the index of its target
+    in the program's function table (sorted by name, the same on every ISA), so all
+    function pointer types are one portable type, spelled ``void (*)(void)`` (the type gcc
+    lets any function pointer be cast to and from)."""
+
+
+@dataclass(frozen=True)
 class Pointer:
     target: CType
 
@@ -100,6 +108,12 @@ class Struct:
     display: str = ""
     coord: str = ""
     const_fields: set[str] = field(default_factory=set)
+    # bit-fields: the width of each named one (its type in ``fields`` is its declared
+    # primitive, and it travels as that primitive's value); ``layout`` lists every member
+    # in order as (name or None, type, width or None), unnamed bit-fields included, which
+    # take room but do not travel (ti.py derives the bit offsets from it)
+    bits: dict[str, int] = field(default_factory=dict)
+    layout: list[tuple[str | None, CType, int | None]] = field(default_factory=list)
 
     def __repr__(self) -> str:  # fields may refer back to this struct
         return f"Struct({self.display!r}, {len(self.fields)} fields)"
@@ -115,7 +129,7 @@ class Unsupported:
     pointer: bool = False
 
 
-CType = Union[Prim, Void, Pointer, Array, VarArray, Struct, Unsupported]  # noqa: UP007 (forward refs)
+CType = Union[Prim, Void, FuncPtr, Pointer, Array, VarArray, Struct, Unsupported]  # noqa: UP007 (forward refs)
 
 
 def canonical_name(t: CType) -> str:
@@ -124,6 +138,8 @@ def canonical_name(t: CType) -> str:
         return t.name.replace(" ", "_")
     if isinstance(t, Void):
         return "void"
+    if isinstance(t, FuncPtr):
+        return "fnptr"
     if isinstance(t, Pointer):
         return "ptr_" + canonical_name(t.target)
     if isinstance(t, Array):
@@ -146,6 +162,8 @@ def c_spelling(t: CType, inner: str = "", *, display: bool = False) -> str:
         else:
             base = t.name if isinstance(t, Prim) else "void"
         return base + (inner if inner.startswith("[") or not inner else f" {inner}")
+    if isinstance(t, FuncPtr):
+        return f"void (*{inner})(void)"
     if isinstance(t, Pointer):
         wrapped = f"(*{inner})" if isinstance(t.target, Array) else f"*{inner}"
         return c_spelling(t.target, wrapped, display=display)
@@ -171,8 +189,9 @@ def find_unsupported(t: CType) -> Unsupported | None:
 
 
 def has_pointers(t: CType) -> bool:
-    """Whether an object of this type holds a pointer anywhere (not flat)."""
-    if isinstance(t, Pointer):
+    """Whether an object of this type holds a pointer anywhere (not flat): a function
+    pointer too, which travels as a table index, never as its bytes."""
+    if isinstance(t, Pointer | FuncPtr):
         return True
     if isinstance(t, Array | VarArray):
         return has_pointers(t.elem)
@@ -185,7 +204,7 @@ def has_pointers(t: CType) -> bool:
 
 def leaves(t: CType) -> int:
     """Primitive leaves per object (a pointer is one leaf): the unit of pointer ordinals."""
-    if isinstance(t, Prim | Pointer):
+    if isinstance(t, Prim | Pointer | FuncPtr):
         return 1
     if isinstance(t, Array):
         return t.count * leaves(t.elem)

@@ -29,6 +29,12 @@ from testbed.mcl.resolve import TypeResolver
 SCALAR_RECORD = {"U32": "u32", "I64": "i64", "U64": "i64", "IL": "i64", "UL": "i64", "F32": "f32", "F64": "f64"}
 
 
+def block_address(v: Var) -> str:
+    """The address of a stack block's first element (separated blocks: in their wrapper)."""
+    place = v.place or v.name
+    return place if isinstance(v.ctype, Array | VarArray) else f"&{place}"
+
+
 class Emitter:
     """Replaces the marks the rewrite left in a function (``emit_sites``) with C, and
     writes its prologue (``prologue``)."""
@@ -39,8 +45,7 @@ class Emitter:
         self.resolver = resolver
 
     def _record(self, fn: Function, names: list[str]) -> list[str]:
-        lines = [f"mig_rec_ptr({v.name if isinstance(v.ctype, Array | VarArray) else '&' + v.name}, {type_id(v.elem)});"
-                 for v in fn.blocks]
+        lines = [f"mig_rec_ptr({block_address(v)}, {type_id(v.elem)});" for v in fn.blocks]
         for name in names:
             v = fn.vars[name]
             lines.append(self._rec_one(v))
@@ -53,6 +58,8 @@ class Emitter:
             return f"mig_rec_ptr({v.name}, {type_id(t.target)});"
         if v.role == "value":
             return f"mig_rec_obj(&{v.name}, {type_id(t)}, 1u);"
+        if v.role == "func":
+            return f"mig_rec_func((mig_func_t){v.name});"
         assert isinstance(t, Prim)
         kind = SCALAR_RECORD.get(t.prim, "i32")
         cast = "(long long)" if kind == "i64" else ""
@@ -67,6 +74,8 @@ class Emitter:
                 lines.append(f"{name} = mig_ld_ptr();")
             elif v.role == "value":
                 lines.append(f"mig_ld_obj(&{name}, {type_id(t)}, 1u);")
+            elif v.role == "func":
+                lines.append(f"{name} = (__typeof__({name}))mig_ld_func();")
             else:
                 assert isinstance(t, Prim)
                 kind = SCALAR_RECORD.get(t.prim, "i32")
@@ -160,8 +169,7 @@ class Emitter:
         if fn.name == "main":
             lines.append("mig_register_globals();")
         for v in fn.blocks:
-            address = v.name if isinstance(v.ctype, Array | VarArray) else f"&{v.name}"
-            lines.append(f"mig_register_stack({address}, {type_id(v.elem)}, {v.count});")
+            lines.append(f"mig_register_stack({block_address(v)}, {type_id(v.elem)}, {v.count});")
         dispatch = self._dispatch(fn)
         if fn.name == "main":
             lines.append(f"if (mig_start()) {{\n    __mcl_dispatch:\n        {dispatch}\n    }}")

@@ -18,7 +18,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.nodes import call_name, is_void, replace_child, walk
+from testbed.mcl.nodes import call_name, is_void, local_declarations, replace_child, walk
 
 
 class Hoister:
@@ -34,8 +34,8 @@ class Hoister:
         lead = 0
         while lead < len(items) and isinstance(items[lead], c_ast.Decl):
             lead += 1
-        for n in walk(f.body):  # the restore code assigns locals: none may stay const
-            if isinstance(n, c_ast.Decl) and not {"static", "extern", "typedef"} & set(n.storage):
+        for n in local_declarations(f.body):  # the restore code assigns locals: none may stay const
+            if not {"static", "extern", "typedef"} & set(n.storage):
                 _drop_const(n)
         inits = self._split_initialisers(items[:lead])
         f.body.block_items = items[:lead] + self._items(inits + items[lead:])
@@ -69,17 +69,28 @@ class Hoister:
         return [out for s in items for out in self._stmt(s)]
 
     def _body(self, s: c_ast.Node | None) -> c_ast.Node | None:
+        """The body of a branch, loop or label, always in braces: a call site there becomes
+        several statements, which must all stay under the ``if`` (``if (c) y = f(y);`` left
+        as it was would call ``f`` whatever ``c``)."""
         if s is None:
             return None
         stmts = self._stmt(s)
-        return stmts[0] if len(stmts) == 1 else c_ast.Compound(stmts, s.coord)
+        return stmts[0] if len(stmts) == 1 and isinstance(stmts[0], c_ast.Compound) else c_ast.Compound(stmts, s.coord)
 
     def _stmt(self, s: c_ast.Node) -> list:
         if isinstance(s, c_ast.Compound):
             s.block_items = self._items(s.block_items or [])
-        elif isinstance(s, c_ast.If):
-            s.iftrue, s.iffalse = self._body(s.iftrue), self._body(s.iffalse)
-        elif isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile | c_ast.Switch):
+        elif isinstance(s, c_ast.If | c_ast.Switch):
+            pre: list[c_ast.Node] = []
+            s.cond = self._expr(s.cond, pre)  # evaluated once, before either branch
+            if isinstance(s, c_ast.If):
+                s.iftrue, s.iffalse = self._body(s.iftrue), self._body(s.iffalse)
+            else:
+                s.stmt = self._body(s.stmt)
+            return [*pre, s]
+        elif isinstance(s, c_ast.While | c_ast.For | c_ast.DoWhile):
+            return self._loop(s)
+        elif isinstance(s, c_ast.Label):
             s.stmt = self._body(s.stmt)
         elif isinstance(s, c_ast.Case | c_ast.Default):
             s.stmts = self._items(s.stmts or [])
@@ -97,18 +108,47 @@ class Hoister:
             return [*pre, s]
         return [s]
 
+    def _loop(self, s: c_ast.While | c_ast.For | c_ast.DoWhile) -> list:
+        """A loop whose test calls a migratable function tests a temporary instead, computed
+        where the test was: ``while (f(x) > 0) body`` becomes ``while (1) { t = f(x); if
+        (!(t > 0)) break; body }`` (a ``for`` keeps its step, which ``continue`` reaches
+        before the test), ``do body while (f(x));`` computes it at the end of the body
+        (refused if a ``continue`` would skip it). A call in a ``for``'s first clause is
+        computed before the loop; one in its step stays, and is refused as it was."""
+        s.stmt = self._body(s.stmt)
+        before: list[c_ast.Node] = []
+        if isinstance(s, c_ast.For) and s.init is not None and not isinstance(s.init, c_ast.DeclList):
+            s.init = self._expr(s.init, before)
+        test: list[c_ast.Node] = []
+        cond = self._expr(s.cond, test)
+        if not test:
+            return [*before, s]
+        body = s.stmt.block_items or [] if isinstance(s.stmt, c_ast.Compound) else [s.stmt] if s.stmt else []
+        if isinstance(s, c_ast.DoWhile):
+            if _continues(s.stmt):
+                raise ConfigError(f"{where(s)}: call of migratable function in the test of a do-while loop whose body "
+                                  "has a continue; make it a statement of its own at the end of the body")
+            s.stmt, s.cond = c_ast.Compound([*body, *test], s.coord), cond
+            return [*before, s]
+        leave = c_ast.If(c_ast.UnaryOp("!", cond, s.coord), c_ast.Break(s.coord), None, s.coord)
+        s.stmt = c_ast.Compound([*test, leave, *body], s.coord)
+        s.cond = None if isinstance(s, c_ast.For) else c_ast.Constant("int", "1", s.coord)
+        return [*before, s]
+
     def _expr(self, e: c_ast.Node | None, pre: list[c_ast.Node], top: bool = False) -> c_ast.Node | None:
         """``e`` with its migratable calls replaced by temporaries assigned in ``pre``; a
         call that is the statement's own (``top``) stays, its arguments are hoisted."""
         if e is None:
             return None
+        if (isinstance(e, c_ast.BinaryOp) and e.op in ("&&", "||")
+                and any(call_name(n) in self.migratable for n in walk(e))):
+            return self._logical(e, pre)
         if (isinstance(e, c_ast.TernaryOp | c_ast.ExprList)
-                or (isinstance(e, c_ast.BinaryOp) and e.op in ("&&", "||"))
                 or (isinstance(e, c_ast.UnaryOp) and e.op == "sizeof")):
             for n in walk(e):
                 if call_name(n) in self.migratable:
                     raise ConfigError(f"{where(n)}: call of migratable function {call_name(n)} in an operand of "
-                                      "&&, ||, ?:, a comma or sizeof, which may not be evaluated or must be "
+                                      "?:, a comma or sizeof, which may not be evaluated or must be "
                                       "evaluated in order; make it a statement of its own (x = f(...);)")
             return e
         if isinstance(e, c_ast.FuncCall):
@@ -130,6 +170,22 @@ class Hoister:
                 replace_child(e, name, new)
         return e
 
+    def _logical(self, e: c_ast.BinaryOp, pre: list[c_ast.Node]) -> c_ast.ID:
+        """``a && f(x)`` as statements that evaluate ``f(x)`` only when C would: ``t = !!(a);
+        if (t) { h = f(x); t = !!(h); }`` (``||``: ``if (!t)``), then ``t`` (an ``int``,
+        the type of a logical operator) stands for the expression."""
+        flag = self._temp(c_ast.TypeDecl(None, [], None, c_ast.IdentifierType(["int"])), e.coord)
+
+        def truth(x: c_ast.Node) -> c_ast.Assignment:
+            return c_ast.Assignment("=", c_ast.ID(flag, e.coord), c_ast.UnaryOp("!", c_ast.UnaryOp("!", x)), e.coord)
+
+        pre.append(truth(self._expr(e.left, pre)))
+        inner: list[c_ast.Node] = []
+        right = self._expr(e.right, inner)
+        test = c_ast.ID(flag, e.coord) if e.op == "&&" else c_ast.UnaryOp("!", c_ast.ID(flag, e.coord))
+        pre.append(c_ast.If(test, c_ast.Compound([*inner, truth(right)], e.coord), None, e.coord))
+        return c_ast.ID(flag, e.coord)
+
     def _temp(self, result: c_ast.Node, coord: object) -> str:
         name = f"__mcl_h{len(self.temps) + 1}"
         t = copy.deepcopy(result)
@@ -140,6 +196,13 @@ class Hoister:
         inner.quals = [q for q in inner.quals if q != "const"]  # assigned once, after its declaration
         self.temps.append(c_ast.Decl(name, [], [], [], [], t, None, None, coord))
         return name
+
+
+def _continues(s: c_ast.Node | None) -> bool:
+    """Whether ``s`` has a ``continue`` of the loop it is the body of (not of a nested one)."""
+    if s is None or isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile):
+        return False
+    return isinstance(s, c_ast.Continue) or any(_continues(child) for _, child in s.children())
 
 
 def _drop_const(d: c_ast.Decl) -> None:

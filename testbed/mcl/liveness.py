@@ -10,12 +10,14 @@ from testbed.mcl.nodes import Function, Marks, Site, SiteMark, member_root, walk
 
 
 class _Node:
-    __slots__ = ("uses", "defs", "partial", "succ", "pred", "live_in", "assigned_in", "site")
+    __slots__ = ("uses", "defs", "partial", "unset", "succ", "pred", "live_in", "assigned_in", "site")
 
-    def __init__(self, uses: set[str], defs: set[str], partial: set[str], site: Site | None) -> None:
+    def __init__(self, uses: set[str], defs: set[str], partial: set[str], site: Site | None,
+                 unset: set[str] = frozenset()) -> None:
         self.uses = set(uses)
         self.defs = set(defs)
         self.partial = set(partial)  # written in part (s.f = ...): assigned, but not killed
+        self.unset = set(unset)  # declared without a value: killed, and no longer assigned
         self.succ: list[_Node] = []
         self.pred: list[_Node] = []
         self.live_in: set[str] = set()
@@ -31,10 +33,11 @@ class Liveness:
         self.call_sites = call_sites  # id(statement node) -> its call site
         self.nodes: list[_Node] = []
         self.exit = self._new()
+        self.labels: dict[str, _Node] = {}  # the program's labels: goto is an edge like any other
 
     def _new(self, uses: set[str] = frozenset(), defs: set[str] = frozenset(), partial: set[str] = frozenset(),
-             site: Site | None = None) -> _Node:
-        n = _Node(uses & self.tracked, defs & self.tracked, partial & self.tracked, site)
+             site: Site | None = None, unset: set[str] = frozenset()) -> _Node:
+        n = _Node(uses & self.tracked, defs & self.tracked, partial & self.tracked, site, unset & self.tracked)
         self.nodes.append(n)
         return n
 
@@ -94,8 +97,13 @@ class Liveness:
         if isinstance(s, c_ast.Decl):
             uses, defs, partial = self.ud(s.init)
             uses |= self.ud(s.type)[0]  # VLA sizes
-            return self._link(self._new(uses, defs | ({s.name} if s.init is not None else set()), partial,
-                                        site=self.call_sites.get(id(s))), nxt)
+            # a block-scope variable starts without a value each time its declaration is
+            # reached: what an earlier pass through its block left is dead (and out of
+            # scope at a site outside the block, where no code may name it)
+            fresh = {s.name} if s.name and not {"static", "extern"} & set(s.storage) else set()
+            return self._link(self._new(uses, defs | (fresh if s.init is not None else set()), partial,
+                                        site=self.call_sites.get(id(s)), unset=fresh if s.init is None else set()),
+                              nxt)
         if isinstance(s, c_ast.DeclList):
             entry = nxt
             for d in reversed(s.decls):
@@ -134,6 +142,11 @@ class Liveness:
             return self._link(c, *entries, *([] if has_default else [nxt]))
         if isinstance(s, c_ast.Return):
             return self._link(self._new(*self.ud(s.expr), site=self.call_sites.get(id(s))), self.exit)
+        if isinstance(s, c_ast.Label):
+            target = self._label(s.name)
+            return self._link(target, self.build(s.stmt, nxt, brk, cont))
+        if isinstance(s, c_ast.Goto):
+            return self._label(s.name)
         if isinstance(s, c_ast.Break):
             assert brk is not None
             return brk
@@ -142,6 +155,13 @@ class Liveness:
             return cont
         # an expression statement
         return self._link(self._new(*self.ud(s), site=self.call_sites.get(id(s))), nxt)
+
+    def _label(self, name: str) -> _Node:
+        """The node a label stands for: made by the first goto or label seen (the graph is
+        built backwards, so a forward goto's label is not built yet)."""
+        if name not in self.labels:
+            self.labels[name] = self._new()
+        return self.labels[name]
 
     def solve(self, entry: _Node, params: set[str]) -> None:
         for n in self.nodes:
@@ -154,7 +174,7 @@ class Liveness:
                 out: set[str] = set()
                 for m in n.succ:
                     out |= m.live_in
-                new = n.uses | (out - n.defs)
+                new = n.uses | (out - n.defs - n.unset)
                 if new != n.live_in:
                     n.live_in = new
                     changed = True
@@ -165,7 +185,7 @@ class Liveness:
             for n in self.nodes:
                 inn = set(params) if n is entry else set()
                 for p in n.pred:
-                    inn |= p.assigned_in | p.defs | p.partial
+                    inn |= (p.assigned_in - p.unset) | p.defs | p.partial
                 if inn != n.assigned_in:
                     n.assigned_in = inn
                     changed = True

@@ -63,6 +63,50 @@ class Generator(c_generator.CGenerator):
     def visit_SiteMark(self, n: SiteMark) -> str:  # pragma: no cover - replaced before emission
         raise AssertionError("unreplaced poll-point marker")
 
+    def visit_LiteralRef(self, n: c_ast.ID) -> str:  # a hoisted string literal (rodata.py)
+        return f"((char *){n.name}.v)"
+
+    def visit_BlockRef(self, n: BlockRef) -> str:
+        return block_place(n.name)
+
+    def visit_SeparatedDecl(self, n: SeparatedDecl) -> str:
+        inner = copy.copy(n)
+        inner.__class__ = c_ast.Decl
+        inner.type = copy.deepcopy(n.type)
+        t = inner.type
+        while not isinstance(t, c_ast.TypeDecl):
+            t = t.type
+        t.declname = inner.name = BLOCK_MEMBER
+        inner.init = None
+        text = f"struct {{ {self.visit_Decl(inner)}; char __mcl_gap; }} {BLOCK_PREFIX}{n.name}"
+        if n.init is not None:
+            text += f" = {{ {self._visit_expr(n.init)} }}"
+        return text
+
+
+# A stack block the precompiler separates from its neighbours (testbed/mcl/separate.py):
+# the program's `a` is the member BLOCK_MEMBER of a wrapper BLOCK_PREFIX + "a" that ends
+# in a byte of its own, so one past a's end is never where another block starts.
+BLOCK_PREFIX = "__mcl_sb_"
+BLOCK_MEMBER = "v"
+
+
+def block_place(name: str) -> str:
+    """The C lvalue of a separated stack block."""
+    return f"{BLOCK_PREFIX}{name}.{BLOCK_MEMBER}"
+
+
+class BlockRef(c_ast.ID):
+    """A use of a separated stack block: printed as its member of the wrapper."""
+
+    __slots__ = ()
+
+
+class SeparatedDecl(c_ast.Decl):
+    """The declaration of a separated stack block: printed as the wrapper's."""
+
+    __slots__ = ()
+
 
 @dataclass
 class Var:
@@ -70,11 +114,12 @@ class Var:
 
     name: str
     ctype: CType
-    role: str  # scalar | pointer | value (struct by value) | block (registered stack block)
+    role: str  # scalar | pointer | func (function pointer) | value (struct by value) | block (stack block)
     order: int
     coord: str
     count: str = "1u"  # block: element count (C expression)
     elem: CType | None = None  # block: element type
+    place: str = ""  # block: its C lvalue when it is not the name (a separated block)
 
 
 @dataclass
@@ -136,6 +181,17 @@ def walk(node: c_ast.Node) -> Iterator[c_ast.Node]:
     yield node
     for _, child in node.children():
         yield from walk(child)
+
+
+def local_declarations(node: c_ast.Node) -> Iterator[c_ast.Decl]:
+    """The declarations of variables (and prototypes) under ``node``, in source order: not
+    the fields of a struct or union defined there, nor a prototype's parameters."""
+    if isinstance(node, c_ast.Decl):
+        yield node
+    if isinstance(node, c_ast.Struct | c_ast.Union | c_ast.FuncDecl):
+        return
+    for _, child in node.children():
+        yield from local_declarations(child)
 
 
 def member_root(lvalue: c_ast.Node) -> str | None:

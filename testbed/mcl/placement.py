@@ -92,6 +92,10 @@ class _Costs:
 
 
 
+def _has_loop(node: c_ast.Node) -> bool:
+    return any(isinstance(n, c_ast.For | c_ast.While | c_ast.DoWhile) for n in walk(node))
+
+
 def is_variadic(f: c_ast.FuncDef) -> bool:
     params = f.decl.type.args
     return bool(params and any(isinstance(p, c_ast.EllipsisParam) for p in params.params))
@@ -164,6 +168,12 @@ class Placement:
                     # recursive calls cost nothing here: the per-call work, times trips
                     if costs.of(self.defs[name].body) * self.trips > self.max_cost:
                         self.polls[name].append((None, "recursion"))
+                elif (not polled and name != "main" and not _has_loop(self.defs[name].body)
+                      and costs.of(self.defs[name].body) > self.max_cost):
+                    # a loop-free function whose one call costs more than the bound (any
+                    # work, at the tiny bound of testbed conformance): a poll-point at
+                    # its entry, as for recursion (a function with loops has them there)
+                    self.polls[name].append((None, "entry"))
             if self.polls[name] or self.calls[name] & costs.migratable:
                 costs.migratable.add(name)
         changed = True

@@ -21,7 +21,7 @@
    and re-enters the call (or, innermost, the poll-point) exactly where it was.
 
 Migration-unsafe constructs are refused with file:line (integer-to-pointer casts,
-unions holding pointers, setjmp/longjmp, goto, untyped allocation, calls of migratable
+unions holding pointers, setjmp/longjmp, untyped allocation, calls of migratable
 functions inside larger expressions); a variadic function gets no poll-point, and one
 that calls a migratable function is refused (its va_list state cannot travel).
 Pointer arithmetic that leaves its block is caught at collection time by the runtime.
@@ -34,13 +34,16 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.checks import check_unsafe
 from testbed.mcl.cparse import is_runtime_file, where
+from testbed.mcl.ctype import Array, VarArray
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
+from testbed.mcl.lift import copy_address_taken_parameters, lift_stack_blocks, names_in
 from testbed.mcl.liveness import site_liveness
 from testbed.mcl.nodes import Function, Marks, Plan, Raw, Site, SiteMark, call_name, walk
 from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is_variadic
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.rewrite import Rewriter
+from testbed.mcl.separate import separate_stack_blocks
 from testbed.mcl.variables import collect_variables
 
 __all__ = ["DEFAULT_MAX_COST", "DEFAULT_TRIPS", "Plan", "precompile"]
@@ -53,6 +56,7 @@ class Precompiler:
     def __init__(self, ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
                  trips: int = DEFAULT_TRIPS) -> None:
         self.resolver = resolver
+        self.taken = names_in(ast)  # the names new locals must avoid
         self.defs: dict[str, c_ast.FuncDef] = {}
         for top in ast.ext:
             if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
@@ -74,6 +78,8 @@ class Precompiler:
                 fids[name] = len(fids)
         hoister = Hoister(self.defs, migratable)
         for name in fids:
+            copy_address_taken_parameters(self.defs[name], self.taken)
+            lift_stack_blocks(self.defs[name], self._stack_block_kind)
             hoister.function(self.defs[name])
             fn = Function(name, fids[name], self.defs[name], variadic=is_variadic(self.defs[name]))
             collect_variables(fn, self.resolver)
@@ -83,6 +89,13 @@ class Precompiler:
         for fn in self.functions.values():
             self._transform(fn, rewriter, emitter)
         return Plan(self.functions, migratable, self.sites)
+
+    def _stack_block_kind(self, decl: c_ast.Decl, address_taken: set[str]) -> str | None:
+        """What ``lift_stack_blocks`` needs to know of a local: a stack block, a VLA, neither."""
+        t = self.resolver.resolve_variable(decl)
+        if isinstance(t, VarArray) or (isinstance(t, Array) and isinstance(t.elem, VarArray)):
+            return "vla"
+        return "block" if isinstance(t, Array) or decl.name in address_taken else None
 
     def _new_site(self, fn: Function, kind: str, node: c_ast.Node | None, reason: str) -> Site:
         site = Site(len(fn.sites) + 1, fn.name, kind, where(node if node is not None else fn.node), reason)
@@ -99,8 +112,9 @@ class Precompiler:
                 continue
             self.marks.site_at[id(anchor)] = self._new_site(fn, "poll", anchor, reason)
         entry_site = None
-        if any(a is None for a, _ in polls):
-            entry_site = self._new_site(fn, "poll", fn.node, "recursion")
+        entry_reason = next((reason for anchor, reason in polls if anchor is None), None)
+        if entry_reason is not None:  # recursion, or a long function's entry
+            entry_site = self._new_site(fn, "poll", fn.node, entry_reason)
             if fn.name != "main":
                 self.marks.entry_poll[fn.name] = entry_site
         call_sites: dict[int, Site] = {}
@@ -122,11 +136,12 @@ class Precompiler:
         # pointers start out NULL in migratable functions: a never-assigned pointer that
         # analysis cannot prove dead must not look like an address
         for d in items[:lead]:
-            if d.init is None and fn.vars.get(d.name) is not None and fn.vars[d.name].role == "pointer":
+            if d.init is None and fn.vars.get(d.name) is not None and fn.vars[d.name].role in ("pointer", "func"):
                 d.init = c_ast.Constant("int", "0")
         # 2. liveness
         site_liveness(fn, body, call_sites, self.marks)
-        # 3. code
+        # 3. code (first: no stack block may end where another starts)
+        separate_stack_blocks(fn)
         emitter.emit_sites(fn, body)
         prologue = emitter.prologue(fn)
         body.block_items = items[:lead] + [Raw(t) for t in temps] + prologue + items[lead:]

@@ -15,6 +15,7 @@ from testbed.mcl.cparse import is_runtime_file, parse_text, where
 from testbed.mcl.ctype import (
     Array,
     CType,
+    FuncPtr,
     Pointer,
     Prim,
     Struct,
@@ -26,6 +27,9 @@ from testbed.mcl.ctype import (
     portable_size,
     swap_units,
 )
+
+# A function type (not an object): only ever the target of a function pointer.
+FUNCTION_TYPE = Unsupported("function type", "", pointer=True)
 
 
 class Scope:
@@ -162,7 +166,7 @@ class TypeResolver:
         """A parameter's type: arrays decay to pointers, functions to function pointers."""
         node = decl.type if isinstance(decl, c_ast.Decl | c_ast.Typename) else decl
         if isinstance(node, c_ast.FuncDecl):
-            return Unsupported("function pointer parameter", where(decl), pointer=True)
+            return FuncPtr()
         if isinstance(node, c_ast.ArrayDecl):
             return Pointer(self._resolve(node.type, scope or self.file_scope, None))
         t = self._resolve(node, scope or self.file_scope, None)
@@ -176,7 +180,7 @@ class TypeResolver:
             hint = _Hint(decl.name, f"anon_{decl.name}", decl.name)  # __typeof__(name)
         node = decl.type
         if isinstance(node, c_ast.ArrayDecl) and node.dim is None and decl.init is not None:
-            count = _initializer_count(decl.init)
+            count = initializer_count(decl.init)
             if count is None:
                 return Unsupported("array sized by a designated or unusual initializer", where(decl))
             return Array(self._resolve(node.type, scope, hint.index() if hint else None), count)
@@ -201,8 +205,11 @@ class TypeResolver:
             return self._base(node, scope, hint)
         if isinstance(node, c_ast.PtrDecl):
             if isinstance(node.type, c_ast.FuncDecl):
-                return Unsupported("function pointer", where(node), pointer=True)
-            return Pointer(self._resolve(node.type, scope, hint.deref() if hint else None))
+                return FuncPtr()
+            target = self._resolve(node.type, scope, hint.deref() if hint else None)
+            if target == FUNCTION_TYPE:  # through a typedef of a function type
+                return FuncPtr()
+            return Pointer(target)
         if isinstance(node, c_ast.ArrayDecl):
             if node.dim is None:
                 return Unsupported("array of unspecified size", where(node))
@@ -215,7 +222,7 @@ class TypeResolver:
                 return Unsupported(f"array of {count} elements", where(node))
             return Array(elem, count)
         if isinstance(node, c_ast.FuncDecl):
-            return Unsupported("function type", where(node), pointer=True)
+            return FUNCTION_TYPE
         raise ConfigError(f"{where(node)}: unexpected type construct {type(node).__name__}")
 
     def _base(self, node: c_ast.Node, scope: Scope, hint: _Hint | None) -> CType:
@@ -280,12 +287,12 @@ class TypeResolver:
         return s
 
     def _add_field(self, s: Struct, decl: c_ast.Node, scope: Scope) -> None:
+        if isinstance(decl, c_ast.Decl) and decl.bitsize is not None:
+            self._add_bit_field(s, decl, scope)
+            return
         if not isinstance(decl, c_ast.Decl) or decl.name is None:
             raise ConfigError(f"{where(decl)}: anonymous member in {s.display} is not supported; "
                               "name the member")
-        if decl.bitsize is not None:
-            raise ConfigError(f"{where(decl)}: bit-field '{decl.name}' in {s.display} is not "
-                              "supported (its layout is not portable)")
         if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None:
             raise ConfigError(f"{where(decl)}: flexible array member '{decl.name}' in {s.display} "
                               "is not supported")
@@ -302,6 +309,35 @@ class TypeResolver:
         if self._is_const(decl.type, scope):
             s.const_fields.add(decl.name)
         s.fields.append((decl.name, t))
+        s.layout.append((decl.name, t, None))
+
+    def _add_bit_field(self, s: Struct, decl: c_ast.Decl, scope: Scope) -> None:
+        """A bit-field travels as its value, a primitive of its declared type: the bytes of
+        its storage unit would not do, since the ISAs number the bits of a unit from
+        opposite ends (docs/mcl.md). An unnamed one is padding: room, nothing to send."""
+        label = f"bit-field '{decl.name}'" if decl.name else "an unnamed bit-field"
+        t = self._resolve(decl.type, scope, None)
+        if not isinstance(t, Prim) or t.prim in ("F32", "F64"):
+            raise ConfigError(f"{where(decl)}: {label} in {s.display} must have an integer type")
+        try:
+            width = self.eval_const(decl.bitsize, scope)
+        except _NotConstant:
+            raise ConfigError(f"{where(decl)}: the width of {label} in {s.display} is not an integer "
+                              "constant") from None
+        if not 0 <= width <= 8 * portable_size(t) or (width == 0 and decl.name):
+            raise ConfigError(f"{where(decl)}: {label} in {s.display} has an invalid width {width}")
+        s.layout.append((decl.name, t, width))
+        if decl.name:
+            if self._is_const(decl.type, scope):
+                raise ConfigError(f"{where(decl)}: const {label} in {s.display} cannot be restored "
+                                  "(a bit-field has no address to write through); drop the const")
+            s.bits[decl.name] = width
+            s.fields.append((decl.name, t))
+
+    def is_const_object(self, decl: c_ast.Decl) -> bool:
+        """Whether a file-scope variable itself is const (``const int t[4]``, ``char *const
+        p``), not only what it points to (``const char *p`` is a writable pointer)."""
+        return self._is_const(decl.type, self.file_scope)
 
     def _is_const(self, node: c_ast.Node, scope: Scope) -> bool:
         """Whether a field is const-qualified at its top level (so generated restore code
@@ -451,7 +487,7 @@ def _int_constant(text: str) -> int:
         raise _NotConstant(f"constant {text}") from None
 
 
-def _initializer_count(init: c_ast.Node) -> int | None:
+def initializer_count(init: c_ast.Node) -> int | None:
     """Element count implied by an initializer of an array of unspecified size."""
     if isinstance(init, c_ast.InitList):
         if any(isinstance(e, c_ast.NamedInitializer) for e in init.exprs):

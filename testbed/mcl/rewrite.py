@@ -69,6 +69,9 @@ class Rewriter:
         if isinstance(s, c_ast.Case | c_ast.Default):
             s.stmts = self.rewrite_items(fn, s.stmts or [], call_sites, temps)
             return [s]
+        if isinstance(s, c_ast.Label):
+            s.stmt = self._as_stmt(self._rewrite(fn, s.stmt, call_sites, temps))
+            return [s]
         call, form = self._statement_call(s)
         if call is not None and id(s) in self.tail_calls:
             return [s]  # a self tail call needs no site: see self_tail_calls

@@ -32,6 +32,8 @@ def _value(fn: Function, name: str) -> str:
         return f"{{ VAL_PTR, {type_id(v.ctype.target)}, 0u }}"
     if v.role == "value":
         return f"{{ VAL_OBJ, {type_id(v.ctype)}, 1u }}"
+    if v.role == "func":
+        return "{ VAL_FUNC, -1, 0u }"
     assert isinstance(v.ctype, Prim)
     # a long names its type, so that a 32-bit destination range-checks it (mig_validate.c)
     declared = type_id(v.ctype) if v.ctype.prim in WORD_PRIMS else "-1"

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from pycparser import c_ast
 
 from testbed.errors import ConfigError
+from testbed.mcl.cparse import is_runtime_file
 from testbed.mcl.ctype import (
     PRIM_ORDER,
     WORD_PRIMS,
     Array,
     CType,
+    FuncPtr,
     Pointer,
     Prim,
     Struct,
@@ -37,11 +39,13 @@ from testbed.mcl.ctype import (
     flat_prim,
     has_pointers,
     leaves,
+    portable_size,
 )
+from testbed.mcl.nodes import walk
 from testbed.mcl.resolve import TypeResolver, TypeUse, iter_type_uses
 
 KIND_MACRO = {"prim": "MIG_KIND_PRIM", "ptr": "MIG_KIND_PTR", "struct": "MIG_KIND_STRUCT",
-              "array": "MIG_KIND_ARRAY"}
+              "array": "MIG_KIND_ARRAY", "func": "MIG_KIND_FUNC"}
 # C type of each primitive's encoder argument (mig_put_<p> / mig_get_<p>).
 PRIM_CTYPE = {"I8": "int8_t", "U8": "uint8_t", "I16": "int16_t", "U16": "uint16_t",
               "I32": "int32_t", "U32": "uint32_t", "I64": "int64_t", "U64": "uint64_t",
@@ -55,6 +59,7 @@ class FieldEntry:
     name: str
     type: int
     leaf_start: int
+    bits: int = 0  # a bit-field's width (0: an ordinary field)
 
 
 @dataclass
@@ -65,7 +70,7 @@ class TypeEntry:
     name: str            # canonical identifier: MIG_T_<name>
     c_name: str          # a C type name valid at the end of the translation unit
     display: str         # readable C spelling (mig_types[].name)
-    kind: str            # prim | ptr | struct | array
+    kind: str            # prim | ptr | struct | array | func (a function pointer)
     ctype: CType
     prim: str | None = None  # kind prim: I8 ... F64
     target: int = -1     # ptr: pointee id or -1 (void *); array: element id
@@ -85,6 +90,8 @@ class TI:
     header: str                   # #define MIG_T_<name> <id>, to put before the program
     code: str                     # save/restore functions and mig_types[], to append after it
     fingerprint: int              # 32-bit hash of the portable description + program key
+    functions: list[str] = field(default_factory=list)  # the function table, sorted by name
+    function_table: str = ""      # its C definition (mig_functions), after every function
     unsupported: list[TypeUse] = field(default_factory=list)  # skipped, with the reason
 
 
@@ -92,12 +99,15 @@ def generate_ti(
     ast: c_ast.FileAST,
     extra_types: Iterable[CType | str] = (),
     program_key: str = "",
+    functions: list[str] | None = None,
 ) -> TI:
     """Build the TI table of a program from its AST (testbed.build.preprocess.parse_program).
 
     ``extra_types`` adds types the program text does not show (model types or C type
     names such as ``"struct node *"``); ``program_key`` enters the fingerprint, so that
-    the caller can tie it to the program and its migration points."""
+    the caller can tie it to the program and its migration points. ``functions`` is the
+    function table (program_functions), when the AST no longer shows it: the precompiler
+    turns call sites into generated text, arguments included."""
     resolver = TypeResolver(ast)
     table = _Table()
     for prim in PRIM_ORDER:
@@ -119,15 +129,41 @@ def generate_ti(
             raise ConfigError(f"extra type {extra!r} cannot be described: {reason}")
         table.add(t)
     entries = table.entries
-    fingerprint = fnv1a32(_portable_text(entries, program_key).encode())
+    # the validator's work stack packs type ids and field indexes in 16 bits (mig_validate.c)
+    if len(entries) > 0x7FFF or any(len(e.fields) > 0xFFFF for e in entries):
+        raise ConfigError(f"the program has {len(entries)} types or a struct of more than 65535 fields: "
+                          "more than the migration runtime describes (32767 types)")
+    functions = program_functions(ast) if functions is None else functions
+    fingerprint = fnv1a32(_portable_text(entries, functions, program_key).encode())
     return TI(
         types=entries,
         type_ids=dict(table.ids),
         header=_render_header(entries, fingerprint),
         code=_render_code(entries, fingerprint),
+        function_table=_render_functions(functions),
         fingerprint=fingerprint,
+        functions=functions,
         unsupported=unsupported,
     )
+
+
+def program_functions(ast: c_ast.FileAST) -> list[str]:
+    """The function table: every function the program defines (not the runtime's) and
+    uses as a value (only those can be a function pointer's target), sorted by name, so
+    that a function pointer's index means the same function on every ISA. A function only
+    ever called stays out: taking its address would keep gcc from specialising it."""
+    own = [top for top in ast.ext if not is_runtime_file(getattr(top.coord, "file", None))]
+    defined = {top.decl.name for top in own if isinstance(top, c_ast.FuncDef)}
+    called = {id(n.name) for top in own for n in walk(top) if isinstance(n, c_ast.FuncCall)}
+    return sorted({n.name for top in own for n in walk(top)
+                   if type(n) is c_ast.ID and n.name in defined and id(n) not in called})
+
+
+def _render_functions(functions: list[str]) -> str:
+    rows = [f"    (mig_func_t){name}," for name in functions] or ["    NULL,"]
+    return "\n".join(["/* The function table: a function pointer travels as 1 + its index here. */",
+                      "const mig_func_t mig_functions[] = {", *rows, "};",
+                      f"const uint32_t mig_nfunctions = {len(functions)}u;", ""])
 
 
 class _Table:
@@ -155,6 +191,8 @@ class _Table:
         self.entries.append(entry)
         if isinstance(t, Prim):
             entry.prim = t.prim
+        elif isinstance(t, FuncPtr):
+            entry.kind = "func"
         elif isinstance(t, Pointer):
             entry.kind = "ptr"
             entry.target = -1 if isinstance(t.target, Void) else self.add(t.target)
@@ -166,7 +204,7 @@ class _Table:
             entry.kind = "struct"
             start = 0
             for fname, ftype in t.fields:
-                entry.fields.append(FieldEntry(fname, self.add(ftype), start))
+                entry.fields.append(FieldEntry(fname, self.add(ftype), start, t.bits.get(fname, 0)))
                 start += leaves(ftype)
         else:
             raise ConfigError(f"internal: cannot describe {t!r}")
@@ -186,14 +224,15 @@ def fnv1a32(data: bytes) -> int:
     return h
 
 
-def _portable_text(entries: list[TypeEntry], program_key: str) -> str:
+def _portable_text(entries: list[TypeEntry], functions: list[str], program_key: str) -> str:
     """The canonical description the fingerprint covers: everything a stream's reader
     must agree on, nothing machine-dependent (no size, no offset)."""
     lines = []
     for e in entries:
-        fields = ",".join(f"{f.name}:{f.type}:{f.leaf_start}" for f in e.fields)
+        fields = ",".join(f"{f.name}:{f.type}:{f.leaf_start}" + (f":b{f.bits}" if f.bits else "") for f in e.fields)
         lines.append(f"{e.id} {e.name} {e.kind} {e.prim or '-'} {e.target} {e.count} "
                      f"{e.leaves} {int(e.has_pointers)} [{fields}]")
+    lines.append(f"functions {' '.join(functions)}")
     lines.append(f"program {program_key}")
     return "\n".join(lines) + "\n"
 
@@ -237,6 +276,10 @@ def _save_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
         return ["    void *const *q = (void *const *)p;",
                 "    for (; n; n--, q++)",
                 f"        mig_save_ptr(*q, {e.target});"]
+    if e.kind == "func":
+        return ["    const mig_func_t *q = (const mig_func_t *)p;",
+                "    for (; n; n--, q++)",
+                "        mig_put_func(*q);"]
     if e.kind == "array":
         inner, count = _innermost(entries, e)
         return [f"    mig_save_{inner.id}(p, n * {count}u);"]
@@ -249,6 +292,8 @@ def _save_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
             lines.append(f"        mig_put_{ft.prim.lower()}({ref});")
         elif ft.kind == "ptr":
             lines.append(f"        mig_save_ptr((const void *){ref}, {ft.target});")
+        elif ft.kind == "func":
+            lines.append(f"        mig_put_func((mig_func_t){ref});")
         elif ft.flat_prim is not None:
             lines.append(f"        mig_put_array((const void *){ref}, MIG_{ft.flat_prim}, {ft.leaves}u);")
         elif ft.kind == "array":
@@ -268,6 +313,10 @@ def _restore_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
         return ["    void **q = (void **)p;",
                 "    for (; n; n--, q++)",
                 f"        mig_restore_ptr_at(q, {e.target});"]
+    if e.kind == "func":
+        return ["    mig_func_t *q = (mig_func_t *)p;",
+                "    for (; n; n--, q++)",
+                "        *q = mig_get_func();"]
     if e.kind == "array":
         inner, count = _innermost(entries, e)
         return [f"    mig_restore_{inner.id}(p, n * {count}u);"]
@@ -284,6 +333,8 @@ def _restore_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
                 lines.append(f"        *({PRIM_CTYPE[ft.prim]} *)&{ref} = {get};")
             else:
                 lines.append(f"        {ref} = {get};")
+        elif ft.kind == "func":
+            lines.append(f"        {ref} = (__typeof__({ref}))mig_get_func();")
         elif ft.kind == "ptr":
             # the runtime is told where the pointer lives: a pointer into a frame that is
             # not re-entered yet gets fixed up there later (guests/runtime/mig.c)
@@ -297,6 +348,43 @@ def _restore_body(entries: list[TypeEntry], e: TypeEntry) -> list[str]:
             lines.append(f"        mig_restore_{ft.id}((void *)&{ref}, 1);")
     lines.append("    }")
     return lines
+
+
+def _bit_offsets(e: TypeEntry, out: list[str]) -> dict[str, str]:
+    """C constants naming each bit-field's offset in bits from the struct's start, in
+    memory order (gcc's own numbering: from the least significant bit of the first byte on
+    a little-endian ISA, from the most significant on a big-endian one), appended to
+    ``out`` as an enum. Each compiler supplies where the ordinary members end
+    (offsetof + sizeof); the bit-fields between them follow the ABI rule both guests
+    share (System V, PCC_BITFIELD_TYPE_MATTERS): a bit-field starts at the next free bit
+    unless it would straddle a boundary of its declared type's size, and then at that
+    boundary; a zero-width one moves to the next boundary. tests/test_mcl_subset2.py
+    checks the result against each compiler's actual layout."""
+    assert isinstance(e.ctype, Struct)
+    layout = e.ctype.layout
+    if not any(width is not None for _, _, width in layout):
+        return {}
+    names: dict[str, str] = {}
+    constants: list[str] = []
+    end = "0"  # C expression: the first bit after the previous member
+    for k, (name, ftype, width) in enumerate(layout):
+        if width is None:
+            end = f"(offsetof({e.c_name}, {name}) + sizeof((({e.c_name} *)0)->{name})) * 8u"
+            continue
+        unit = 8 * portable_size(ftype)
+        start = f"MIG_BIT_{e.id}_{k}"
+        constants.append(f"    MIG_END_{e.id}_{k} = {end},")
+        prev = f"MIG_END_{e.id}_{k}"
+        fits = f"{prev} / {unit}u == ({prev} + {max(width, 1) - 1}u) / {unit}u"
+        up = f"({prev} + {unit - 1}u) / {unit}u * {unit}u"
+        constants.append(f"    {start} = {up}," if width == 0 else f"    {start} = {fits} ? {prev} : {up},")
+        end = f"{start} + {width}u"
+        if name:
+            names[name] = start
+    out.append(f"enum {{ /* bit offsets of the bit-fields of {e.display} */")
+    out += constants
+    out.append("};")
+    return names
 
 
 def _render_code(entries: list[TypeEntry], fingerprint: int) -> str:
@@ -321,9 +409,15 @@ def _render_code(entries: list[TypeEntry], fingerprint: int) -> str:
         out.append("")
     for e in entries:
         if e.kind == "struct" and e.fields:
+            bit_offsets = _bit_offsets(e, out)
             out.append(f"static const struct mig_field mig_fields_{e.id}[] = {{")
             for f in e.fields:
-                out.append(f"    {{ offsetof({e.c_name}, {f.name}), {f.type}, {f.leaf_start}u }},")
+                if f.bits:
+                    at = bit_offsets[f.name]
+                    out.append(f"    {{ {at} / 8u, {f.type}, {f.leaf_start}u, {at}, {f.bits}u }},")
+                else:
+                    at = f"offsetof({e.c_name}, {f.name})"
+                    out.append(f"    {{ {at}, {f.type}, {f.leaf_start}u, {at} * 8u, 0u }},")
             out.append("};")
     out.append("")
     out.append("const struct mig_type mig_types[] = {")
@@ -332,7 +426,8 @@ def _render_code(entries: list[TypeEntry], fingerprint: int) -> str:
         prim = f"MIG_{e.prim}" if e.prim else "0"
         out.append(
             f"    {{ .name = {_c_string(e.display)}, .kind = {KIND_MACRO[e.kind]}, .prim = {prim}, "
-            f".has_pointers = {int(e.has_pointers)}, .size = sizeof({e.c_name}), "
+            f".has_pointers = {int(e.has_pointers)}, .has_bit_fields = {int(any(f.bits for f in e.fields))}, "
+            f".size = sizeof({e.c_name}), "
             f".target = {e.target}, .count = {e.count}u, .leaves = {e.leaves}u, "
             f".nfields = {len(e.fields)}u, .fields = {fields}, "
             f".save = mig_save_{e.id}, .restore = mig_restore_{e.id} }},")

@@ -162,13 +162,19 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
     declaration order, and the types they need."""
     lines: list[str] = []
     types: list[CType] = []
+    # a global declared twice (`int n;` ... `int n = 30;`: a tentative definition, then
+    # the definition) is one object: registered once, as its defining declaration says
+    chosen: dict[str, c_ast.Decl] = {}
     for node in program_nodes(ast):
         if not isinstance(node, c_ast.Decl) or not node.name:
             continue
         if isinstance(node.type, c_ast.FuncDecl) or {"extern", "typedef"} & set(node.storage):
             continue
-        if "const" in node.quals:
-            continue  # read-only data is part of the program image on both machines
+        if resolver.is_const_object(node):
+            continue  # read-only data: both machines have it (rodata.py), nothing to send
+        if node.name not in chosen or node.init is not None:
+            chosen[node.name] = node
+    for node in chosen.values():
         ctype = resolver.resolve_variable(node)
         if isinstance(ctype, Array):
             lines.append(f"    mig_register_global({node.name}, MIG_T_{canonical_name(ctype.elem)}, {ctype.count}u);")

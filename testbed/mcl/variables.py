@@ -7,8 +7,8 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.ctype import Array, CType, Pointer, Prim, Struct, Unsupported, VarArray
-from testbed.mcl.nodes import Function, Var, gen, member_root, walk
+from testbed.mcl.ctype import Array, CType, FuncPtr, Pointer, Prim, Struct, Unsupported, VarArray
+from testbed.mcl.nodes import Function, Var, gen, local_declarations, member_root, walk
 from testbed.mcl.resolve import TypeResolver
 
 
@@ -24,14 +24,17 @@ def collect_variables(fn: Function, resolver: TypeResolver) -> None:
         if isinstance(p, c_ast.EllipsisParam) or not getattr(p, "name", None):
             continue
         t = resolver.resolve_param(p)
+        if isinstance(t, Unsupported):
+            raise ConfigError(f"{where(p)}: parameter {p.name} of migratable function {fn.name} has a type that "
+                              f"cannot migrate ({t.what})")
         if p.name in address_taken:
             raise ConfigError(f"{where(p)}: the address of parameter {p.name} of {fn.name} is taken; "
                               "copy it into a local variable first so it can be registered as a stack block")
         fn.vars[p.name] = Var(p.name, t, _role(t, p), order, where(p))
         order += 1
     top_level = {id(d) for d in (f.body.block_items or []) if isinstance(d, c_ast.Decl)}
-    for node in walk(f.body):
-        if not isinstance(node, c_ast.Decl) or not node.name or isinstance(node.type, c_ast.FuncDecl):
+    for node in local_declarations(f.body):
+        if not node.name or isinstance(node.type, c_ast.FuncDecl):
             continue
         if "static" in node.storage or "extern" in node.storage:
             raise ConfigError(f"{where(node)}: static or extern local {node.name} in migratable function "
@@ -40,6 +43,9 @@ def collect_variables(fn: Function, resolver: TypeResolver) -> None:
             raise ConfigError(f"{where(node)}: {node.name} is declared twice in migratable function "
                               f"{fn.name}; give the inner one another name")
         t = resolver.resolve_variable(node)
+        if any(isinstance(n, c_ast.Struct | c_ast.Union) and n.decls is not None for n in walk(node.type)):
+            # the resolver sees locals from file scope, where this type does not exist
+            t = Unsupported("a struct or union defined inside the function (define it at file scope)", where(node))
         if isinstance(t, Unsupported):
             raise ConfigError(f"{where(node)}: local {node.name} of migratable function {fn.name} has a "
                               f"type that cannot migrate ({t.what})")
@@ -62,6 +68,8 @@ def collect_variables(fn: Function, resolver: TypeResolver) -> None:
 def _role(t: CType, node: c_ast.Node) -> str:
     if isinstance(t, Pointer):
         return "pointer"
+    if isinstance(t, FuncPtr):
+        return "func"
     if isinstance(t, Prim):
         return "scalar"
     if isinstance(t, Struct):

@@ -26,6 +26,7 @@ from testbed.protocol import (
     STREAM_END_MARKER,
     STREAM_MAGIC,
     STREAM_TRAILER_SIZE,
+    XDR,
     Segment,
     Tag,
     ValueKind,
@@ -33,8 +34,11 @@ from testbed.protocol import (
 )
 
 PRIM_SIZE = STREAM_SIZE  # bytes of each primitive in the stream (longs: 8 on every ISA)
+# The classic runtime's XDR encoding (header flag XDR.FLAG): every leaf at least one 4-byte unit.
+XDR_PRIM_SIZE = {name: max(size, 4) for name, size in PRIM_SIZE.items()}
 # Bytes of the scalar value kinds in a frame record (pointers and objects have their own layout).
-VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4}
+VALUE_SIZE = {ValueKind.I32: 4, ValueKind.U32: 4, ValueKind.I64: 8, ValueKind.F64: 8, ValueKind.F32: 4,
+              ValueKind.FUNC: 4}  # a function pointer: 1 + its index in the function table
 SEGMENTS = {seg.value: seg.name.lower() for seg in Segment}
 TAG_NAMES = {tag.value: tag.name.lower() for tag in Tag}
 
@@ -99,6 +103,11 @@ class StreamMap:
 
 
 class _Reader:
+    """The modern encoding: one-byte tags and kinds, varints, primitives in their own size."""
+
+    prim_size = PRIM_SIZE
+    untyped_width = 1  # encoded bytes of one untyped byte
+
     def __init__(self, data: bytes, types: list[dict], detail: bool) -> None:
         self.data = data
         self.pos = HEADER_SIZE
@@ -130,6 +139,9 @@ class _Reader:
                     self.map.fields.append(Field(name, start, self.pos, v))
                 return v, (start, self.pos)
 
+    def at_end_marker(self) -> bool:
+        return self.data[self.pos] == STREAM_END_MARKER
+
     def skip(self, n: int) -> None:
         """Step over ``n`` bytes of primitive data."""
         if self.pos + n > self.end:
@@ -148,7 +160,9 @@ class _Reader:
             return self._flat[type_id]
         t = self.types[type_id]
         if t["kind"] == "prim":
-            size = PRIM_SIZE[t["prim"]]
+            size = self.prim_size[t["prim"]]
+        elif t["kind"] == "func":  # its index in the function table, 4 bytes
+            size = 4
         elif t["kind"] == "ptr":
             size = None
         elif t["kind"] == "array":
@@ -176,7 +190,7 @@ class _Reader:
             if task[0] == "obj":
                 _, t_id, count = task
                 if t_id < 0:
-                    self.skip(count)
+                    self.skip(count * self.untyped_width)
                     continue
                 if not 0 <= t_id < len(self.types):
                     raise StreamError(f"type id {t_id} is not in the program's type table (before byte {self.pos})")
@@ -195,7 +209,7 @@ class _Reader:
                     work.extend(("obj", f, 1) for f in reversed(t["fields"]))
             elif task[0] == "ptr":
                 block = self._pointer_head(task[1])
-                if block is not None:
+                if block is not None and block.segment != "rodata":  # read-only contents never travel
                     work.append(("close", block.id, self.pos))
                     work.append(("obj", block.type, block.count))
             else:  # close a block: all its contents are read
@@ -214,16 +228,24 @@ class _Reader:
             return None
         if tag == Tag.REF:
             block, id_span = self.varint("block_id")
-            ordinal, ord_span = self.varint("ordinal")
-            if block in self.open:
-                self.map.ancestors_referenced += 1
-            self.map.pointers.append(Pointer("ref", at, block, ordinal, ord_span, id_span, declared=declared,
-                                             parent=parent))
+            self._reference(at, block, id_span, declared, parent)
             return None
         if tag != Tag.NEW:
             raise StreamError(f"unknown pointer tag {tag} at byte {at}")
         seg, _ = self.varint("segment")
         type_plus, type_span = self.varint("type")
+        return self._new_block(at, seg, type_plus, type_span, declared, parent)
+
+    def _reference(self, at: int, block: int, id_span: tuple[int, int], declared: int, parent: int | None) -> None:
+        ordinal, ord_span = self.varint("ordinal")
+        if block in self.open:
+            self.map.ancestors_referenced += 1
+        self.map.pointers.append(Pointer("ref", at, block, ordinal, ord_span, id_span, declared=declared,
+                                         parent=parent))
+
+    def _new_block(self, at: int, seg: int, type_plus: int, type_span: tuple[int, int], declared: int,
+                   parent: int | None) -> Block:
+        """The rest of a new block's header, after its segment and type."""
         count, _ = self.varint("count")
         locator = self.varint("locator")[0] if seg != Segment.HEAP else None
         ordinal, ord_span = self.varint("ordinal")
@@ -231,8 +253,55 @@ class _Reader:
         self.map.blocks.append(block)
         self.map.pointers.append(Pointer("new", at, block.id, ordinal, ord_span, type_span=type_span,
                                          declared=declared, parent=parent))
-        self.open.append(block.id)
+        if seg != Segment.RODATA:  # read-only contents never travel: nothing to open
+            self.open.append(block.id)
         return block
+
+
+class _XdrReader(_Reader):
+    """The classic runtime's XDR encoding (docs/stream-format.md, "The classic encoding"):
+    every tag, kind and structural number one big-endian 4-byte unit, narrow primitives
+    widened to one, a pointer one discriminated unit (XDR_PTR_*)."""
+
+    prim_size = XDR_PRIM_SIZE
+    untyped_width = 4
+
+    def unit(self, name: str = "") -> tuple[int, tuple[int, int]]:
+        if self.pos + 4 > self.end:
+            raise StreamError("stream ends in the middle of an item")
+        start = self.pos
+        value = int.from_bytes(self.data[start : start + 4], "big")
+        self.pos += 4
+        if name and self.detail:
+            self.map.fields.append(Field(name, start, self.pos, value))
+        return value, (start, self.pos)
+
+    def byte(self, name: str = "") -> int:
+        return self.unit(name)[0]
+
+    def at_end_marker(self) -> bool:
+        return self.data[self.pos : self.pos + 4] == STREAM_END_MARKER.to_bytes(4, "big")
+
+    def varint(self, name: str = "") -> tuple[int, tuple[int, int]]:
+        return self.unit(name)
+
+    def _pointer_head(self, declared: int) -> Block | None:
+        at = self.pos
+        parent = self.open[-1] if self.open else None
+        word, span = self.unit("pointer")
+        if word == XDR.PTR_NULL:
+            self.map.pointers.append(Pointer("null", at, declared=declared, parent=parent))
+            return None
+        if not word & XDR.PTR_NEW:
+            self._reference(at, word, span, declared, parent)
+            return None
+        seg = (word >> XDR.PTR_SEG_SHIFT) & XDR.PTR_SEG_MASK
+        return self._new_block(at, seg, word & XDR.PTR_TYPE_MASK, span, declared, parent)
+
+
+def is_xdr(stream: bytes) -> bool:
+    """Whether a stream is in the classic runtime's XDR encoding (its header's flags say)."""
+    return len(stream) >= HEADER_SIZE and read_header_fields(stream)["flags"] == XDR.FLAG
 
 
 def read_header_fields(stream: bytes) -> dict[str, int]:
@@ -252,7 +321,7 @@ def walk(stream: bytes, types: list[dict], nglobals: int | None = None, detail: 
         raise StreamError(f"bad magic {header['magic']:#010x}: not a migration stream")
     if zlib.crc32(stream[:-STREAM_TRAILER_SIZE]) != struct.unpack_from(">I", stream, len(stream) - 4)[0]:
         raise StreamError("CRC-32 mismatch: the stream was damaged")
-    r = _Reader(stream, types, detail)
+    r = (_XdrReader if header["flags"] == XDR.FLAG else _Reader)(stream, types, detail)
     r.map.header = header
     if detail:
         r.map.fields.extend(Field(f"header.{name}", offset, offset + size, header[name])
@@ -277,12 +346,17 @@ def walk(stream: bytes, types: list[dict], nglobals: int | None = None, detail: 
     r.map.frames_bytes = r.pos - HEADER_SIZE
     r.map.live_bytes = r.map.frames_bytes - r.outer_block_bytes
     roots = 0
-    while r.pos < r.end and r.data[r.pos] != STREAM_END_MARKER and (nglobals is None or roots < nglobals):
+    while r.pos < r.end and not r.at_end_marker() and (nglobals is None or roots < nglobals):
         r.pointer()
         roots += 1
     if r.byte("end") != STREAM_END_MARKER or r.pos != r.end:
         raise StreamError("no end marker where the stream should end")
     return r.map
+
+
+def encode_number(stream: bytes, value: int) -> bytes:
+    """A structural number as ``stream``'s encoding writes it: a varint, or an XDR unit."""
+    return value.to_bytes(4, "big") if is_xdr(stream) else encode_varint(value)
 
 
 def encode_varint(value: int) -> bytes:

@@ -31,7 +31,7 @@ class StreamFacts:
     blocks: int
     call_frames: int
     live_bytes: int
-    write_calls: int  # write() calls in file mode: 1, or one per item (classic runtime)
+    write_calls: int  # calls writing the file in file mode: 1 write(), or one fwrite() per XDR unit (classic)
 
 
 @dataclass(frozen=True)

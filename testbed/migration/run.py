@@ -48,7 +48,7 @@ from testbed.migration.decode import walk
 from testbed.migration.host import MigrationPort
 from testbed.migration.record import CpuPhase, Failure, MigrationRecord, Pricing, StreamFacts
 from testbed.migration.stream import canonical_body, read_header
-from testbed.migration.transfer import Transfer, transfer
+from testbed.migration.transfer import Transfer, transfer, write_calls
 from testbed.programs import program
 from testbed.protocol import Event
 
@@ -244,11 +244,10 @@ def migrate_with_output(spec: MigrationSpec, on_phase: Callable[[str], None] = _
     function, site = layout.frames[-1][:2]  # the innermost frame is the migration point
     where = sites.get(f"{function}:{site}", {})
     scan = _cpu_phase(src_port.tally(Event.UNWIND_BEGIN, Event.COLLECT_END), src_m)
-    # The classic runtime wrote its file item by item: one write() per encoded item.
-    write_calls = src_port.items() if spec.runtime == "classic" else 1
+    calls = write_calls(src_m, len(stream), spec.runtime)
 
     on_phase(f"moving {len(stream):,} bytes ({spec.network}, {spec.mode} mode)")
-    moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, write_calls=write_calls,
+    moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, runtime=spec.runtime,
                                loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
                                seed=spec.seed)
     base = MigrationRecord(
@@ -256,7 +255,7 @@ def migrate_with_output(spec: MigrationSpec, on_phase: Callable[[str], None] = _
         src=src_m.name, dst=dst_m.name, src_isa=src_m.isa.name, dst_isa=dst_m.isa.name, at=at,
         at_request=f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
         poll_point=where.get("where", "?").rsplit("/", 1)[-1], poll_function=where.get("function"),
-        stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, write_calls),
+        stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, calls),
         scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode, spec.loss, spec.seed),
         restore=None,
         verified=False, roundtrip_identical=None, completed_on="source",
@@ -387,7 +386,7 @@ def reprice(record: MigrationRecord, network: str, mode: str) -> MigrationRecord
     if record.failed or record.restore is None:
         raise ConfigError("a migration that did not complete on its destination cannot be re-priced")
     moved = transfer(record.stream.tx_bytes, resolve(record.src), resolve(record.dst),
-                     network, mode, write_calls=record.stream.write_calls)
+                     network, mode, runtime=record.runtime)
     priced = replace(record, pricing=_pricing(record.scan.seconds, record.restore.seconds, moved, network, mode))
     if moved.failed:
         return replace(priced, failure=Failure("transfer", f"transfer failed: {moved.reason}"))

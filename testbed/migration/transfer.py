@@ -2,10 +2,11 @@
 and file-transfer model (testbed/net).
 
 In file mode the guest also pays for its write() and read() calls: the modern runtime
-writes the stream in one buffered write, the classic one with one write() per encoded
-item, as the original did; the destination reads it in one read. Each call is priced from
-the machine profile's [os] table (a system call plus a copy per byte). The disk, the file
-system below the call and rcp are the network model's.
+writes the stream in one write() and reads it in one read(), priced from the machine
+profile's [os] table (a system call plus a copy per byte); the classic runtime writes and
+reads it as the original did, XDR unit by unit through stdio over the kernel's buffer
+cache (testbed/migration/fileio.py). The disk below the modern runtime's write, the
+destination's disk and rcp are the network model's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from testbed.emu.machines import Machine
+from testbed.migration import fileio
+from testbed.migration.fileio import syscall_seconds
 from testbed.net import simulate_transfer
+
+__all__ = ["Transfer", "syscall_seconds", "transfer", "write_calls"]
 
 
 @dataclass(frozen=True)
@@ -28,21 +33,28 @@ class Transfer:
     eth_frames: int = 0  # Ethernet frames both hosts put on the link
 
 
-def syscall_seconds(machine: Machine, nbytes: int, calls: int = 1) -> float:
-    """CPU time of ``calls`` read()/write() system calls moving ``nbytes`` in all."""
-    p = machine.profile
-    return calls * p.get("os.syscall", "s") + nbytes * p.get("os.copy_per_byte", "s/B")
+def write_calls(src: Machine, nbytes: int, runtime: str) -> int:
+    """The guest's calls that write the stream file: one write(), or (classic) one stdio
+    fwrite() per XDR unit."""
+    return fileio.write_cost(src, nbytes).units if runtime == "classic" else 1
 
 
-def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str, write_calls: int = 1,
+def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str, runtime: str = "modern",
              loss: float = 0.0, fail_at: float | None = None, background: float = 0.0,
              seed: int = 0) -> Transfer:
     """``seed`` seeds every random choice of the link (loss, backoff, background traffic):
     the same arguments and seed give the same transfer."""
     r = simulate_transfer(nbytes, src.name, dst.name, network=network, mode=mode,
                           background=background, loss=loss, fail_at=fail_at, seed=seed)
+    if mode == "file" and runtime == "classic":
+        # the buffer cache and the synchronous writes once it is full replace the network
+        # model's write-behind; the destination's disk (if the file is not cached) stays
+        write_s = fileio.write_cost(src, nbytes).seconds
+        read_s = (r.read_s or 0.0) + fileio.read_cost(dst, nbytes).seconds
+        return Transfer(write_s + (r.rcp_s or 0.0) + read_s, "simpy", r.failed, r.reason,
+                        write_s, r.rcp_s, read_s, r.frames)
     if mode == "file":
-        write_s = (r.write_s or 0.0) + syscall_seconds(src, nbytes, calls=write_calls)
+        write_s = (r.write_s or 0.0) + syscall_seconds(src, nbytes)
         read_s = (r.read_s or 0.0) + syscall_seconds(dst, nbytes)
         return Transfer(write_s + (r.rcp_s or 0.0) + read_s, "simpy", r.failed, r.reason,
                         write_s, r.rcp_s, read_s, r.frames)

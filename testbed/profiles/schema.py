@@ -147,6 +147,18 @@ class Os:
 
 
 @dataclass(frozen=True)
+class Stdio:
+    """The classic runtime's file I/O: XDR units through stdio over the buffer cache
+    (testbed/migration/fileio.py)."""
+
+    put_unit: Param = param("cycles")
+    get_unit: Param = param("cycles")
+    buffer: Param = param("B")
+    cache_share: Param = param("1")
+    sync_rate: Param = param("B/s")
+
+
+@dataclass(frozen=True)
 class MachineProfile:
     machine: MachineInfo
     cpu: Cpu
@@ -155,6 +167,7 @@ class MachineProfile:
     disk: Disk
     rcp: Rcp
     os: Os
+    stdio: Stdio
 
 
 # ---------------------------------------------------------------- networks

@@ -3,8 +3,8 @@
  * Nested structs, arrays of structs, pointers to pointers, char/short/double fields that
  * force padding, a self-referential struct, typedefs (of a tagged and of an anonymous
  * struct), an anonymous struct nested in a field, an enum, a const field, a _Bool, 2-D
- * arrays, and things the generator must skip without failing: a flat union local, a
- * function pointer local and a variable-length array (its element type is described).
+ * arrays, a function pointer local (the one type fnptr), and things the generator must
+ * skip without failing: a flat union local and a variable-length array (its element type).
  * main only exercises the data a little and prints one line.
  */
 #include <stdio.h>
@@ -98,7 +98,7 @@ static int fill(int n)
 int main(void)
 {
     union { unsigned u; float f; } bits;   /* flat union: skipped, harmless */
-    int (*op)(int) = fill;                 /* function pointer: skipped, harmless */
+    int (*op)(int) = fill;                 /* function pointer: one type, fnptr */
     int i, *cell = &the_outer.grid[1][2];
 
     for (i = 0; i < 3; i++) {

@@ -42,6 +42,11 @@ const uint32_t mig_nword_prims = 0u;
 static const struct mig_site_value main_values[] = { { VAL_PTR, 2, 0u } };
 const struct mig_site mig_sites[] = { { 0, 1, 1, -1, 0u, 1u, main_values } };
 const uint32_t mig_nsites = 1u;
+/* no function pointers and no read-only objects: empty tables */
+const mig_func_t mig_functions[] = { NULL };
+const uint32_t mig_nfunctions = 0u;
+const struct mig_rodata mig_rodata[] = { { NULL, -1, 0u } };
+const uint32_t mig_nrodata = 0u;
 
 static void be32(unsigned char *p, uint32_t v)
 {

@@ -116,6 +116,14 @@
 #define TAG_REF 1
 #define TAG_NEW 2
 
+/* ---- the classic runtime's encoding: XDR units of four bytes (docs/stream-format.md) ---- */
+#define STREAM_FLAG_XDR 1              /* header flags: the payload is in XDR units */
+#define XDR_PTR_NULL 0xFFFFFFFF        /* pointer word: NULL */
+#define XDR_PTR_NEW 0x80000000         /* pointer word: a block seen the first time ... */
+#define XDR_PTR_SEG_SHIFT 28           /* ... its segment in bits 28-30 (SEG_RODATA is 4) ... */
+#define XDR_PTR_SEG_MASK 7
+#define XDR_PTR_TYPE_MASK 0x0FFFFFFF   /* ... and its type id + 1 below; else a block id */
+
 /* ---- kinds of frame values ---- */
 #define VAL_I32 1
 #define VAL_U32 2
@@ -124,11 +132,13 @@
 #define VAL_F32 5
 #define VAL_PTR 6
 #define VAL_OBJ 7
+#define VAL_FUNC 8 /* a function pointer: uint32, 0 NULL, else 1 + its index in the program's function table */
 
 /* ---- block segments ---- */
 #define SEG_GLOBAL 1
 #define SEG_STACK 2
 #define SEG_HEAP 3
+#define SEG_RODATA 4 /* read-only data both sides have (locator: its index); its contents never travel */
 
 /* ---- source ISA codes in the header ---- */
 #define ISA_MIPSEL 1
