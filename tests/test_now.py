@@ -121,3 +121,12 @@ def test_cli_bad_owner_trace_is_one_line(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert out.stderr.startswith("testbed: error: owner trace") and "'nowhere'" in out.stderr
+
+
+def test_the_comparison_file_parses_in_both_forms() -> None:
+    from testbed.now.compare import load_comparison
+
+    path = Path(__file__).parents[1] / "experiments" / "now.toml"
+    full, quick = load_comparison(path), load_comparison(path, quick=True)
+    assert full.cluster == "snow18" and len(full.busy) * len(full.seeds) * len(full.policies) == 36
+    assert quick.cluster == "mixed4" and quick.hours < full.hours and quick.policies == full.policies
