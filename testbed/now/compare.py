@@ -9,8 +9,6 @@ figure to ``results/figures/NAME.png``; the timeline of the first period of each
 
 from __future__ import annotations
 
-import csv
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 from testbed.cluster.cosim import SLICE_INSTRUCTIONS
 from testbed.cluster.topology import cluster
 from testbed.errors import ConfigError
+from testbed.gridfile import read_grid, write_csv
 from testbed.now.figures import comparison, timeline
 from testbed.now.policies import POLICIES, migration_available
 from testbed.now.run import JobSpec, NowConfig, NowResult, run_now
@@ -49,13 +48,7 @@ class Comparison:
 
 
 def load_comparison(path: Path, quick: bool = False) -> Comparison:
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"experiment {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    grid: dict[str, Any] = dict(data.get("grid", {}))
-    if quick:
-        grid.update(data.get("quick", {}))
+    data, grid = read_grid(path, "experiment", quick)
     try:
         c = Comparison(
             str(data["experiment"]["name"]), str(grid["cluster"]), float(grid["hours"]),
@@ -98,12 +91,7 @@ def run_comparison(c: Comparison, out: Path, progress: Callable[[dict[str, Any]]
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    write_csv(rows, path, COLUMNS, lambda v: f"{v:.6g}" if isinstance(v, float) else v)
 
 
 SUMMARISED = ("jobs_completed", "jobs_verified", "mean_job_s", "restarts", "owner_interference_cpu_s",
@@ -126,9 +114,5 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write_summary(rows: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=("busy", "policy", "seeds", *SUMMARISED))
-        writer.writeheader()
-        for row in summarise(rows):
-            writer.writerow({k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in row.items()})
+    write_csv(summarise(rows), path, ("busy", "policy", "seeds", *SUMMARISED),
+              lambda v: f"{v:.4g}" if isinstance(v, float) else v)
