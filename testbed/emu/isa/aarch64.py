@@ -25,18 +25,9 @@ class Aarch64(CapstoneClassified):
     sp = A.UC_ARM64_REG_SP
     link = A.UC_ARM64_REG_LR
     args = (A.UC_ARM64_REG_X0, A.UC_ARM64_REG_X1, A.UC_ARM64_REG_X2, A.UC_ARM64_REG_X3)
+    hypercall_number = A.UC_ARM64_REG_X8
+    hypercall_result = A.UC_ARM64_REG_X0
     hypercall_intno = 2  # EXCP_SWI; the PC is already past the svc, its immediate not passed
-
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            self.hypercall_arg(uc.reg_read(A.UC_ARM64_REG_X8)),
-            self.hypercall_arg(uc.reg_read(A.UC_ARM64_REG_X0)),
-            self.hypercall_arg(uc.reg_read(A.UC_ARM64_REG_X1)),
-            self.hypercall_arg(uc.reg_read(A.UC_ARM64_REG_X2)),
-        )
-
-    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(A.UC_ARM64_REG_X0, self.hypercall_value(value))
 
     def control_transfers(self, words: np.ndarray) -> np.ndarray:
         # Encodings from the Arm ARM (C4.1, "Branches, exception generating and system

@@ -67,13 +67,18 @@ class Isa(ABC):
         ``hypercall_intno``. Most ISAs report both through UC_HOOK_INTR."""
         uc.hook_add(unicorn.UC_HOOK_INTR, on_trap)
 
-    @abstractmethod
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        """(number, a0, a1, a2) of the hypercall that trapped."""
+    hypercall_number: int  # the register holding the hypercall's number
+    hypercall_result: int  # the register its result is delivered in
 
-    @abstractmethod
+    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
+        """(number, a0, a1, a2) of the hypercall that trapped: the number register and
+        the first three argument registers."""
+        number, a0, a1, a2 = (self.hypercall_arg(uc.reg_read(r)) for r in (self.hypercall_number, *self.args[:3]))
+        return number, a0, a1, a2
+
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
         """Deliver the result and leave the CPU ready to resume after the trap."""
+        uc.reg_write(self.hypercall_result, self.hypercall_value(value))
 
     def initial_sp(self, top: int) -> int:
         """Stack pointer for entry at a function, given the first free byte above."""

@@ -24,22 +24,13 @@ class MipsEl(CapstoneClassified):
     sp = M.UC_MIPS_REG_SP
     link = M.UC_MIPS_REG_RA
     args = (M.UC_MIPS_REG_A0, M.UC_MIPS_REG_A1, M.UC_MIPS_REG_A2, M.UC_MIPS_REG_A3)
+    hypercall_number = M.UC_MIPS_REG_V0
+    hypercall_result = M.UC_MIPS_REG_V0
     hypercall_intno = 17  # EXCP_SYSCALL; the PC is already past the syscall
 
     _LOADS = frozenset("lb lbu lh lhu lw lwl lwr lwc1 ldc1 ll".split())
     _STORES = frozenset("sb sh sw swl swr swc1 sdc1 sc".split())
     _TRAPS = frozenset("syscall break teq tne tge tgeu tlt tltu teqi tnei tgei tgeiu tlti tltiu".split())
-
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (  # hypercall_arg: mips64 (which inherits this) passes 64-bit registers
-            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_V0)),
-            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A0)),
-            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A1)),
-            self.hypercall_arg(uc.reg_read(M.UC_MIPS_REG_A2)),
-        )
-
-    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(M.UC_MIPS_REG_V0, self.hypercall_value(value))
 
     def _cs(self) -> capstone.Cs:
         return _capstone(capstone.CS_ARCH_MIPS, self.cs_mode)

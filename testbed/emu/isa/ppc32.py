@@ -22,23 +22,14 @@ class Ppc32(CapstoneClassified):
     sp = P.UC_PPC_REG_1
     link = P.UC_PPC_REG_LR
     args = (P.UC_PPC_REG_3, P.UC_PPC_REG_4, P.UC_PPC_REG_5, P.UC_PPC_REG_6)
+    hypercall_number = P.UC_PPC_REG_0
+    hypercall_result = P.UC_PPC_REG_3
     hypercall_intno = 8  # POWERPC_EXCP_SYSCALL
 
     MSR_FP = 0x2000  # the CPU starts with the FPU off: the first lfd would trap
 
     def setup_cpu(self, uc: unicorn.Uc) -> None:
         uc.reg_write(P.UC_PPC_REG_MSR, uc.reg_read(P.UC_PPC_REG_MSR) | self.MSR_FP)
-
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            uc.reg_read(P.UC_PPC_REG_0),
-            uc.reg_read(P.UC_PPC_REG_3),
-            uc.reg_read(P.UC_PPC_REG_4),
-            uc.reg_read(P.UC_PPC_REG_5),
-        )
-
-    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(P.UC_PPC_REG_3, value & 0xFFFFFFFF)
 
     def control_transfers(self, words: np.ndarray) -> np.ndarray:
         op = words >> 26

@@ -27,6 +27,8 @@ class Riscv64(CapstoneClassified):
     sp = R.UC_RISCV_REG_SP
     link = R.UC_RISCV_REG_RA
     args = (R.UC_RISCV_REG_A0, R.UC_RISCV_REG_A1, R.UC_RISCV_REG_A2, R.UC_RISCV_REG_A3)
+    hypercall_number = R.UC_RISCV_REG_A7
+    hypercall_result = R.UC_RISCV_REG_A0
     hypercall_intno = 8  # environment call from U-mode; the PC is already past the ecall
 
     # mstatus.FS (bits 13-14) is 0, "off", at reset: the first floating-point
@@ -35,17 +37,6 @@ class Riscv64(CapstoneClassified):
 
     def setup_cpu(self, uc: unicorn.Uc) -> None:
         uc.reg_write(R.UC_RISCV_REG_MSTATUS, uc.reg_read(R.UC_RISCV_REG_MSTATUS) | self.MSTATUS_FS)
-
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A7)),
-            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A0)),
-            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A1)),
-            self.hypercall_arg(uc.reg_read(R.UC_RISCV_REG_A2)),
-        )
-
-    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(R.UC_RISCV_REG_A0, self.hypercall_value(value))
 
     # major opcodes (bits 0-6) that end a block: BRANCH, JALR, JAL, SYSTEM (ecall, ebreak)
     _TRANSFER_OPCODES = (0x63, 0x67, 0x6F, 0x73)

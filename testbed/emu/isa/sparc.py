@@ -24,6 +24,8 @@ class Sparc32(Isa):
     sp = S.UC_SPARC_REG_SP
     link = S.UC_SPARC_REG_O7
     args = (S.UC_SPARC_REG_O0, S.UC_SPARC_REG_O1, S.UC_SPARC_REG_O2, S.UC_SPARC_REG_O3)
+    hypercall_number = S.UC_SPARC_REG_G1
+    hypercall_result = S.UC_SPARC_REG_O0
     hypercall_intno = 0x80 + 0x10  # `ta N` reaches UC_HOOK_INTR as 0x80 + N
 
     # PSR: S (supervisor), PS, EF (FPU enable). The CPU starts in user mode with the FPU
@@ -40,16 +42,8 @@ class Sparc32(Isa):
     def set_link(self, uc: unicorn.Uc, sentinel: int) -> None:
         uc.reg_write(self.link, sentinel - 8)  # retl returns to %o7 + 8
 
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            uc.reg_read(S.UC_SPARC_REG_G1),
-            uc.reg_read(S.UC_SPARC_REG_O0),
-            uc.reg_read(S.UC_SPARC_REG_O1),
-            uc.reg_read(S.UC_SPARC_REG_O2),
-        )
-
     def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(S.UC_SPARC_REG_O0, value & 0xFFFFFFFF)
+        super().hypercall_return(uc, value)
         # Unicorn leaves NPC stale after a `ta` hook, so the next instruction would run
         # twice; writing PC to itself resets NPC to PC + 4.
         uc.reg_write(self.pc, uc.reg_read(self.pc))

@@ -35,6 +35,8 @@ class X86_64(CapstoneClassified):  # noqa: N801 - the ISA's own name
     pc = X.UC_X86_REG_RIP
     sp = X.UC_X86_REG_RSP
     args = (X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX, X.UC_X86_REG_RCX)
+    hypercall_number = X.UC_X86_REG_RAX
+    hypercall_result = X.UC_X86_REG_RAX
     # `syscall` reaches UC_HOOK_INSN, never UC_HOOK_INTR: it is reported to the guest's
     # trap handler under this number, past the 256 interrupt vectors so no real trap has it.
     hypercall_intno = 256
@@ -44,17 +46,6 @@ class X86_64(CapstoneClassified):  # noqa: N801 - the ISA's own name
         uc.hook_add(unicorn.UC_HOOK_INTR, on_trap)
         uc.hook_add(unicorn.UC_HOOK_INSN, lambda u, user: on_trap(u, self.hypercall_intno, user),
                     None, 1, 0, X.UC_X86_INS_SYSCALL)
-
-    def hypercall_args(self, uc: unicorn.Uc) -> tuple[int, int, int, int]:
-        return (
-            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RAX)),
-            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RDI)),
-            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RSI)),
-            self.hypercall_arg(uc.reg_read(X.UC_X86_REG_RDX)),
-        )
-
-    def hypercall_return(self, uc: unicorn.Uc, value: int) -> None:
-        uc.reg_write(X.UC_X86_REG_RAX, self.hypercall_value(value))
 
     def initial_sp(self, top: int) -> int:
         # at a function's entry %rsp + 8 is 16-byte aligned (a call has pushed 8 bytes)
