@@ -12,9 +12,8 @@ each of the three rows leaves one unknown, solved exactly:
 - ultra5 ``sock.send_item``, the extra protocol cycles a small write costs the transfer,
   from tx.
 
-The three are therefore fitted, not predicted; what they predict is every other stream's
-per-item cost (bitonic and test_pointer in the heterogeneous table, which the papers give
-no times for, through the other machines' defaults scaled by clock).
+The three are therefore fitted, not predicted. No other machine has a released row that
+shows a per-item cost, and their profiles keep none (docs/runtimes.md, "Socket I/O").
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ that the published Table 1 bitonic rows show and that instructions alone do not 
 
 The guest counts the items it encodes (``mig_control.items``, the ``ITEM()`` macro of
 ``runtime_design.h``); the host prices them from the profiles' ``[sock]`` table, in
-cycles of the machine that runs them:
+cycles of the machine that runs them (fitted on the Ultra 5, none elsewhere: no other
+released row shows them):
 
 - ``sock.write_item``: one write() on the source, part of the collection (Scan/collect);
 - ``sock.read_item``: one read() on the destination, part of the restoration;
