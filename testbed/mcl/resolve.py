@@ -115,8 +115,12 @@ class TypeResolver:
         self._structs: dict[int, Struct | Unsupported] = {}
         self._unions: dict[int, Struct | Unsupported] = {}
         self._typedef_types: dict[int, CType] = {}
+        # The name an anonymous struct or union is known by, whichever use resolves it first
+        # (two resolvers of one unit, the TI's and the rewriter's, must agree on it).
+        self._anonymous_names: dict[int, _Hint] = {}
         for ext in ast.ext:
             if isinstance(ext, c_ast.Typedef):
+                self._name_anonymous(ext)
                 self.register(ext, self.file_scope)
             elif isinstance(ext, c_ast.Decl):
                 self.register(ext, self.file_scope)
@@ -124,6 +128,22 @@ class TypeResolver:
                 self.register_type_tree(ext.decl.type, self.file_scope)
 
     # ---- registration ----
+
+    def _name_anonymous(self, typedef: c_ast.Typedef) -> None:
+        """Name an anonymous struct or union after the first typedef that names it directly
+        (`typedef struct {...} S, *P;` -> S), else after the first that reaches it."""
+        hint = _Hint(f"(*({typedef.name} *)0)", f"struct_{typedef.name}", typedef.name, plain=typedef.name)
+        node = typedef.type
+        while isinstance(node, c_ast.TypeDecl | c_ast.PtrDecl | c_ast.ArrayDecl):
+            if isinstance(node, c_ast.PtrDecl):
+                hint = hint.deref()
+            elif isinstance(node, c_ast.ArrayDecl):
+                hint = hint.index()
+            node = node.type
+        if isinstance(node, c_ast.Struct | c_ast.Union) and node.name is None and node.decls is not None:
+            known = self._anonymous_names.get(id(node))
+            if known is None or (known.plain is None and hint.plain is not None):
+                self._anonymous_names[id(node)] = hint
 
     def register(self, node: c_ast.Node, scope: Scope) -> None:
         """Register a declaration's typedef name, tags and enumeration constants."""
@@ -270,6 +290,7 @@ class TypeResolver:
                 f"{label} defined inside a function (define it at file scope)", where(node))
             self._structs[key] = result
             return result
+        hint = self._anonymous_names.get(key, hint)
         if node.name:
             s = Struct(node.name, spelling=f"struct {node.name}", canon=f"struct_{node.name}",
                        display=f"struct {node.name}", coord=where(node))
@@ -367,6 +388,7 @@ class TypeResolver:
         key = id(node)
         if key in self._unions:
             return self._unions[key]
+        hint = self._anonymous_names.get(key, hint)
         label = f"union {node.name}" if node.name else "anonymous union"
         members: list[tuple[str, CType]] = []
         for decl in node.decls or []:
