@@ -21,13 +21,20 @@ from testbed.errors import ConfigError
 RUNTIME_DIR = GUESTS_DIR / "runtime"
 INCLUDE_DIR = RUNTIME_DIR / "include"
 
+# What the analysis preprocessor leaves of ``__attribute__((...))``: parse_text removes
+# it (pycparser does not parse attributes) and keeps the ones that change data layout.
+ATTRIBUTE_MARK = "__mcl_attribute"
+# The attributes the generated C would lose and that change where data lie or how big it
+# is: the precompiled program would not have the reference's layout, so they are refused.
+LAYOUT_ATTRIBUTES = {"aligned", "packed", "vector_size", "mode", "transparent_union", "scalar_storage_order"}
+
 # GCC extensions pycparser does not parse, removed or mapped to standard C while
 # preprocessing for analysis only (the real builds never see these definitions).
 ANALYSIS_DEFINES = (
     "__MCL__",
     "__builtin_offsetof=offsetof",   # stddef.h's offsetof; pycparser knows `offsetof`
-    "__attribute__(x)=",
-    "__attribute(x)=",               # the older GCC spelling
+    f"__attribute__(x)={ATTRIBUTE_MARK} x",  # taken out again by parse_text, which reads them
+    f"__attribute(x)={ATTRIBUTE_MARK} x",    # the older GCC spelling
     "__asm(x)=",
     "__asm__(x)=",
     "__extension__=",
@@ -52,8 +59,12 @@ _PROMOTED = {"char", "short", "float", "_Bool"}
 
 
 def parse_text(text: str, filename: str) -> c_ast.FileAST:
-    """Parse preprocessed C text; a syntax error becomes a ConfigError naming file:line."""
+    """Parse preprocessed C text; a syntax error becomes a ConfigError naming file:line.
+
+    The AST's ``layout_attributes`` lists (file:line, attribute) for each attribute of
+    LAYOUT_ATTRIBUTES the text had outside the runtime's headers."""
     text = _EMPTY_ASM.sub(lambda m: ";" + "\n" * m.group(0).count("\n"), text)  # keep the line numbers
+    text, layout = _take_attributes(text)
     parser = CParser()
     try:
         ast = parser.parse(text, filename)
@@ -67,7 +78,60 @@ def parse_text(text: str, filename: str) -> c_ast.FileAST:
     for top in ast.ext:
         if isinstance(top, c_ast.FuncDef):
             _prototype_style(top)
-    return ast
+    return ParsedUnit(ast.ext, layout, ast.coord)
+
+
+class ParsedUnit(c_ast.FileAST):
+    """A parsed translation unit with what parsing took out of it: the layout
+    attributes, (file:line, attribute name), that the precompiler refuses."""
+
+    __slots__ = ("layout_attributes",)
+
+    def __init__(self, ext: list[c_ast.Node], layout_attributes: list[tuple[str, str]], coord: object = None) -> None:
+        super().__init__(ext, coord)
+        self.layout_attributes = layout_attributes
+
+
+_LINE_MARKER = re.compile(r'^# (\d+) "([^"]*)"', re.M)
+_ATTRIBUTE_NAME = re.compile(r"\b_*([A-Za-z_]\w*?)_*\b\s*(?:\(|,|\)|$)")
+
+
+def _take_attributes(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` without its attribute marks (each ``ATTRIBUTE_MARK (( ... ))`` blanked,
+    its newlines kept) and the layout attributes found, with their file:line."""
+    out: list[str] = []
+    layout: list[tuple[str, str]] = []
+    pos = 0
+    while (start := text.find(ATTRIBUTE_MARK, pos)) >= 0:
+        out.append(text[pos:start])
+        i = text.find("(", start)
+        depth, end = 0, i
+        while i >= 0 and end < len(text):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+            if depth == 0:
+                break
+        body = text[i:end] if i >= 0 else ""
+        out.append("\n" * text.count("\n", start, end))
+        names = {m.group(1) for m in _ATTRIBUTE_NAME.finditer(body.strip("()"))} & LAYOUT_ATTRIBUTES
+        if names:
+            location = _location(text, start)
+            if not is_runtime_file(location.rsplit(":", 1)[0]):
+                layout += [(location, name) for name in sorted(names)]
+        pos = max(end, start + len(ATTRIBUTE_MARK))
+    out.append(text[pos:])
+    return "".join(out), layout
+
+
+def _location(text: str, offset: int) -> str:
+    """file:line of ``offset`` in preprocessed text, from its last line marker."""
+    marker = None
+    for found in _LINE_MARKER.finditer(text, 0, offset):
+        marker = found
+    if marker is None:
+        return f"<input>:{text.count(chr(10), 0, offset) + 1}"
+    line = int(marker.group(1)) + text.count("\n", marker.end(), offset) - 1
+    return f"{marker.group(2)}:{line}"
 
 
 def _prototype_style(f: c_ast.FuncDef) -> None:
