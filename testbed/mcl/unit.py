@@ -24,6 +24,7 @@ from pycparser import c_ast
 from testbed.mcl.cparse import INCLUDE_DIR, is_runtime_file
 from testbed.mcl.ctype import c_spelling
 from testbed.mcl.lift import names_in, unique_local_names
+from testbed.mcl.localtypes import hoist_local_types
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.rodata import read_only_data
@@ -74,6 +75,7 @@ def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
     for top in ast.ext:  # first: moving static locals and lifting stack blocks need unique names
         if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
             unique_local_names(top, taken)
+    hoist_local_types(ast)  # before the tags and static locals: both need file-scope types
     tag_anonymous_aggregates(ast)
     hoist_static_locals(ast)  # before the resolver, which registers file-scope declarations up front
     resolver = TypeResolver(ast)
