@@ -22,20 +22,15 @@ from collections.abc import Iterator
 
 from pycparser import c_ast
 
-from testbed.mcl.cparse import is_runtime_file
 from testbed.mcl.nodes import walk
+from testbed.mcl.transform import hoist_before_functions
 
 LOCAL_TYPE_PREFIX = "__mcl_local_"
 
 
 def hoist_local_types(ast: c_ast.FileAST) -> None:
     """Move the type definitions of every function of the program to file scope, in place."""
-    ext: list[c_ast.Node] = []
-    for top in ast.ext:
-        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
-            ext.extend(_hoist(top))
-        ext.append(top)
-    ast.ext = ext
+    hoist_before_functions(ast, _hoist)
 
 
 def _definitions(body: c_ast.Node) -> Iterator[c_ast.Struct | c_ast.Union]:

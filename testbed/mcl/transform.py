@@ -11,7 +11,7 @@ migration-unsafe: it is refused with file:line, since its contents could not be 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pycparser import c_ast, c_generator
 
@@ -134,16 +134,22 @@ def _tag_fields(aggregate: c_ast.Struct | c_ast.Union | None, outer: str) -> Non
             _tag(field.type, f"{outer}_{field.name}")
 
 
+def hoist_before_functions(ast: c_ast.FileAST, take: Callable[[c_ast.FuncDef], list[c_ast.Node]]) -> None:
+    """Put what ``take`` removes from each of the program's functions at file scope,
+    just before that function, in place."""
+    ext: list[c_ast.Node] = []
+    for top in ast.ext:
+        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
+            ext.extend(take(top))
+        ext.append(top)
+    ast.ext = ext
+
+
 def hoist_static_locals(ast: c_ast.FileAST) -> None:
     """Move every ``static`` local of the program to file scope, just before its function,
     as ``__mcl_static_<function>_<name>``, in place: it is a global with a local name, so
     it is registered and migrates like one (left inside its function it would be lost)."""
-    ext: list[c_ast.Node] = []
-    for top in ast.ext:
-        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
-            ext.extend(_hoist_statics(top))
-        ext.append(top)
-    ast.ext = ext
+    hoist_before_functions(ast, _hoist_statics)
 
 
 def _hoist_statics(f: c_ast.FuncDef) -> list[c_ast.Decl]:
