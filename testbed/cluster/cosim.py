@@ -30,7 +30,7 @@ from testbed.cluster.programs import PVM_ARCH, Placement, build_task, find_task
 from testbed.cluster.topology import Cluster, ClusterHost
 from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
-from testbed.errors import ConfigError, TestbedError
+from testbed.errors import ConfigError, GuestFault, TestbedError
 from testbed.limits import EXPERIMENT_BUDGET
 from testbed.migration.host import MigrationPort
 from testbed.net.engine import Sim
@@ -271,7 +271,10 @@ class CoSim:
                 continue
             if task.request is not None:
                 request, task.request = task.request, None
-                value = yield from self._timed_call(task, *request)
+                try:
+                    value = yield from self._timed_call(task, *request)
+                except GuestFault as exc:  # its arguments point outside the guest's memory
+                    raise GuestFault(f"task t{task.tid:x} ({task.name} on {task.host.name}): {exc}") from None
                 guest.set_return(value & 0xFFFFFFFF)
                 if task.done:
                     return
