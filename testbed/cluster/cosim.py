@@ -46,7 +46,7 @@ _TIMED = (Hypercall.PVM_SEND, Hypercall.PVM_MCAST, Hypercall.PVM_RECV, Hypercall
 
 def _signed(word: int) -> int:
     """An int hypercall argument (a register's low 32 bits, ``Isa.hypercall_arg``)."""
-    return word - (1 << 32) if word & 0x8000_0000 else word
+    return pvmargs.signed(word, 4)
 
 
 @dataclass

@@ -75,8 +75,9 @@ class Placement:
         if flag & pvm3.TASK_ARCH and where:
             candidates = [i for i in candidates if PVM_ARCH.get(hosts[i].isa) == where]
             if not candidates:
+                arches = sorted({PVM_ARCH[h.isa] for h in hosts})
                 raise ConfigError(f"pvm_spawn: no host of architecture {where!r} in cluster "
-                                  f"{self.cluster.name!r}; valid: {', '.join(sorted(set(PVM_ARCH.values())))}")
+                                  f"{self.cluster.name!r}; valid: {', '.join(arches)}")
         n = len(hosts)
         for step in range(n):
             i = (self.next + step) % n

@@ -34,15 +34,12 @@ class Layout:
         lengths are below 2 GiB, so the sign never shows)."""
         size = guest.isa.word_size
         data = _read(guest, address, size * len(self.fields), f"pvm_{self.name} block")
-        return {f: _signed(guest.isa.unpack_pointer(data[i * size:]), size) for i, f in enumerate(self.fields)}
+        return {f: signed(guest.isa.unpack_pointer(data[i * size:]), size) for i, f in enumerate(self.fields)}
 
     def write(self, guest: Guest, address: int, **values: int) -> None:
         size = guest.isa.word_size
         data = b"".join(guest.isa.pointer(values[f] & ((1 << 8 * size) - 1)) for f in self.fields)
         write_bytes(guest, address, data, f"pvm_{self.name} block")
-
-    def offset(self, guest: Guest, field: str) -> int:
-        return self.fields.index(field) * guest.isa.word_size
 
     def size(self, guest: Guest) -> int:
         return len(self.fields) * guest.isa.word_size
@@ -71,7 +68,7 @@ TID_SIZE = 4  # the C API's int
 def read_tids(guest: Guest, address: int, count: int, what: str) -> list[int]:
     """``count`` ints (a tids array) at ``address``."""
     data = _read(guest, address, TID_SIZE * count, what)
-    return [_signed(guest.isa.unpack_word(data[i:i + TID_SIZE]), TID_SIZE) for i in range(0, len(data), TID_SIZE)]
+    return [signed(guest.isa.unpack_word(data[i:i + TID_SIZE]), TID_SIZE) for i in range(0, len(data), TID_SIZE)]
 
 
 def write_tid(guest: Guest, address: int, index: int, tid: int, what: str) -> None:
@@ -112,6 +109,7 @@ def _unmapped(what: str, address: int) -> GuestFault:
                       "(a bad pointer passed to Mlibpvm?)")
 
 
-def _signed(value: int, size: int) -> int:
+def signed(value: int, size: int) -> int:
+    """``value``, ``size`` bytes of two's complement, as a Python int."""
     top = 1 << (8 * size - 1)
     return value - (top << 1) if value & top else value
