@@ -76,7 +76,7 @@ static int wider_than_xdr(const long *items, int count, int stride, int is_unsig
         return 0; /* PACK_LOOP refuses these */
     for (i = 0; i < count; i++) {
         long v = items[(long)i * stride];
-        if (is_unsigned ? (unsigned long)v > 0xffffffffUL : v < -2147483647L - 1 || v > 2147483647L)
+        if (is_unsigned ? (unsigned long)v > 0xffffffffUL : (v < -2147483647L - 1 || v > 2147483647L))
             return 1;
     }
     return 0;

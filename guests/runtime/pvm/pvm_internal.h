@@ -9,7 +9,7 @@
 
 /* One message buffer. Buffer ids are index + 1; 0 means none. Every field is one guest
  * word (long or a pointer), so that the host reads it at PVMBUF_* (mig_protocol.h) on
- * ILP32 and LP64 alike; pvm_state.c checks the layout at compile time. */
+ * ILP32 and LP64 alike; pvm_task.c checks the layout at compile time. */
 struct pvm_buffer {
     long used;
     char *data;
