@@ -207,6 +207,25 @@ static MIG_TEXT int32_t innermost(int32_t type)
     return type;
 }
 
+/* Whether objects of types a and b (not the same) may be accessed as each other: an
+ * integer type and its signed or unsigned counterpart (C11 6.5p7: `long *` may point at
+ * an unsigned long). */
+static MIG_TEXT int same_access(int32_t a, int32_t b)
+{
+    uint8_t pa, pb;
+    if (a < 0 || b < 0 || mig_types[a].kind != MIG_KIND_PRIM || mig_types[b].kind != MIG_KIND_PRIM)
+        return 0;
+    pa = mig_types[a].prim;
+    pb = mig_types[b].prim;
+    if (pa > pb) {
+        uint8_t t = pa;
+        pa = pb;
+        pb = t;
+    }
+    /* enum mig_prim lists each signed integer type just before its unsigned one */
+    return pb == pa + 1 && (pa == MIG_I8 || pa == MIG_I16 || pa == MIG_I32 || pa == MIG_I64 || pa == MIG_IL);
+}
+
 /* Whether the leaf `ordinal` of a block of `count` objects of `type` starts an object of
  * type `declared` (or of its innermost element type). */
 static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t count, uint32_t ordinal)
@@ -220,7 +239,8 @@ static MIG_TEXT int target_has_type(int32_t declared, int32_t type, uint32_t cou
     rem = ordinal % leaves;
     for (;;) {
         const struct mig_type *t = &mig_types[type];
-        if (rem == 0 && (type == declared || type == inner))
+        if (rem == 0 && (type == declared || type == inner || same_access(type, declared)
+                         || same_access(type, inner)))
             return 1;
         if (t->kind == MIG_KIND_ARRAY) {
             uint32_t el = type_leaves(t->target);
@@ -248,7 +268,7 @@ static MIG_TEXT void check_target(int32_t declared, uint32_t id, uint32_t ordina
         refuse(ERR_OFFSET, "stream refused: a pointer's element offset lies outside its block");
     if (declared < 0) /* void * */
         return;
-    if (v->type == declared && (leaves == 1 || ordinal % leaves == 0))
+    if ((v->type == declared || same_access(v->type, declared)) && (leaves == 1 || ordinal % leaves == 0))
         return; /* the common case: the start of an element of the declared type */
     if (mig_types[declared].kind == MIG_KIND_PRIM && prim_size(mig_types[declared].prim) == 1)
         return; /* a byte pointer may point anywhere in a block */

@@ -8,7 +8,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import is_runtime_file, where
-from testbed.mcl.ctype import CType, Unsupported
+from testbed.mcl.ctype import CType, FuncPtr, Pointer, Unsupported
 from testbed.mcl.nodes import call_name, gen, walk
 from testbed.mcl.resolve import TypeResolver
 
@@ -21,10 +21,8 @@ STATEFUL_LIBC_CALLS = {"rand": "its generator's state", "srand": "the generator'
                        "strtok": "its position in the string"}
 
 
-def check_unsafe(ast: c_ast.FileAST, resolver: TypeResolver) -> None:
-    """Refuse the constructs whose state cannot migrate, naming file:line: all of them at
-    once, one a line in source order, so a program is fixed in one pass."""
-    errors = list(unsafe_constructs(ast, resolver))
+def refuse_all(errors: list[str]) -> None:
+    """Raise one error naming every refusal, one a line (none: nothing)."""
     if len(errors) == 1:
         raise ConfigError(errors[0])
     if errors:
@@ -32,7 +30,9 @@ def check_unsafe(ast: c_ast.FileAST, resolver: TypeResolver) -> None:
 
 
 def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[str]:
-    """One message per migration-unsafe construct of the program."""
+    """One message per migration-unsafe construct of the program, in source order (the
+    precompiler refuses them all at once, so that a program is fixed in one pass)."""
+    yield from getattr(ast, "refusals", [])  # what parse_text took out of the text
     file_integers = {d.name for d in ast.ext if isinstance(d, c_ast.Decl) and _integer_declared(d)}
     for top in ast.ext:
         if is_runtime_file(getattr(top.coord, "file", None)):
@@ -47,7 +47,7 @@ def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[st
                 yield (f"{where(node)}: {name}() keeps {STATEFUL_LIBC_CALLS[name]} in the C library, which "
                        "does not migrate (it would start over on the destination): keep the state in a global "
                        "of the program instead (your own generator or tokeniser)")
-            if isinstance(node, c_ast.Cast) and isinstance(node.to_type.type, c_ast.PtrDecl):
+            if isinstance(node, c_ast.Cast) and _casts_to_pointer(node, resolver):
                 if _integer_valued(node.expr) or (isinstance(node.expr, c_ast.ID) and node.expr.name in integers):
                     yield (f"{where(node)}: an integer is cast to a pointer "
                            f"({gen(node)}): such a pointer cannot be translated on another machine")
@@ -59,6 +59,17 @@ def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[st
                 if bad is not None:
                     yield (f"{where(node)}: {node.name} is a union mixing pointers and data "
                            f"({bad.what}): which member is live cannot be known, so it cannot migrate")
+
+
+def _casts_to_pointer(cast: c_ast.Cast, resolver: TypeResolver) -> bool:
+    """A cast to a pointer type, spelled out (`(char *)`) or through a typedef (`(rtx)`)."""
+    t = cast.to_type.type
+    if isinstance(t, c_ast.PtrDecl):
+        return True
+    if (isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.IdentifierType) and len(t.type.names) == 1
+            and resolver.file_scope.typedef(t.type.names[0]) is not None):
+        return isinstance(resolver.resolve(cast.to_type), Pointer | FuncPtr)
+    return False
 
 
 INTEGER_NAMES = ("int", "long", "unsigned", "short", "char", "size_t", "uintptr_t", "intptr_t")

@@ -37,6 +37,8 @@ class Hoister:
         for n in local_declarations(f.body):  # the restore code assigns locals: none may stay const
             if not {"static", "extern", "typedef"} & set(n.storage):
                 _drop_const(n)
+        for n in _parameters(f):  # nor parameters (a top-level const is not part of the type)
+            _drop_const(n)
         inits = self._split_initialisers(items[:lead])
         f.body.block_items = items[:lead] + self._items(inits + items[lead:])
         f.body.block_items[0:0] = self.temps
@@ -203,6 +205,12 @@ def _continues(s: c_ast.Node | None) -> bool:
     if s is None or isinstance(s, c_ast.For | c_ast.While | c_ast.DoWhile):
         return False
     return isinstance(s, c_ast.Continue) or any(_continues(child) for _, child in s.children())
+
+
+def _parameters(f: c_ast.FuncDef) -> list[c_ast.Decl]:
+    """The declarations of ``f``'s parameters, prototype or K&R style."""
+    params = f.decl.type.args.params if f.decl.type.args is not None else []
+    return [p for p in [*params, *(f.param_decls or [])] if isinstance(p, c_ast.Decl)]
 
 
 def _drop_const(d: c_ast.Decl) -> None:

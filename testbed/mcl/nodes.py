@@ -183,6 +183,20 @@ def walk(node: c_ast.Node) -> Iterator[c_ast.Node]:
         yield from walk(child)
 
 
+# The statements that hold a statement in a child (a Compound anywhere else is GNU C's
+# statement expression, ``({ ...; value; })``).
+_STATEMENT_HOLDERS = (c_ast.Compound, c_ast.If, c_ast.For, c_ast.While, c_ast.DoWhile, c_ast.Switch,
+                      c_ast.Case, c_ast.Default, c_ast.Label, c_ast.FuncDef)
+
+
+def statement_expressions(node: c_ast.Node, parent: c_ast.Node | None = None) -> Iterator[c_ast.Compound]:
+    """The GNU statement expressions under ``node``, outermost first."""
+    if isinstance(node, c_ast.Compound) and parent is not None and not isinstance(parent, _STATEMENT_HOLDERS):
+        yield node
+    for _, child in node.children():
+        yield from statement_expressions(child, node)
+
+
 def local_declarations(node: c_ast.Node) -> Iterator[c_ast.Decl]:
     """The declarations of variables (and prototypes) under ``node``, in source order: not
     the fields of a struct or union defined there, nor a prototype's parameters."""

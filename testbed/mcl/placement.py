@@ -168,11 +168,12 @@ class Placement:
                     # recursive calls cost nothing here: the per-call work, times trips
                     if costs.of(self.defs[name].body) * self.trips > self.max_cost:
                         self.polls[name].append((None, "recursion"))
-                elif (not polled and name != "main" and not _has_loop(self.defs[name].body)
+                elif (not polled and not _has_loop(self.defs[name].body)
                       and costs.of(self.defs[name].body) > self.max_cost):
                     # a loop-free function whose one call costs more than the bound (any
                     # work, at the tiny bound of testbed conformance): a poll-point at
-                    # its entry, as for recursion (a function with loops has them there)
+                    # its entry, as for recursion (a function with loops has them there);
+                    # main's, after its leading declarations, carries only the globals
                     self.polls[name].append((None, "entry"))
             if self.polls[name] or self.calls[name] & costs.migratable:
                 costs.migratable.add(name)

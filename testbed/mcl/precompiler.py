@@ -29,17 +29,31 @@ Pointer arithmetic that leaves its block is caught at collection time by the run
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from pycparser import c_ast
 
 from testbed.errors import ConfigError
-from testbed.mcl.checks import check_unsafe
+from testbed.mcl.checks import refuse_all, unsafe_constructs
 from testbed.mcl.cparse import is_runtime_file, where
-from testbed.mcl.ctype import Array, VarArray
+from testbed.mcl.ctype import Array, FuncPtr, Pointer, VarArray, has_pointers
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
 from testbed.mcl.lift import copy_address_taken_parameters, lift_stack_blocks, names_in
 from testbed.mcl.liveness import site_liveness
-from testbed.mcl.nodes import Function, Marks, Plan, Raw, Site, SiteMark, call_name, walk
+from testbed.mcl.nodes import (
+    Function,
+    Marks,
+    Plan,
+    Raw,
+    Site,
+    SiteMark,
+    call_name,
+    gen,
+    statement_expressions,
+    walk,
+)
 from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is_variadic
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.rewrite import Rewriter
@@ -55,12 +69,17 @@ class Precompiler:
 
     def __init__(self, ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
                  trips: int = DEFAULT_TRIPS) -> None:
+        self.ast = ast
         self.resolver = resolver
         self.taken = names_in(ast)  # the names new locals must avoid
         self.defs: dict[str, c_ast.FuncDef] = {}
         for top in ast.ext:
             if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
                 self.defs[top.decl.name] = top
+                if "static" not in top.decl.storage:
+                    # gnu89's `inline` emits the function, C99's only if some declaration is
+                    # extern: a migratable function is rarely inlined, so it must exist out of line
+                    top.decl.funcspec = [f for f in top.decl.funcspec if f != "inline"]
         if "main" not in self.defs:
             raise ConfigError("the program has no main function")
         calls = {n: {c for c in map(call_name, walk(f.body)) if c in self.defs} for n, f in self.defs.items()}
@@ -76,6 +95,8 @@ class Precompiler:
         for name in self.defs:
             if name in migratable and name not in fids:
                 fids[name] = len(fids)
+        refuse_all(sorted([*unsafe_constructs(self.ast, self.resolver), *self._inexpressible(fids)],
+                          key=_source_order))
         hoister = Hoister(self.defs, migratable)
         for name in fids:
             copy_address_taken_parameters(self.defs[name], self.taken)
@@ -89,6 +110,30 @@ class Precompiler:
         for fn in self.functions.values():
             self._transform(fn, rewriter, emitter)
         return Plan(self.functions, migratable, self.sites)
+
+    def _inexpressible(self, names: Iterable[str]) -> list[str]:
+        """What a migratable function may not hold, one message each: a call of a
+        migratable function inside ``({ ... })`` (its site would lie inside an expression
+        whose statements the rewriter cannot enter), and a compound literal whose address
+        is taken or that is an array (an unnamed stack object no block describes)."""
+        errors: dict[int, str] = {}
+        for name in names:
+            body = self.defs[name].body
+            for expr in statement_expressions(body):
+                for n in walk(expr):
+                    if call_name(n) in self.placement.migratable:
+                        errors[id(n)] = (f"{where(n)}: call of migratable function {call_name(n)} inside a GNU "
+                                         "statement expression ({ ... }): move the call out of it (assign its "
+                                         "result to a variable first)")
+            for parent in walk(body):
+                for _, n in parent.children():
+                    if isinstance(n, c_ast.CompoundLiteral) and (
+                            isinstance(n.type.type, c_ast.ArrayDecl)
+                            or (isinstance(parent, c_ast.UnaryOp) and parent.op == "&")):
+                        errors[id(n)] = (f"{where(n)}: compound literal ({gen(n.type)}){{...}} used by address "
+                                         f"in migratable function {name}: an unnamed object cannot migrate "
+                                         "(declare it as a named variable)")
+        return list(errors.values())
 
     def _stack_block_kind(self, decl: c_ast.Decl, address_taken: set[str]) -> str | None:
         """What ``lift_stack_blocks`` needs to know of a local: a stack block, a VLA, neither."""
@@ -134,10 +179,14 @@ class Precompiler:
         if entry_site is not None:
             items.insert(lead, SiteMark(entry_site))
         # pointers start out NULL in migratable functions: a never-assigned pointer that
-        # analysis cannot prove dead must not look like an address
+        # analysis cannot prove dead must not look like an address (nor one inside a stack
+        # block or a struct, which travel whole: `int *p; f(&p);` with p still unset)
         for d in items[:lead]:
-            if d.init is None and fn.vars.get(d.name) is not None and fn.vars[d.name].role in ("pointer", "func"):
-                d.init = c_ast.Constant("int", "0")
+            var = fn.vars.get(d.name) if d.init is None else None
+            if var is None or isinstance(var.ctype, VarArray) or not has_pointers(var.ctype):
+                continue
+            zero = c_ast.Constant("int", "0")
+            d.init = zero if isinstance(var.ctype, Pointer | FuncPtr) else c_ast.InitList([zero])
         # 2. liveness
         site_liveness(fn, body, call_sites, self.marks)
         # 3. code (first: no stack block may end where another starts)
@@ -149,8 +198,13 @@ class Precompiler:
             body.block_items.append(Raw(f"mig_release_stack({len(fn.blocks)}u);"))
 
 
+def _source_order(message: str) -> tuple[str, int]:
+    """A refusal's file and line, to list them in source order."""
+    location = re.match(r"^(.*?):(\d+): ", message)
+    return (location.group(1), int(location.group(2))) if location else ("", 0)
+
+
 def precompile(ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
                trips: int = DEFAULT_TRIPS) -> Plan:
     """Check, place poll-points, analyse and transform ``ast`` in place; returns the plan."""
-    check_unsafe(ast, resolver)
     return Precompiler(ast, resolver, max_cost, trips).run()

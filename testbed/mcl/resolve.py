@@ -71,6 +71,17 @@ class Scope:
         return False, None
 
 
+# The tags transform.tag_anonymous_aggregates gives anonymous structs and unions.
+ANONYMOUS_TAG_PREFIX = "__mcl_anon_"
+
+
+def _display(keyword: str, tag: str) -> str:
+    """How messages name a struct or union: the precompiler's own tags as anonymous."""
+    if tag.startswith(ANONYMOUS_TAG_PREFIX):
+        return f"{keyword} <anonymous {tag[len(ANONYMOUS_TAG_PREFIX):]}>"
+    return f"{keyword} {tag}"
+
+
 @dataclass(frozen=True)
 class _Hint:
     """How generated code can name an anonymous struct reached at this point: ``expr`` is
@@ -115,8 +126,12 @@ class TypeResolver:
         self._structs: dict[int, Struct | Unsupported] = {}
         self._unions: dict[int, Struct | Unsupported] = {}
         self._typedef_types: dict[int, CType] = {}
+        # The name an anonymous struct or union is known by, whichever use resolves it first
+        # (two resolvers of one unit, the TI's and the rewriter's, must agree on it).
+        self._anonymous_names: dict[int, _Hint] = {}
         for ext in ast.ext:
             if isinstance(ext, c_ast.Typedef):
+                self._name_anonymous(ext)
                 self.register(ext, self.file_scope)
             elif isinstance(ext, c_ast.Decl):
                 self.register(ext, self.file_scope)
@@ -124,6 +139,22 @@ class TypeResolver:
                 self.register_type_tree(ext.decl.type, self.file_scope)
 
     # ---- registration ----
+
+    def _name_anonymous(self, typedef: c_ast.Typedef) -> None:
+        """Name an anonymous struct or union after the first typedef that names it directly
+        (`typedef struct {...} S, *P;` -> S), else after the first that reaches it."""
+        hint = _Hint(f"(*({typedef.name} *)0)", f"struct_{typedef.name}", typedef.name, plain=typedef.name)
+        node = typedef.type
+        while isinstance(node, c_ast.TypeDecl | c_ast.PtrDecl | c_ast.ArrayDecl):
+            if isinstance(node, c_ast.PtrDecl):
+                hint = hint.deref()
+            elif isinstance(node, c_ast.ArrayDecl):
+                hint = hint.index()
+            node = node.type
+        if isinstance(node, c_ast.Struct | c_ast.Union) and node.name is None and node.decls is not None:
+            known = self._anonymous_names.get(id(node))
+            if known is None or (known.plain is None and hint.plain is not None):
+                self._anonymous_names[id(node)] = hint
 
     def register(self, node: c_ast.Node, scope: Scope) -> None:
         """Register a declaration's typedef name, tags and enumeration constants."""
@@ -264,15 +295,16 @@ class TypeResolver:
         key = id(node)
         if key in self._structs:
             return self._structs[key]
-        label = f"struct {node.name}" if node.name else "anonymous struct"
+        label = _display("struct", node.name) if node.name else "anonymous struct"
         if not scope.is_file:
             result: Struct | Unsupported = Unsupported(
                 f"{label} defined inside a function (define it at file scope)", where(node))
             self._structs[key] = result
             return result
+        hint = self._anonymous_names.get(key, hint)
         if node.name:
             s = Struct(node.name, spelling=f"struct {node.name}", canon=f"struct_{node.name}",
-                       display=f"struct {node.name}", coord=where(node))
+                       display=_display("struct", node.name), coord=where(node))
         elif hint is not None:
             s = Struct(None, spelling=hint.plain or f"__typeof__({hint.expr})", canon=hint.canon,
                        display=hint.plain or f"struct <anonymous {hint.display}>", coord=where(node))
@@ -367,7 +399,8 @@ class TypeResolver:
         key = id(node)
         if key in self._unions:
             return self._unions[key]
-        label = f"union {node.name}" if node.name else "anonymous union"
+        hint = self._anonymous_names.get(key, hint)
+        label = _display("union", node.name) if node.name else "anonymous union"
         members: list[tuple[str, CType]] = []
         for decl in node.decls or []:
             if isinstance(decl, c_ast.Decl):
@@ -395,7 +428,7 @@ class TypeResolver:
                 return Unsupported(f"{label} (members {name} and {other} order their bytes differently: "
                                    "the value of one would change on the other ISA)", where(node))
         if node.name:
-            spelling, canon, display = f"union {node.name}", f"union_{node.name}", f"union {node.name}"
+            spelling, canon, display = f"union {node.name}", f"union_{node.name}", _display("union", node.name)
         elif hint is not None:
             spelling = hint.plain or f"__typeof__({hint.expr})"
             canon, display = hint.canon, hint.plain or f"union <anonymous {hint.display}>"

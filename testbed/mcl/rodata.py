@@ -28,7 +28,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.ctype import Array, CType, Pointer, Struct, Void, canonical_name, find_unsupported
-from testbed.mcl.nodes import walk
+from testbed.mcl.nodes import replace_child, walk
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.transform import program_nodes
 
@@ -66,8 +66,26 @@ class ReadOnlyData:
                           f"const uint32_t mig_nrodata = {len(self.objects)}u;", ""])
 
 
+# C99's predefined identifier and GCC's two older names for it: in C each is the name of
+# the function it is used in, as a static const char array.
+FUNCTION_NAME_IDS = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"}
+
+
+def spell_function_names(ast: c_ast.FileAST) -> None:
+    """Each ``__func__`` as the string literal it equals, so that a pointer to it is a
+    read-only object like any literal's (the compiler's own array is in no block)."""
+    for top in program_nodes(ast):
+        if not isinstance(top, c_ast.FuncDef):
+            continue
+        for parent in walk(top.body):
+            for attr, child in parent.children():
+                if type(child) is c_ast.ID and child.name in FUNCTION_NAME_IDS:
+                    replace_child(parent, attr, c_ast.Constant("string", f'"{top.decl.name}"', child.coord))
+
+
 def read_only_data(ast: c_ast.FileAST, resolver: TypeResolver) -> ReadOnlyData:
     """Hoist the program's string literals (in place) and list its read-only objects."""
+    spell_function_names(ast)
     literals: list[str] = []
     objects: list[ReadOnly] = []
     for parent, attr, constant in _value_literals(ast, resolver):
@@ -75,12 +93,7 @@ def read_only_data(ast: c_ast.FileAST, resolver: TypeResolver) -> ReadOnlyData:
         text = constant.value
         literals.append(f"static const struct {{ char v[sizeof({text})]; char gap; }} {name} = {{ {text} }};")
         objects.append(ReadOnly(f"{name}.v", "MIG_T_char", f"sizeof {name}.v"))
-        ref = LiteralRef(name, constant.coord)
-        if "[" in attr:
-            field, index = attr[:-1].split("[")
-            getattr(parent, field)[int(index)] = ref
-        else:
-            setattr(parent, attr, ref)
+        replace_child(parent, attr, LiteralRef(name, constant.coord))
     types: list[CType] = []
     for node in program_nodes(ast):
         if not isinstance(node, c_ast.Decl) or not node.name or isinstance(node.type, c_ast.FuncDecl):
