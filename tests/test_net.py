@@ -102,9 +102,10 @@ def test_hosts_of_the_era_are_cpu_bound() -> None:
 def test_fitted_parameters_are_exactly_the_calibrated_ones() -> None:
     """Every "calibrated against" source of the network model is listed in FITTED, and each
     names its rows. (The CPU calibration, cpu.*, is testbed/calibration/cpu.py's: test_calibrate;
-    the classic file I/O, stdio.*, fileio.py's: test_classic_fidelity.)"""
+    the classic file I/O, stdio.*, fileio.py's: test_classic_fidelity; its socket calls,
+    sock.*, sockio.py's: test_classic_sockets.)"""
     calibrated = {(name, p.path) for name in machine_names() for p in machine(name).params()
-                  if p.source.startswith("calibrated against") and not p.path.startswith(("cpu.", "stdio."))}
+                  if p.source.startswith("calibrated against") and not p.path.startswith(("cpu.", "stdio.", "sock."))}
     calibrated |= {(name, p.path) for name in network_names() for p in network(name).params()
                    if p.source.startswith("calibrated against")}
     assert calibrated == set(calibration.FITTED)

@@ -15,8 +15,11 @@
 #define MIG_CRC "crc_bytes.c"            /* slicing by four, bytes assembled one by one */
 #define MIG_COPY "copy_bytes.c"          /* flat data: memcpy or a byte loop */
 #define MIG_CODEC "codec_xdr.c"          /* XDR units of four bytes, as the original wrote */
-/* The classic runtime wrote its stream to a file one item per write() call: it counts the
- * items it encodes (published in mig_control.items) so that the host can price those calls. */
+/* The classic runtime hands its TCP socket one encoded item per call in network mode (a
+ * block header, a pointer, a scalar; an array of primitives as one): it counts the items it
+ * encodes (published in mig_control.items) so that the host can price those calls
+ * (testbed/migration/sockio.py). File mode goes through stdio, priced per XDR unit from the
+ * stream's size (testbed/migration/fileio.py). */
 #define ITEM() (mig_items++)
 #else
 #define MSR_TABLE "msr_modern.c"         /* heap blocks found through their headers */

@@ -132,6 +132,10 @@ def format_record(r: MigrationRecord) -> str:
         phases = [("scan+write", price.scan_write_s, f"{r.scan.instructions:,}"),
                   ("rcp", price.rcp_s, ""),
                   ("read+restore", price.read_restore_s, f"{r.restore.instructions:,}")]
+    elif price.scan_write_s is not None:  # the classic runtime's socket calls (migration/sockio.py)
+        phases = [("scan+write", price.scan_write_s, f"{r.scan.instructions:,}"),
+                  ("tx", price.tx_s, f"({price.network} TCP)"),
+                  ("read+restore", price.read_restore_s, f"{r.restore.instructions:,}")]
     else:
         phases = [("scan", r.scan.seconds, f"{r.scan.instructions:,}"),
                   ("tx", price.tx_s, f"({price.network} TCP)"),

@@ -32,6 +32,9 @@ HOMOG_PHASES = (("collect", "scan_s"), ("tx", "tx_s"), ("restore", "restore_s"),
                 ("migrate", "migrate_s"))
 TABLE_COLUMNS = ("table", "runtime", "program", "problem", "size", "tx_bytes", "mode", "phase",
                  "testbed_s", "published_s", "rel_error", "derived")
+# Network mode on the classic runtime: its socket calls join the CPU phases
+# (testbed/migration/sockio.py), recorded as these columns when present.
+WITH_SOCKET_CALLS = {"scan_s": "scan_write_s", "restore_s": "read_restore_s"}
 LINEAR_R2 = 0.99  # the linpack finding's threshold
 # The runtime comparison: (quantity, the row's mode, its column).
 RUNTIME_QUANTITIES = (("scan_s", "network", "scan_s"), ("restore_s", "network", "restore_s"),
@@ -90,6 +93,18 @@ def _entry(table: str, program_name: str, n: int, mode: str, phase: str, value: 
             "published_s": pub, "rel_error": err, "derived": derived}
 
 
+def phase_value(r: pd.Series | None, mode: str, column: str) -> Any:
+    """A row's value of a published phase: in network mode the CPU phase with the classic
+    runtime's socket calls, when the row has them."""
+    if r is None:
+        return None
+    if mode == "network" and column in WITH_SOCKET_CALLS:
+        with_calls = r.get(WITH_SOCKET_CALLS[column])
+        if with_calls is not None and not pd.isna(with_calls):
+            return with_calls
+    return r.get(column)
+
+
 def workload_order(rows: pd.DataFrame, programs: Sequence[str]) -> list[tuple[str, int]]:
     """The (program, size) of the rows, in ``programs`` order, then by size."""
     keys = {(r["program"], int(r["size_value"])) for _, r in rows.iterrows()}
@@ -111,7 +126,7 @@ def hetero_table(rows: pd.DataFrame, reference: Reference | None = None) -> pd.D
             r = cells.get((prog, n, mode))
             tx = None if r is None else int(r["tx_bytes"])
             for phase, column in phases:
-                value = None if r is None else r.get(column)
+                value = phase_value(r, mode, column)
                 out.append(_entry("hetero", prog, n, mode, phase, value, published, tx,
                                   runtime=runtime))
             totals[mode] = out[-1]["testbed_s"]
@@ -143,7 +158,7 @@ def homog_table(rows: pd.DataFrame, reference: Reference | None = None) -> pd.Da
         r = cells.get((prog, n, "network"))
         tx = None if r is None else int(r["tx_bytes"])
         for phase, column in HOMOG_PHASES:
-            value = None if r is None else r.get(column)
+            value = phase_value(r, "network", column)
             out.append(_entry("homog", prog, n, "network", phase, value, published, tx,
                               runtime=runtime))
     return pd.DataFrame(out, columns=list(TABLE_COLUMNS))

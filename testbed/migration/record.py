@@ -32,12 +32,15 @@ class StreamFacts:
     call_frames: int
     live_bytes: int
     write_calls: int  # calls writing the file in file mode: 1 write(), or one fwrite() per XDR unit (classic)
+    items: int = 0  # items the collection encoded: the classic runtime's socket calls in network mode
 
 
 @dataclass(frozen=True)
 class Pricing:
     """Tx and the phase totals of one (network, mode). File mode splits the migration into
-    scan+write, rcp and read+restore; network mode leaves those None. ``migrate_s`` is None
+    scan+write, rcp and read+restore; network mode leaves those None, except on the classic
+    runtime, whose socket calls make scan+write and read+restore there too
+    (testbed/migration/sockio.py). ``migrate_s`` is None
     when the migration did not complete."""
 
     network: str

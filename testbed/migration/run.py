@@ -245,17 +245,18 @@ def migrate_with_output(spec: MigrationSpec, on_phase: Callable[[str], None] = _
     where = sites.get(f"{function}:{site}", {})
     scan = _cpu_phase(src_port.tally(Event.UNWIND_BEGIN, Event.COLLECT_END), src_m)
     calls = write_calls(src_m, len(stream), spec.runtime)
+    items = src_port.items() if spec.runtime == "classic" else 0
 
     on_phase(f"moving {len(stream):,} bytes ({spec.network}, {spec.mode} mode)")
     moved: Transfer = transfer(len(stream), src_m, dst_m, spec.network, spec.mode, runtime=spec.runtime,
-                               loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
+                               items=items, loss=spec.loss, fail_at=spec.fail_at, background=spec.background,
                                seed=spec.seed)
     base = MigrationRecord(
         program=spec.program, size=spec.size, runtime=spec.runtime,
         src=src_m.name, dst=dst_m.name, src_isa=src_m.isa.name, dst_isa=dst_m.isa.name, at=at,
         at_request=f"t={spec.at_time}s" if spec.at_time is not None else str(spec.at),
         poll_point=where.get("where", "?").rsplit("/", 1)[-1], poll_function=where.get("function"),
-        stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, calls),
+        stream=StreamFacts(len(stream), header.blocks, header.frames, layout.live_bytes, calls, items),
         scan=scan, pricing=_pricing(scan.seconds, None, moved, spec.network, spec.mode, spec.loss, spec.seed),
         restore=None,
         verified=False, roundtrip_identical=None, completed_on="source",
@@ -370,13 +371,18 @@ def _pricing(scan_s: float, restore_s: float | None, moved: Transfer, network: s
     price = Pricing(network, mode, moved.model, moved.seconds, moved.eth_frames, loss=loss, seed=seed)
     if restore_s is None or moved.failed:
         return price
-    if mode == "file":
-        scan_write_s = scan_s + (moved.write_s or 0.0)
-        read_restore_s = (moved.read_s or 0.0) + restore_s
-        rcp_s = moved.rcp_s or 0.0
-        return replace(price, scan_write_s=scan_write_s, rcp_s=rcp_s, read_restore_s=read_restore_s,
-                       migrate_s=scan_write_s + rcp_s + read_restore_s)
-    return replace(price, migrate_s=scan_s + moved.seconds + restore_s)
+    if moved.write_s is None:  # network mode, modern runtime: the CPU phases and the transfer
+        return replace(price, migrate_s=scan_s + moved.seconds + restore_s)
+    # file mode, and the classic runtime's item-by-item socket calls in network mode: the
+    # source's writes join its collection, the destination's reads its restoration
+    scan_write_s = scan_s + moved.write_s
+    read_restore_s = (moved.read_s or 0.0) + restore_s
+    if mode != "file":
+        return replace(price, scan_write_s=scan_write_s, read_restore_s=read_restore_s,
+                       migrate_s=scan_write_s + moved.seconds + read_restore_s)
+    rcp_s = moved.rcp_s or 0.0
+    return replace(price, scan_write_s=scan_write_s, rcp_s=rcp_s, read_restore_s=read_restore_s,
+                   migrate_s=scan_write_s + rcp_s + read_restore_s)
 
 
 def reprice(record: MigrationRecord, network: str, mode: str) -> MigrationRecord:
@@ -386,7 +392,7 @@ def reprice(record: MigrationRecord, network: str, mode: str) -> MigrationRecord
     if record.failed or record.restore is None:
         raise ConfigError("a migration that did not complete on its destination cannot be re-priced")
     moved = transfer(record.stream.tx_bytes, resolve(record.src), resolve(record.dst),
-                     network, mode, runtime=record.runtime)
+                     network, mode, runtime=record.runtime, items=record.stream.items)
     priced = replace(record, pricing=_pricing(record.scan.seconds, record.restore.seconds, moved, network, mode))
     if moved.failed:
         return replace(priced, failure=Failure("transfer", f"transfer failed: {moved.reason}"))

@@ -6,7 +6,9 @@ writes the stream in one write() and reads it in one read(), priced from the mac
 profile's [os] table (a system call plus a copy per byte); the classic runtime writes and
 reads it as the original did, XDR unit by unit through stdio over the kernel's buffer
 cache (testbed/migration/fileio.py). The disk below the modern runtime's write, the
-destination's disk and rcp are the network model's.
+destination's disk and rcp are the network model's. In network mode the classic runtime
+hands the socket one item per call (testbed/migration/sockio.py): its writes and reads
+are ``write_s`` and ``read_s`` there, its small sends' protocol work is part of Tx.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from testbed.emu.machines import Machine
 from testbed.migration import fileio
 from testbed.migration.fileio import syscall_seconds
+from testbed.migration.sockio import socket_cost
 from testbed.net import simulate_transfer
 
 __all__ = ["Transfer", "syscall_seconds", "transfer", "write_calls"]
@@ -27,9 +30,9 @@ class Transfer:
     model: str
     failed: bool = False
     reason: str | None = None
-    write_s: float | None = None  # file mode: the source's write() and its disk
+    write_s: float | None = None  # the source's write() calls (file mode: and its disk)
     rcp_s: float | None = None
-    read_s: float | None = None  # file mode: the destination's read() and its disk
+    read_s: float | None = None  # the destination's read() calls (file mode: and its disk)
     eth_frames: int = 0  # Ethernet frames both hosts put on the link
 
 
@@ -40,10 +43,11 @@ def write_calls(src: Machine, nbytes: int, runtime: str) -> int:
 
 
 def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str, runtime: str = "modern",
-             loss: float = 0.0, fail_at: float | None = None, background: float = 0.0,
+             items: int = 0, loss: float = 0.0, fail_at: float | None = None, background: float = 0.0,
              seed: int = 0) -> Transfer:
-    """``seed`` seeds every random choice of the link (loss, backoff, background traffic):
-    the same arguments and seed give the same transfer."""
+    """``items`` is what the classic runtime's collection encoded (its socket calls in
+    network mode). ``seed`` seeds every random choice of the link (loss, backoff, background
+    traffic): the same arguments and seed give the same transfer."""
     r = simulate_transfer(nbytes, src.name, dst.name, network=network, mode=mode,
                           background=background, loss=loss, fail_at=fail_at, seed=seed)
     if mode == "file" and runtime == "classic":
@@ -58,4 +62,8 @@ def transfer(nbytes: int, src: Machine, dst: Machine, network: str, mode: str, r
         read_s = (r.read_s or 0.0) + syscall_seconds(dst, nbytes)
         return Transfer(write_s + (r.rcp_s or 0.0) + read_s, "simpy", r.failed, r.reason,
                         write_s, r.rcp_s, read_s, r.frames)
+    if runtime == "classic":
+        calls = socket_cost(src, dst, items)
+        return Transfer(r.tx_s + calls.send_s, "simpy", r.failed, r.reason, calls.write_s,
+                        read_s=calls.read_s, eth_frames=r.frames)
     return Transfer(r.tx_s, "simpy", r.failed, r.reason, eth_frames=r.frames)

@@ -159,6 +159,16 @@ class Stdio:
 
 
 @dataclass(frozen=True)
+class Sock:
+    """The classic runtime's socket I/O in network mode: one call per encoded item
+    (testbed/migration/sockio.py)."""
+
+    write_item: Param = param("cycles")
+    read_item: Param = param("cycles")
+    send_item: Param = param("cycles")
+
+
+@dataclass(frozen=True)
 class MachineProfile:
     machine: MachineInfo
     cpu: Cpu
@@ -168,6 +178,7 @@ class MachineProfile:
     rcp: Rcp
     os: Os
     stdio: Stdio
+    sock: Sock
 
 
 # ---------------------------------------------------------------- networks
