@@ -48,7 +48,7 @@ def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[st
                        "does not migrate (it would start over on the destination): keep the state in a global "
                        "of the program instead (your own generator or tokeniser)")
             if isinstance(node, c_ast.Cast) and _casts_to_pointer(node, resolver):
-                if _integer_valued(node.expr) or (isinstance(node.expr, c_ast.ID) and node.expr.name in integers):
+                if _integer_valued(node.expr, integers):
                     yield (f"{where(node)}: an integer is cast to a pointer "
                            f"({gen(node)}): such a pointer cannot be translated on another machine")
             if isinstance(node, c_ast.Decl) and node.name and not isinstance(node.type, c_ast.FuncDecl):
@@ -82,7 +82,18 @@ def _integer_declared(d: c_ast.Decl) -> bool:
             and any(n in INTEGER_NAMES for n in t.type.names) and "typedef" not in d.storage)
 
 
-def _integer_valued(expr: c_ast.Node) -> bool:
+_INTEGER_OPERATORS = {"+", "-", "*", "/", "%", "|", "&", "^", "<<", ">>"}
+
+
+def _integer_valued(expr: c_ast.Node, integers: set[str] = frozenset()) -> bool:
+    """Whether ``expr`` is an integer: a constant other than 0, a cast to an integer type,
+    an integer variable, or arithmetic of them (`(unsigned)INT_MAX + 2`; not `p + 1`,
+    whose pointer operand is no integer)."""
+    if isinstance(expr, c_ast.ID):
+        return expr.name in integers
+    if isinstance(expr, c_ast.BinaryOp) and expr.op in _INTEGER_OPERATORS:
+        return _integer_valued(expr.left, integers) and (
+            _integer_valued(expr.right, integers) or isinstance(expr.right, c_ast.Constant))
     if isinstance(expr, c_ast.Constant):
         return expr.type in ("int", "long int", "unsigned int", "long long int") and expr.value not in ("0", "0L", "0u", "0U")
     if isinstance(expr, c_ast.Cast):

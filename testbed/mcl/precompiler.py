@@ -41,6 +41,7 @@ from testbed.mcl.ctype import Array, FuncPtr, Pointer, VarArray, has_pointers
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
 from testbed.mcl.lift import copy_address_taken_parameters, lift_stack_blocks, names_in
+from testbed.mcl.literals import name_compound_literals
 from testbed.mcl.liveness import site_liveness
 from testbed.mcl.nodes import (
     Function,
@@ -99,6 +100,7 @@ class Precompiler:
                           key=_source_order))
         hoister = Hoister(self.defs, migratable)
         for name in fids:
+            name_compound_literals(self.defs[name], self.taken)
             copy_address_taken_parameters(self.defs[name], self.taken)
             lift_stack_blocks(self.defs[name], self._stack_block_kind)
             hoister.function(self.defs[name])
@@ -114,8 +116,9 @@ class Precompiler:
     def _inexpressible(self, names: Iterable[str]) -> list[str]:
         """What a migratable function may not hold, one message each: a call of a
         migratable function inside ``({ ... })`` (its site would lie inside an expression
-        whose statements the rewriter cannot enter), and a compound literal whose address
-        is taken or that is an array (an unnamed stack object no block describes)."""
+        whose statements the rewriter cannot enter), and an array compound literal (an
+        unnamed stack array no block describes; other literals used by address are named,
+        literals.py)."""
         errors: dict[int, str] = {}
         for name in names:
             body = self.defs[name].body
@@ -127,12 +130,10 @@ class Precompiler:
                                          "result to a variable first)")
             for parent in walk(body):
                 for _, n in parent.children():
-                    if isinstance(n, c_ast.CompoundLiteral) and (
-                            isinstance(n.type.type, c_ast.ArrayDecl)
-                            or (isinstance(parent, c_ast.UnaryOp) and parent.op == "&")):
-                        errors[id(n)] = (f"{where(n)}: compound literal ({gen(n.type)}){{...}} used by address "
-                                         f"in migratable function {name}: an unnamed object cannot migrate "
-                                         "(declare it as a named variable)")
+                    if isinstance(n, c_ast.CompoundLiteral) and isinstance(n.type.type, c_ast.ArrayDecl):
+                        errors[id(n)] = (f"{where(n)}: array compound literal ({gen(n.type)}){{...}} in migratable "
+                                         f"function {name}: an unnamed array cannot migrate (declare it as a "
+                                         "named array)")
         return list(errors.values())
 
     def _stack_block_kind(self, decl: c_ast.Decl, address_taken: set[str]) -> str | None:

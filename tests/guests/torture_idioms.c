@@ -7,7 +7,7 @@
  * signed counterpart), a pointer local whose address a callee fills in (unset at the
  * callee's poll-points), memory from __builtin_malloc, and memcmp declared the program's
  * own way (no header of the runtime's is included), a struct and a typedef defined inside
- * a function (moved to file scope). */
+ * a function (moved to file scope) and a struct compound literal used by address. */
 extern int printf(const char *, ...);
 extern int memcmp(const char *, const char *, __SIZE_TYPE__);
 
@@ -57,6 +57,7 @@ static int walk(const cellp first, const int n, const int rounds)
     cellp spare = __builtin_malloc(sizeof(cell));
     long *spare_count = (long *)&spare->seen;
     cell *best;
+    cell *probe = &(cell){ 7, 0 };
     struct tally { int hits; long total; } tally;
     typedef struct { short lo, hi; } range;
     range span;
@@ -75,6 +76,7 @@ static int walk(const cellp first, const int n, const int rounds)
         bump(spare_count, twice(r));
         stats.rounds++;
         tally.hits += r % 3 == 0;
+        probe->seen += (unsigned long)probe->weight;
         tally.total += sum;
         span.lo = (short)(sum % 997 < span.lo ? sum % 997 : span.lo);
         span.hi = (short)(sum % 991 > span.hi ? sum % 991 : span.hi);
@@ -83,7 +85,8 @@ static int walk(const cellp first, const int n, const int rounds)
     best = 0;
     pick(&best, first, n);
     return sum + (memcmp(name, "walk", 4) == 0) + (int)*spare_count + best->weight + tally.hits
-           + (int)(tally.total % 1000) + span.lo + span.hi;
+           + (int)(tally.total % 1000) + span.lo + span.hi
+           + (int)probe->seen;
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 /* Constructs the precompiler refuses, all at once, each on its own line: a layout
  * attribute it would drop, an integer cast to a pointer through a typedef, a call of a
- * migratable function inside a statement expression, a compound literal used by address,
+ * migratable function inside a statement expression, an array compound literal,
  * an asm statement with an output, a weak definition. */
 #include <stdio.h>
 
@@ -24,10 +24,12 @@ __attribute__((weak)) int hook(int x)
 int main(void)
 {
     struct wide w;
+    struct pair w2 = { 2, 3 };
     intp bad = (intp)12;
-    int v = ({ int k = total(&(struct pair){ 2, 3 }, 1); k + 1; });
+    int *row = (int[]){ 4, 5 };
+    int v = ({ int k = total(&w2, 1); k + 1; });
     asm ("" : "=r" (v) : "0" (v));
     w.a = hook(v);
-    printf("%d %d\n", w.a, bad != 0);
+    printf("%d %d %d\n", w.a, bad != 0, row[1]);
     return 0;
 }

@@ -1,0 +1,49 @@
+"""Compound literals used by address, as named locals.
+
+``&(struct s){ 3, "hey" }`` is an unnamed object on the stack: no block describes it,
+so a pointer to it live at a poll-point could not travel (the collection failed). In a
+migratable function the precompiler names it: a local ``__mcl_clN`` of its type,
+declared first thing (its address is taken, so it is a stack block like any other), and
+the literal becomes ``(*(__mcl_clN = (struct s){ 3, "hey" }, &__mcl_clN))``: assigned
+each time the expression is evaluated, as C re-initialises a compound literal, and an
+lvalue of the same type. An array literal cannot be assigned, so it stays refused.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from pycparser import c_ast
+
+from testbed.mcl.nodes import walk
+
+LITERAL_PREFIX = "__mcl_cl"
+
+
+def name_compound_literals(f: c_ast.FuncDef, taken: set[str]) -> None:
+    """Name, in place, every non-array compound literal of ``f`` whose address is taken."""
+    decls: list[c_ast.Decl] = []
+    for parent in list(walk(f.body)):
+        if not (isinstance(parent, c_ast.UnaryOp) and parent.op == "&"):
+            continue
+        literal = parent.expr
+        if not isinstance(literal, c_ast.CompoundLiteral) or isinstance(literal.type.type, c_ast.ArrayDecl):
+            continue
+        n = len(decls) + 1
+        while f"{LITERAL_PREFIX}{n}" in taken:
+            n += 1
+        name = f"{LITERAL_PREFIX}{n}"
+        taken.add(name)
+        declared = copy.deepcopy(literal.type.type)
+        inner = declared
+        while not isinstance(inner, c_ast.TypeDecl):
+            inner = inner.type
+        inner.declname = name
+        inner.quals = [q for q in inner.quals if q != "const"]  # assigned where the literal was
+        decls.append(c_ast.Decl(name, [], [], [], [], declared, None, None, literal.coord))
+        coord = literal.coord
+        assign = c_ast.Assignment("=", c_ast.ID(name, coord), literal, coord)
+        parent.expr = c_ast.UnaryOp("*", c_ast.ExprList([assign, c_ast.UnaryOp("&", c_ast.ID(name, coord), coord)],
+                                                       coord), coord)
+    if decls:
+        f.body.block_items = [*decls, *(f.body.block_items or [])]
