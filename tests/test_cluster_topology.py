@@ -9,6 +9,7 @@ import pytest
 
 from testbed.cli import main
 from testbed.cluster.topology import cluster, cluster_names, load_cluster
+from testbed.emu.isa import ISAS
 from testbed.errors import ConfigError
 
 
@@ -30,9 +31,12 @@ def test_snow18_100_differs_only_in_the_network() -> None:
 
 
 def test_every_shipped_cluster_loads_and_mixes_byte_orders() -> None:
-    assert {"snow18", "snow18-100", "pair", "mixed4", "solo"} <= set(cluster_names())
+    assert {"snow18", "snow18-100", "pair", "mixed4", "mixed64", "solo"} <= set(cluster_names())
     for name in set(cluster_names()) - {"solo"}:  # solo mirrors a one-host real PVM
-        assert {h.isa for h in cluster(name).hosts} == {"mipsel", "sparc"}, name
+        assert {ISAS[h.isa].big_endian for h in cluster(name).hosts} == {False, True}, name
+    # mixed64 has one host of each word size and byte order
+    assert {(ISAS[h.isa].word_size, ISAS[h.isa].big_endian) for h in cluster("mixed64").hosts} == \
+        {(4, False), (4, True), (8, False), (8, True)}
 
 
 def test_pvmd_hop_scales_with_the_host_clock() -> None:

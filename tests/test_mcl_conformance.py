@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from testbed.conformance import suite
+from testbed.conformance.log import OutcomeLog
 from testbed.conformance.program import Outcome
 from testbed.conformance.report import Report, reason_class, run_suite
+from testbed.errors import ConfigError
 
 needs_suite = pytest.mark.skipif(not suite.available(), reason="gcc-12-source is not installed "
                                  "(apt-get install gcc-12-source): no GCC torture tests to run")
@@ -91,3 +93,26 @@ def test_a_global_declared_twice_migrates(src: str, dst: str) -> None:
 
     record = migrate(MigrationSpec(str(GUEST_TESTS / "tentative_global.c"), "small", src, dst, at=3))
     assert record.verified and record.roundtrip_identical, record.failure
+
+
+def test_a_resumed_run_keeps_what_the_file_holds_and_only_from_the_same_run(tmp_path: Path) -> None:
+    """--resume: the outcomes of a stopped run count (a line cut off mid-write dropped),
+    and a file written with another revision or budget is refused in one line."""
+    header = {"suite": "gcc-torture", "revision": "abc1234", "budget": 10, "timeout_s": 5.0, "limit": None}
+    path = tmp_path / "outcomes.jsonl"
+    first = OutcomeLog(path, header, resume=False)
+    first.add(Outcome("a.c", "verified", "", 6, 6))
+    first.add(Outcome("b.c", "precompile", "b.c:3: no"))
+    first.close()
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"program": "c.c", "sta')  # the run was stopped while writing
+    again = OutcomeLog(path, header, resume=True)
+    assert sorted(again.done) == ["a.c", "b.c"] and again.done["a.c"].verified == 6
+    again.add(Outcome("c.c", "verified", "", 6, 6))
+    again.close()
+    third = OutcomeLog(path, header, resume=True)
+    third.close()
+    assert sorted(third.done) == ["a.c", "b.c", "c.c"]
+    with pytest.raises(ConfigError, match=r"^--resume: .* was written by another run \(revision 'abc1234' -> "
+                       r"'def5678'\)"):
+        OutcomeLog(path, {**header, "revision": "def5678"}, resume=True)

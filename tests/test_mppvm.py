@@ -1,7 +1,8 @@
 """MpPVM: tasks of running PVM jobs migrate between ISAs; every message arrives exactly once.
 
 Small sizes (a few seconds each). The property test's quick form runs here; its long form
-(TESTBED_MPPVM_RUNS=200) is the acceptance run (docs/mppvm.md)."""
+(TESTBED_MPPVM_RUNS=200) is the acceptance run (docs/mppvm.md), on snow18 or, with
+TESTBED_MPPVM_CLUSTER=mixed64, between 32- and 64-bit hosts."""
 
 from __future__ import annotations
 
@@ -128,7 +129,9 @@ def test_cli_syntax() -> None:
 
 RUNS = int(os.environ.get("TESTBED_MPPVM_RUNS", "3"))  # the long form: 200 or more
 REPORT = os.environ.get("TESTBED_MPPVM_REPORT")  # a file: one JSON line of figures per run
-HOSTS = [h.name for h in SNOW.hosts[:8]]
+# The cluster the plans move tasks over; TESTBED_MPPVM_CLUSTER=mixed64 crosses word sizes too
+PLAN_CLUSTER = cluster(os.environ.get("TESTBED_MPPVM_CLUSTER", "snow18"))
+HOSTS = [h.name for h in PLAN_CLUSTER.hosts[:8]]
 Plan = tuple[str, list[MigrationRequest], dict[int, list[str]]]
 
 
@@ -152,7 +155,7 @@ def _plan(draw: st.DrawFn) -> Plan:
 @given(_plan())
 def test_property_random_migrations_keep_output_and_delivery(plan: Plan) -> None:
     program, moves, faults = plan
-    r = run_program(program, SNOW, tasks=3, size="small", migrations=moves, faults=faults)
+    r = run_program(program, PLAN_CLUSTER, tasks=3, size="small", migrations=moves, faults=faults)
     assert r.verified is True, (moves, faults, [m["error"] for m in r.migrations])
     assert r.ledger_problems == [], moves
     assert r.ledger["sent"] == r.ledger["delivered"]

@@ -11,7 +11,8 @@ run under a real pvmd started (and halted) by the test. Compared:
   slaves finish (on the real PVM as on the cluster).
 
 Both worlds have one host (the cluster ``solo``), so master1 spawns 3 slaves in each and
-task ids agree (t40001, t40002, ...). The cluster run on mixed hosts is checked on its own.
+task ids agree (t40001, t40002, ...). The cluster runs on mixed hosts (pair, and mixed64 with
+its LP64 hosts) are checked on their own.
 """
 
 from __future__ import annotations
@@ -106,13 +107,21 @@ def test_master1_matches_the_real_pvm_as_a_multiset(examples: Path, real_pvm: tu
 
 
 @needs_pvm
-def test_master1_on_mixed_hosts_gets_what_it_expects(examples: Path) -> None:
-    ours = run_program(str(examples / "master1.c"), cluster("pair"))
+@pytest.mark.parametrize("name", ["pair", "mixed64"])  # mixed64: LP64 and ILP32 hosts, both byte orders
+def test_master1_on_mixed_hosts_gets_what_it_expects(examples: Path, name: str) -> None:
+    ours = run_program(str(examples / "master1.c"), cluster(name))
+    workers = 3 * len(cluster(name).hosts)  # master1 starts three per host
     lines = ours.output.splitlines()
-    assert lines[0] == "Spawning 6 worker tasks ... SUCCESSFUL" and len(lines) == 7
+    assert lines[0] == f"Spawning {workers} worker tasks ... SUCCESSFUL" and len(lines) == workers + 1
     for line in lines[1:]:
         got, expected = re.fullmatch(r"I got (\S+) from \d+; \(expecting (\S+)\)", line).groups()  # type: ignore[union-attr]
         assert got == expected
+
+
+@needs_pvm
+def test_hello_from_an_lp64_host(examples: Path) -> None:
+    ours = run_program(str(examples / "hello.c"), cluster("mixed64"))  # on rpi1 (aarch64); hello_other on ss1
+    assert ours.output == "i'm t40001\nfrom t80001: hello, world from ss1\n" and ours.errors == ""
 
 
 REAL_HEADER = Path("/usr/include/pvm3.h")

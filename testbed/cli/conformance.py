@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from testbed.conformance.program import Outcome
@@ -44,35 +43,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outcomes", type=Path, metavar="FILE",
                    help="also write each program's outcome to FILE as one JSON line as soon as it is known "
                    "(a long run can be read, or stopped, before it ends)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --outcomes: keep the outcomes FILE already holds and check only the other "
+                   "programs (refused unless FILE was written by the same committed code, suite and limits)")
     p.set_defaults(func=run_conformance)
 
 
 def run_conformance(args: argparse.Namespace) -> int:
-    from testbed.conformance.report import run_suite
+    from testbed.conformance.log import OutcomeLog
+    from testbed.conformance.report import Report, run_suite
     from testbed.conformance.suite import programs
     from testbed.errors import ConfigError
+    from testbed.experiments.provenance import git_revision
 
     if args.timeout <= 0:
         raise ConfigError(f"--timeout must be positive, not {args.timeout:g}")
     if args.outcomes is not None and not args.outcomes.parent.is_dir():
         raise ConfigError(f"--outcomes {args.outcomes}: no folder {args.outcomes.parent}; create it first")
+    revision = git_revision()
+    if args.resume and args.outcomes is None:
+        raise ConfigError("--resume needs --outcomes FILE: the file of the run to go on with")
+    if args.resume and (revision.endswith("-dirty") or revision == "unknown"):
+        raise ConfigError(f"--resume: the code is at {revision}, not a commit: outcomes of uncommitted code "
+                          "cannot be told apart from the next change's; commit first")
     files = programs(args.suite, args.limit)
-    done = 0
-    log = args.outcomes.open("w", encoding="utf-8") if args.outcomes is not None else None
+    header = {"suite": args.suite, "revision": revision, "budget": args.budget, "timeout_s": args.timeout,
+              "limit": args.limit}
+    log = OutcomeLog(args.outcomes, header, args.resume) if args.outcomes is not None else None
+    done = dict(log.done) if log is not None else {}
+    todo = [f for f in files if f.name not in done]
+    count = len(files) - len(todo)
 
     def progress(outcome: Outcome) -> None:
-        nonlocal done
-        done += 1
-        print(f"\r{done}/{len(files)}", end="", file=sys.stderr, flush=True)
+        nonlocal count
+        count += 1
+        print(f"\r{count}/{len(files)}", end="", file=sys.stderr, flush=True)
         if log is not None:
-            log.write(json.dumps(asdict(outcome)) + "\n")
-            log.flush()
+            log.add(outcome)
 
     try:
-        report = run_suite(args.suite, files, args.jobs, args.budget, args.timeout, progress)
+        report = run_suite(args.suite, todo, args.jobs, args.budget, args.timeout, progress)
     finally:
         if log is not None:
             log.close()
     print(file=sys.stderr)
+    ran = {o.program: o for o in report.outcomes}
+    report = Report(args.suite, [done.get(f.name) or ran[f.name] for f in files])
     print(json.dumps(report.to_dict(), indent=1) if args.json else report.summary())
     return 0

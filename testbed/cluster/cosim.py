@@ -21,7 +21,7 @@ from typing import Any
 
 import simpy
 
-from testbed.cluster import pvm3
+from testbed.cluster import pvm3, pvmargs
 from testbed.cluster.groups import Groups
 from testbed.cluster.migratable import build_migratable_task, task_sites
 from testbed.cluster.migrate import MigrationRequest, Migrator
@@ -30,7 +30,7 @@ from testbed.cluster.programs import PVM_ARCH, Placement, build_task, find_task
 from testbed.cluster.topology import Cluster, ClusterHost
 from testbed.emu.guest import Guest
 from testbed.emu.machines import resolve
-from testbed.errors import ConfigError, TestbedError
+from testbed.errors import ConfigError, GuestFault, TestbedError
 from testbed.limits import EXPERIMENT_BUDGET
 from testbed.migration.host import MigrationPort
 from testbed.net.engine import Sim
@@ -45,7 +45,8 @@ _TIMED = (Hypercall.PVM_SEND, Hypercall.PVM_MCAST, Hypercall.PVM_RECV, Hypercall
 
 
 def _signed(word: int) -> int:
-    return word - (1 << 32) if word & 0x8000_0000 else word
+    """An int hypercall argument (a register's low 32 bits, ``Isa.hypercall_arg``)."""
+    return pvmargs.signed(word, 4)
 
 
 @dataclass
@@ -270,7 +271,10 @@ class CoSim:
                 continue
             if task.request is not None:
                 request, task.request = task.request, None
-                value = yield from self._timed_call(task, *request)
+                try:
+                    value = yield from self._timed_call(task, *request)
+                except GuestFault as exc:  # its arguments point outside the guest's memory
+                    raise GuestFault(f"task t{task.tid:x} ({task.name} on {task.host.name}): {exc}") from None
                 guest.set_return(value & 0xFFFFFFFF)
                 if task.done:
                     return
@@ -322,13 +326,13 @@ class CoSim:
         return 0
 
     def _write(self, task: Task, guest: Guest, fd: int, buf: int, length: int) -> int:
-        data = guest.read(buf, min(length, 1 << 20))
+        data = pvmargs.read_bytes(guest, buf, min(length, 1 << 20), "write buffer")
         (task.stderr if fd == 2 else guest.stdout).extend(data)
         return length
 
     def _put_string(self, guest: Guest, text: str, buf: int, capacity: int) -> int:
         data = text.encode()[: max(capacity - 1, 0)]
-        guest.write(buf, data + b"\0")
+        pvmargs.write_bytes(guest, buf, data + b"\0", "host name buffer")
         return len(data)
 
     def _config(self, guest: Guest, index: int, buf: int, capacity: int) -> int:
@@ -336,13 +340,13 @@ class CoSim:
         if index < len(hosts):
             h = hosts[index]
             entry = f"{h.name}\0{PVM_ARCH[h.isa]}\0".encode()
-            guest.write(buf, entry[:capacity])
+            pvmargs.write_bytes(guest, buf, entry[:capacity], "pvm_config buffer")
         return len(hosts)
 
     def _msginfo(self, task: Task, guest: Guest, block: int) -> int:
         msg = task.described
-        for i, value in enumerate((len(msg.body), msg.src, msg.tag) if msg else (0, 0, 0)):
-            guest.write_word(block + 4 * i, value & 0xFFFFFFFF)
+        pvmargs.MSGINFO.write(guest, block, length=len(msg.body) if msg else 0,
+                              source=msg.src if msg else 0, tag=msg.tag if msg else 0)
         return 0
 
     def _fetch(self, task: Task, guest: Guest, buf: int, capacity: int) -> int:
@@ -350,7 +354,7 @@ class CoSim:
         if msg is None:
             return 0
         body = msg.body[:capacity]
-        guest.write(buf, body)
+        pvmargs.write_bytes(guest, buf, body, "receive buffer")
         return len(body)
 
     def _setopt(self, task: Task, what: int, value: int) -> int:
@@ -363,14 +367,14 @@ class CoSim:
     def _timed_call(self, task: Task, number: int, a: int, b: int, c: int) -> Generator[simpy.Event, Any, int]:
         g = task.guest
         if number in (Hypercall.PVM_SEND, Hypercall.PVM_MCAST):
-            words = [g.read_word(a + 4 * i) for i in range(5 if number == Hypercall.PVM_MCAST else 4)]
-            body = g.read(words[0], words[1]) if words[1] else b""
+            call = "pvm_send" if number == Hypercall.PVM_SEND else "pvm_mcast"
+            block = (pvmargs.SEND if number == Hypercall.PVM_SEND else pvmargs.MCAST).read(g, a)
+            body = pvmargs.read_bytes(g, block["body"], block["length"], f"{call} body") if block["length"] > 0 else b""
             if number == Hypercall.PVM_SEND:
-                targets, tag = [_signed(words[2])], _signed(words[3])
+                targets = [block["tid"]]
             else:
-                targets = [_signed(g.read_word(words[2] + 4 * i)) for i in range(words[3])]
-                tag = _signed(words[4])
-            return (yield from self._send(task, targets, tag, body))
+                targets = pvmargs.read_tids(g, block["tids"], max(block["ntask"], 0), "pvm_mcast tids array")
+            return (yield from self._send(task, targets, block["tag"], body))
         if number in (Hypercall.PVM_RECV, Hypercall.PVM_TRECV):
             timeout = c / 1e6 if number == Hypercall.PVM_TRECV and _signed(c) >= 0 else None
             pollable = number == Hypercall.PVM_RECV and task.port is not None
@@ -441,15 +445,12 @@ class CoSim:
 
     def _spawn(self, task: Task, block: int) -> int:
         g = task.guest
-        name_p, argv_p, flag, where_p, ntask, tids_p = (g.read_word(block + 4 * i) for i in range(6))
-        name = self._string(g, name_p)
-        where = self._string(g, where_p) if where_p else ""
-        args = [name]
-        while argv_p:
-            p = g.read_word(argv_p + 4 * (len(args) - 1))
-            if not p:
-                break
-            args.append(self._string(g, p))
+        spawn = pvmargs.SPAWN.read(g, block)
+        name = self._string(g, spawn["name"])
+        where = self._string(g, spawn["where"]) if spawn["where"] else ""
+        argv = pvmargs.read_pointers(g, spawn["argv"], 4096, "pvm_spawn argv array") if spawn["argv"] else []
+        args = [name, *(self._string(g, p) for p in argv)]
+        flag, ntask, tids_p = spawn["flag"], spawn["ntask"], spawn["tids"]
         source = find_task(name, task.source, self.path)
         if source is None:
             dirs = ", ".join(str(d) for d in (task.source.parent, *self.path))
@@ -460,7 +461,7 @@ class CoSim:
         for i in range(ntask):
             child = self._start(source, args, self.placement.choose(flag, where), task.tid)
             if tids_p:
-                g.write_word(tids_p + 4 * i, child.tid)
+                pvmargs.write_tid(g, tids_p, i, child.tid, "pvm_spawn tids array")
         return ntask
 
     def _kill(self, task: Task | None, tid: int) -> int:
@@ -478,8 +479,8 @@ class CoSim:
     def _string(g: Guest, address: int, limit: int = 4096) -> str:
         data = b""
         while b"\0" not in data and len(data) < limit:
-            at = address + len(data)
-            data += g.read(at, 64 - at % 64)  # never across a page end (argv ends at the stack top)
+            at = address + len(data)  # never across a page end (argv ends at the stack top)
+            data += pvmargs.read_bytes(g, at, 64 - at % 64, "string argument")
         return data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
     def _span(self, task: Task, kind: str, start: float, end: float, detail: str = "") -> None:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from testbed.cluster import pvmargs
 from testbed.emu.costmodel import Tally
 from testbed.emu.guest import Guest
 from testbed.errors import ConfigError, StreamError, TestbedError
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
     from testbed.cluster.cosim import CoSim, Task
 
 FAULTS = ("refuse", "link", "destination")  # injectable failures (tests, CLI --fail)
-_BUFFER_WORDS = 7  # struct pvm_buffer: used, data, length, capacity, position, source, tag
-_MAX_BUFFERS = 64  # PVM_MAX_BUFFERS in pvm_internal.h
 
 
 @dataclass(frozen=True)
@@ -342,12 +341,11 @@ class Migrator:
 
 def held_messages(guest: Guest) -> int:
     """Received messages the task holds in its buffers, not yet fully unpacked."""
-    base = guest.symbol("pvm_buffers")
+    base, size = guest.symbol("pvm_buffers"), pvmargs.BUFFER.size(guest)
     held = 0
-    for i in range(_MAX_BUFFERS):
-        used, data, length, _cap, position, source, _tag = (
-            guest.read_word(base + 4 * (i * _BUFFER_WORDS + k)) for k in range(_BUFFER_WORDS))
-        held += bool(used and data and source and position < length)
+    for i in range(pvmargs.BUFFERS):
+        b = pvmargs.BUFFER.read(guest, base + i * size)
+        held += bool(b["used"] and b["data"] and b["source"] and b["position"] < b["length"])
     return held
 
 

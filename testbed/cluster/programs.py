@@ -20,8 +20,13 @@ PVM_STATE = "pvm/pvm_state.c"  # the task state: precompiled with the program in
 PVM_SOURCES = (PVM_STATE, "pvm/pvm_task.c", "pvm/pvm_buf.c", "pvm/pvm_group.c", "pvm/pvm_libc.c")
 PVM_INCLUDE = RUNTIME_DIR / "pvm" / "include"
 
-# PVM's architecture names of the emulated machines (pvm_config's hi_arch, PvmTaskArch).
-PVM_ARCH = {"mipsel": "PMAX", "sparc": "SUN4"}
+# PVM's architecture names of the emulated machines (pvm_config's hi_arch, PvmTaskArch),
+# as PVM 3.4's pvmgetarch names their systems: Ultrix on a DECstation, SunOS on a SPARC,
+# IRIX 5 on an Indy, AIX 4 on a PowerPC, 64-bit IRIX 6 on an Octane, LINUX64 on x86-64
+# Linux (Debian's build of 3.4.6: /usr/lib/pvm3/conf/LINUX64.def). PVM 3.4 knows no
+# AArch64 or RISC-V Linux: LINUX64 is assumed for them. An arch name only selects hosts.
+PVM_ARCH = {"mipsel": "PMAX", "sparc": "SUN4", "mips": "SGI5", "ppc32": "AIX46K", "mips64": "SGI64",
+            "aarch64": "LINUX64", "riscv64": "LINUX64", "x86-64": "LINUX64"}
 
 
 
@@ -70,8 +75,9 @@ class Placement:
         if flag & pvm3.TASK_ARCH and where:
             candidates = [i for i in candidates if PVM_ARCH.get(hosts[i].isa) == where]
             if not candidates:
+                arches = sorted({PVM_ARCH[h.isa] for h in hosts})
                 raise ConfigError(f"pvm_spawn: no host of architecture {where!r} in cluster "
-                                  f"{self.cluster.name!r}; valid: {', '.join(sorted(set(PVM_ARCH.values())))}")
+                                  f"{self.cluster.name!r}; valid: {', '.join(arches)}")
         n = len(hosts)
         for step in range(n):
             i = (self.next + step) % n

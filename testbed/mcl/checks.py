@@ -32,9 +32,7 @@ def refuse_all(errors: list[str]) -> None:
 def unsafe_constructs(ast: c_ast.FileAST, resolver: TypeResolver) -> Iterator[str]:
     """One message per migration-unsafe construct of the program, in source order (the
     precompiler refuses them all at once, so that a program is fixed in one pass)."""
-    for location, name in getattr(ast, "layout_attributes", []):
-        yield (f"{location}: __attribute__(({name})) changes the layout of data, which the precompiled program "
-               "would not keep (pycparser drops attributes): not supported")
+    yield from getattr(ast, "refusals", [])  # what parse_text took out of the text
     file_integers = {d.name for d in ast.ext if isinstance(d, c_ast.Decl) and _integer_declared(d)}
     for top in ast.ext:
         if is_runtime_file(getattr(top.coord, "file", None)):

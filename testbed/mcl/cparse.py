@@ -22,11 +22,18 @@ RUNTIME_DIR = GUESTS_DIR / "runtime"
 INCLUDE_DIR = RUNTIME_DIR / "include"
 
 # What the analysis preprocessor leaves of ``__attribute__((...))``: parse_text removes
-# it (pycparser does not parse attributes) and keeps the ones that change data layout.
+# it (pycparser does not parse attributes) and lists the ones whose loss matters.
 ATTRIBUTE_MARK = "__mcl_attribute"
-# The attributes the generated C would lose and that change where data lie or how big it
-# is: the precompiled program would not have the reference's layout, so they are refused.
-LAYOUT_ATTRIBUTES = {"aligned", "packed", "vector_size", "mode", "transparent_union", "scalar_storage_order"}
+# The attributes the generated C would lose (pycparser drops them) and whose loss changes
+# what the program does, with what they change: refused, the precompiled program would not
+# behave as the reference does. The others (noinline, noreturn, unused, format, ...) only
+# guide the compiler.
+DROPPED_ATTRIBUTES = {
+    **dict.fromkeys(("aligned", "packed", "vector_size", "mode", "transparent_union", "scalar_storage_order"),
+                    "the layout of data"),
+    **dict.fromkeys(("weak", "alias", "weakref", "section"), "how the program links"),
+    **dict.fromkeys(("cleanup", "constructor", "destructor"), "what code runs"),
+}
 
 # GCC extensions pycparser does not parse, removed or mapped to standard C while
 # preprocessing for analysis only (the real builds never see these definitions).
@@ -35,8 +42,8 @@ ANALYSIS_DEFINES = (
     "__builtin_offsetof=offsetof",   # stddef.h's offsetof; pycparser knows `offsetof`
     f"__attribute__(x)={ATTRIBUTE_MARK} x",  # taken out again by parse_text, which reads them
     f"__attribute(x)={ATTRIBUTE_MARK} x",    # the older GCC spelling
-    "__asm(x)=",
-    "__asm__(x)=",
+    "__asm=asm",                     # every asm goes through _EMPTY_ASM or is refused
+    "__asm__=asm",
     "__extension__=",
     "__restrict=",
     "__restrict__=",
@@ -46,13 +53,26 @@ ANALYSIS_DEFINES = (
     "__const=const",
     "__signed__=signed",
     "__builtin_va_list=char *",      # the compiler's stdarg.h, if a program includes it
+    "__builtin_malloc=malloc",       # the allocation calls the precompiler types (transform.py)
+    "__builtin_calloc=calloc",
+    "__builtin_realloc=realloc",
+    "__builtin_free=free",
 )
 
 
-# An asm statement with an empty template (``asm volatile ("" : : "g" (&v) : "memory")``)
-# only stops the optimiser from moving memory accesses across it: it runs no code, so the
-# analysis drops it (pycparser does not parse asm). Any other asm is a syntax error.
-_EMPTY_ASM = re.compile(r"\b(?:asm|__asm__|__asm)\s*(?:volatile|__volatile__|__volatile)?\s*\(\s*\"\"[^;{}]*\)\s*;")
+# An asm statement with an empty template and no outputs (``asm volatile ("" : : "g" (&v)
+# : "memory")``) only stops the optimiser from moving memory accesses across it: it runs no
+# code, so the analysis drops it (pycparser does not parse asm). Any other asm is refused:
+# one with outputs assigns them (``asm ("" : "=r" (i) : "0" (x))`` sets i), and machine
+# code means nothing to the analysis.
+_EMPTY_ASM = re.compile(r"\basm\s*(?:volatile|__volatile__|__volatile)?\s*\(\s*\"\"\s*(?::\s*(?=[:)])[^;{}]*)?\)\s*;")
+# What the analysis refuses by name before parsing (pycparser reads neither), with why.
+_UNSUPPORTED = re.compile(r"\basm\b[^;{}]*\)\s*;|\b(?:_Complex|__complex__|__real__|__imag__)\b")
+_UNSUPPORTED_WHY = {
+    "asm": "asm statement: the precompiler cannot analyse machine code (only an empty asm without outputs, "
+           "a compiler barrier, is accepted)",
+    "_Complex": "complex numbers (_Complex, __complex__, __real__, __imag__) are not supported",
+}
 # The parameter types that K&R promotion changes: such a definition cannot be rewritten
 # as a prototype without changing how it is called.
 _PROMOTED = {"char", "short", "float", "_Bool"}
@@ -61,46 +81,58 @@ _PROMOTED = {"char", "short", "float", "_Bool"}
 def parse_text(text: str, filename: str) -> c_ast.FileAST:
     """Parse preprocessed C text; a syntax error becomes a ConfigError naming file:line.
 
-    The AST's ``layout_attributes`` lists (file:line, attribute) for each attribute of
-    LAYOUT_ATTRIBUTES the text had outside the runtime's headers."""
+    The AST's ``refusals`` holds one message (file:line: what) for each construct found
+    and taken out of the text before parsing, outside the runtime's headers: attributes
+    of DROPPED_ATTRIBUTES, asm statements, complex numbers. The precompiler refuses the
+    program with them and whatever else it finds, all at once."""
     text = _EMPTY_ASM.sub(lambda m: ";" + "\n" * m.group(0).count("\n"), text)  # keep the line numbers
-    text, layout = _take_attributes(text)
-    parser = CParser()
-    try:
-        ast = parser.parse(text, filename)
-    except ParseError as exc:
-        message = str(exc)
-        if not re.match(r"^.+:\d+(:\d+)?: ", message):
-            # Some pycparser errors name only the file: locate the furthest token read.
-            location = _furthest_token(parser) or filename
-            message = f"{location}: {message.split(': ', 1)[-1]}"
-        raise ConfigError(f"C syntax error: {message}") from None
+    text, refusals = _take_attributes(text)
+    text, unsupported = _take_unsupported(text)
+    refusals += unsupported
+    for _ in range(_MAX_IMPLICIT_INT):
+        parser = CParser()
+        try:
+            ast = parser.parse(text, filename)
+            break
+        except ParseError as exc:
+            message = str(exc)
+            fixed = _with_implicit_int(text, message)
+            if fixed is not None:
+                text = fixed
+                continue
+            if not re.match(r"^.+:\d+(:\d+)?: ", message):
+                # Some pycparser errors name only the file: locate the furthest token read.
+                location = _furthest_token(parser) or filename
+                message = f"{location}: {message.split(': ', 1)[-1]}"
+            raise ConfigError(f"C syntax error: {message}") from None
+    else:
+        raise ConfigError(f"C syntax error: {filename}: more than {_MAX_IMPLICIT_INT} definitions without a type")
     for top in ast.ext:
         if isinstance(top, c_ast.FuncDef):
             _prototype_style(top)
-    return ParsedUnit(ast.ext, layout, ast.coord)
+    return ParsedUnit(ast.ext, refusals, ast.coord)
 
 
 class ParsedUnit(c_ast.FileAST):
-    """A parsed translation unit with what parsing took out of it: the layout
-    attributes, (file:line, attribute name), that the precompiler refuses."""
+    """A parsed translation unit with what parsing took out of it and the precompiler
+    refuses: one message (file:line: what) each."""
 
-    __slots__ = ("layout_attributes",)
+    __slots__ = ("refusals",)
 
-    def __init__(self, ext: list[c_ast.Node], layout_attributes: list[tuple[str, str]], coord: object = None) -> None:
+    def __init__(self, ext: list[c_ast.Node], refusals: list[str], coord: object = None) -> None:
         super().__init__(ext, coord)
-        self.layout_attributes = layout_attributes
+        self.refusals = refusals
 
 
 _LINE_MARKER = re.compile(r'^# (\d+) "([^"]*)"', re.M)
 _ATTRIBUTE_NAME = re.compile(r"\b_*([A-Za-z_]\w*?)_*\b\s*(?:\(|,|\)|$)")
 
 
-def _take_attributes(text: str) -> tuple[str, list[tuple[str, str]]]:
+def _take_attributes(text: str) -> tuple[str, list[str]]:
     """``text`` without its attribute marks (each ``ATTRIBUTE_MARK (( ... ))`` blanked,
-    its newlines kept) and the layout attributes found, with their file:line."""
+    its newlines kept), and a refusal for each attribute of DROPPED_ATTRIBUTES."""
     out: list[str] = []
-    layout: list[tuple[str, str]] = []
+    refusals: list[str] = []
     pos = 0
     while (start := text.find(ATTRIBUTE_MARK, pos)) >= 0:
         out.append(text[pos:start])
@@ -113,14 +145,32 @@ def _take_attributes(text: str) -> tuple[str, list[tuple[str, str]]]:
                 break
         body = text[i:end] if i >= 0 else ""
         out.append("\n" * text.count("\n", start, end))
-        names = {m.group(1) for m in _ATTRIBUTE_NAME.finditer(body.strip("()"))} & LAYOUT_ATTRIBUTES
+        names = {m.group(1) for m in _ATTRIBUTE_NAME.finditer(body.strip("()"))} & DROPPED_ATTRIBUTES.keys()
         if names:
             location = _location(text, start)
             if not is_runtime_file(location.rsplit(":", 1)[0]):
-                layout += [(location, name) for name in sorted(names)]
+                refusals += [f"{location}: __attribute__(({name})) changes {DROPPED_ATTRIBUTES[name]}, which the "
+                             "precompiled program would not keep (pycparser drops attributes): not supported"
+                             for name in sorted(names)]
         pos = max(end, start + len(ATTRIBUTE_MARK))
     out.append(text[pos:])
-    return "".join(out), layout
+    return "".join(out), refusals
+
+
+def _take_unsupported(text: str) -> tuple[str, list[str]]:
+    """``text`` with each asm statement and complex-number keyword blanked (so that the
+    rest parses), and a refusal for each, naming its file:line."""
+    refusals: list[str] = []
+
+    def blank(found: re.Match[str]) -> str:
+        location = _location(text, found.start())
+        if is_runtime_file(location.rsplit(":", 1)[0]):
+            return found.group(0)
+        keyword = "asm" if found.group(0).startswith("asm") else "_Complex"
+        refusals.append(f"{location}: {_UNSUPPORTED_WHY[keyword]}")
+        return ";" + "\n" * found.group(0).count("\n") if keyword == "asm" else ""
+
+    return _UNSUPPORTED.sub(blank, text), refusals
 
 
 def _location(text: str, offset: int) -> str:
@@ -132,6 +182,36 @@ def _location(text: str, offset: int) -> str:
         return f"<input>:{text.count(chr(10), 0, offset) + 1}"
     line = int(marker.group(1)) + text.count("\n", marker.end(), offset) - 1
     return f"{marker.group(2)}:{line}"
+
+
+# K&R C's implicit int (``foo (p) int *p; { ... }``, ``main () { ... }``): pycparser
+# reads no definition without a type, so the line it stops at gets its ``int``, up to
+# this many times a file.
+_MAX_IMPLICIT_INT = 200
+_UNTYPED_DEFINITION = re.compile(r"^(.+):(\d+):1: Invalid function definition$")
+
+
+def _with_implicit_int(text: str, message: str) -> str | None:
+    """``text`` with ``int`` before the definition the parse error names, if it is a
+    definition starting with its name at the start of a line; else None."""
+    error = _UNTYPED_DEFINITION.match(message)
+    if error is None:
+        return None
+    file, line = error.group(1), int(error.group(2))
+    lines = text.split("\n")
+    current_file, current_line = "", 0
+    for i, row in enumerate(lines):
+        marker = _LINE_MARKER.match(row)
+        if marker is not None:
+            current_file, current_line = marker.group(2), int(marker.group(1))
+            continue
+        if current_file == file and current_line == line:
+            if not re.match(r"[A-Za-z_]\w*\s*\(", row):
+                return None
+            lines[i] = "int " + row
+            return "\n".join(lines)
+        current_line += 1
+    return None
 
 
 def _prototype_style(f: c_ast.FuncDef) -> None:

@@ -37,7 +37,7 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.checks import refuse_all, unsafe_constructs
 from testbed.mcl.cparse import is_runtime_file, where
-from testbed.mcl.ctype import Array, VarArray
+from testbed.mcl.ctype import Array, FuncPtr, Pointer, VarArray, has_pointers
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
 from testbed.mcl.indirect import ResultTypes, runtime_callbacks
@@ -188,10 +188,14 @@ class Precompiler:
         if entry_site is not None:
             items.insert(lead, SiteMark(entry_site))
         # pointers start out NULL in migratable functions: a never-assigned pointer that
-        # analysis cannot prove dead must not look like an address
+        # analysis cannot prove dead must not look like an address (nor one inside a stack
+        # block or a struct, which travel whole: `int *p; f(&p);` with p still unset)
         for d in items[:lead]:
-            if d.init is None and fn.vars.get(d.name) is not None and fn.vars[d.name].role in ("pointer", "func"):
-                d.init = c_ast.Constant("int", "0")
+            var = fn.vars.get(d.name) if d.init is None else None
+            if var is None or isinstance(var.ctype, VarArray) or not has_pointers(var.ctype):
+                continue
+            zero = c_ast.Constant("int", "0")
+            d.init = zero if isinstance(var.ctype, Pointer | FuncPtr) else c_ast.InitList([zero])
         # 2. liveness
         site_liveness(fn, body, call_sites, self.marks)
         # 3. code (first: no stack block may end where another starts)

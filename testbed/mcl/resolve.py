@@ -71,6 +71,17 @@ class Scope:
         return False, None
 
 
+# The tags transform.tag_anonymous_aggregates gives anonymous structs and unions.
+ANONYMOUS_TAG_PREFIX = "__mcl_anon_"
+
+
+def _display(keyword: str, tag: str) -> str:
+    """How messages name a struct or union: the precompiler's own tags as anonymous."""
+    if tag.startswith(ANONYMOUS_TAG_PREFIX):
+        return f"{keyword} <anonymous {tag[len(ANONYMOUS_TAG_PREFIX):]}>"
+    return f"{keyword} {tag}"
+
+
 @dataclass(frozen=True)
 class _Hint:
     """How generated code can name an anonymous struct reached at this point: ``expr`` is
@@ -284,7 +295,7 @@ class TypeResolver:
         key = id(node)
         if key in self._structs:
             return self._structs[key]
-        label = f"struct {node.name}" if node.name else "anonymous struct"
+        label = _display("struct", node.name) if node.name else "anonymous struct"
         if not scope.is_file:
             result: Struct | Unsupported = Unsupported(
                 f"{label} defined inside a function (define it at file scope)", where(node))
@@ -293,7 +304,7 @@ class TypeResolver:
         hint = self._anonymous_names.get(key, hint)
         if node.name:
             s = Struct(node.name, spelling=f"struct {node.name}", canon=f"struct_{node.name}",
-                       display=f"struct {node.name}", coord=where(node))
+                       display=_display("struct", node.name), coord=where(node))
         elif hint is not None:
             s = Struct(None, spelling=hint.plain or f"__typeof__({hint.expr})", canon=hint.canon,
                        display=hint.plain or f"struct <anonymous {hint.display}>", coord=where(node))
@@ -389,7 +400,7 @@ class TypeResolver:
         if key in self._unions:
             return self._unions[key]
         hint = self._anonymous_names.get(key, hint)
-        label = f"union {node.name}" if node.name else "anonymous union"
+        label = _display("union", node.name) if node.name else "anonymous union"
         members: list[tuple[str, CType]] = []
         for decl in node.decls or []:
             if isinstance(decl, c_ast.Decl):
@@ -417,7 +428,7 @@ class TypeResolver:
                 return Unsupported(f"{label} (members {name} and {other} order their bytes differently: "
                                    "the value of one would change on the other ISA)", where(node))
         if node.name:
-            spelling, canon, display = f"union {node.name}", f"union_{node.name}", f"union {node.name}"
+            spelling, canon, display = f"union {node.name}", f"union_{node.name}", _display("union", node.name)
         elif hint is not None:
             spelling = hint.plain or f"__typeof__({hint.expr})"
             canon, display = hint.canon, hint.plain or f"union <anonymous {hint.display}>"

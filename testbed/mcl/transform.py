@@ -11,7 +11,7 @@ migration-unsafe: it is refused with file:line, since its contents could not be 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pycparser import c_ast, c_generator
 
@@ -19,7 +19,7 @@ from testbed.errors import ConfigError
 from testbed.mcl.cparse import is_runtime_file, where
 from testbed.mcl.ctype import Array, CType, canonical_name
 from testbed.mcl.nodes import Generator, replace_child
-from testbed.mcl.resolve import TypeResolver
+from testbed.mcl.resolve import ANONYMOUS_TAG_PREFIX, TypeResolver
 
 ALLOCATORS = {"malloc": "rt_alloc_typed", "calloc": "rt_zalloc_typed"}
 
@@ -102,16 +102,54 @@ def rewrite_allocations(ast: c_ast.FileAST, resolver: TypeResolver) -> list[CTyp
     return types
 
 
+def tag_anonymous_aggregates(ast: c_ast.FileAST) -> None:
+    """Give each anonymous struct or union of a file-scope variable or field a tag of its
+    own (``struct { ... } s;`` -> ``struct __mcl_anon_s { ... } s;``), in place, so that
+    generated code and the Type-Information can spell its type (GCC's __typeof__ is not C
+    that pycparser reads back). One named directly by a typedef keeps the typedef's name."""
+    for top in program_nodes(ast):
+        if isinstance(top, c_ast.Decl) and top.name and "typedef" not in top.storage:
+            _tag(top.type, top.name)
+        elif isinstance(top, c_ast.Decl | c_ast.Typedef):
+            aggregate = _aggregate(top.type)
+            _tag_fields(aggregate, top.name or (aggregate.name if aggregate is not None else None) or "")
+
+
+def _aggregate(node: c_ast.Node | None) -> c_ast.Struct | c_ast.Union | None:
+    while isinstance(node, c_ast.TypeDecl | c_ast.PtrDecl | c_ast.ArrayDecl):
+        node = node.type
+    return node if isinstance(node, c_ast.Struct | c_ast.Union) and node.decls is not None else None
+
+
+def _tag(type_node: c_ast.Node, name: str) -> None:
+    aggregate = _aggregate(type_node)
+    if aggregate is not None and aggregate.name is None:
+        aggregate.name = f"{ANONYMOUS_TAG_PREFIX}{name}"
+    _tag_fields(aggregate, name)
+
+
+def _tag_fields(aggregate: c_ast.Struct | c_ast.Union | None, outer: str) -> None:
+    for field in (aggregate.decls or []) if aggregate is not None else []:
+        if isinstance(field, c_ast.Decl) and field.name:
+            _tag(field.type, f"{outer}_{field.name}")
+
+
+def hoist_before_functions(ast: c_ast.FileAST, take: Callable[[c_ast.FuncDef], list[c_ast.Node]]) -> None:
+    """Put what ``take`` removes from each of the program's functions at file scope,
+    just before that function, in place."""
+    ext: list[c_ast.Node] = []
+    for top in ast.ext:
+        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
+            ext.extend(take(top))
+        ext.append(top)
+    ast.ext = ext
+
+
 def hoist_static_locals(ast: c_ast.FileAST) -> None:
     """Move every ``static`` local of the program to file scope, just before its function,
     as ``__mcl_static_<function>_<name>``, in place: it is a global with a local name, so
     it is registered and migrates like one (left inside its function it would be lost)."""
-    ext: list[c_ast.Node] = []
-    for top in ast.ext:
-        if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
-            ext.extend(_hoist_statics(top))
-        ext.append(top)
-    ast.ext = ext
+    hoist_before_functions(ast, _hoist_statics)
 
 
 def _hoist_statics(f: c_ast.FuncDef) -> list[c_ast.Decl]:

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include "pvm3.h"
-/* Every type packed with a stride on one ISA, unpacked on the other. */
+/* Every type packed with a stride on one ISA, unpacked on the other. The bytes print as
+ * signed char: a plain char is unsigned on some ABIs (AArch64, PowerPC), signed on others. */
 int main(void)
 {
     int parent = pvm_parent(), i, tids[2], k;
@@ -16,7 +17,7 @@ int main(void)
             pvm_upkuint(ui, 3, 1); pvm_upklong(lo, 3, 1); pvm_upkulong(ul, 3, 1); pvm_upkfloat(f, 3, 1);
             pvm_upkdouble(d, 3, 1); pvm_upkstr(s);
             for (i = 0; i < 3; i++)
-                printf("%d %d %u %d %u %ld %lu %.9g %.17g\n", b[i], sh[i], us[i], in[i], ui[i], lo[i], ul[i],
+                printf("%d %d %u %d %u %ld %lu %.9g %.17g\n", (signed char)b[i], sh[i], us[i], in[i], ui[i], lo[i], ul[i],
                        (double)f[i], d[i]);
             printf("%s\n", s);
         }

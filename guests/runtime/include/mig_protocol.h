@@ -29,8 +29,8 @@
 
 /* ---- PVM hypercalls (Mlibpvm -> the host's Mpd; docs/cluster.md). Results are PVM's own
  * (a tid, a count, PvmOk or a negative PVM error code, values as in pvm3.h). Calls with
- * more than three arguments pass one pointer to an argument block: consecutive 32-bit
- * words in the guest's byte order. Message bodies are opaque XDR bytes to the host.
+ * more than three arguments pass one pointer to an argument block (PVMARG_* below).
+ * Message bodies are opaque XDR bytes to the host.
  * Numbered from 64, clear of the runtime's and of tests' custom numbers. ---- */
 #define HC_PVM_MYTID 64    /* -> this task's tid */
 #define HC_PVM_PARENT 65   /* -> the spawner's tid, or PvmNoParent */
@@ -54,6 +54,50 @@
 /* HC_PVM_RECV's answer when a migration request ended the wait (MpPVM, docs/mppvm.md):
  * pass the poll-point, then ask again. */
 #define PVM_RECV_POLL 2
+
+/* ---- the PVM argument blocks: field PVMARG_<CALL>_<FIELD> is `long` number <value> of
+ * the block, PVMARG_<CALL>_WORDS longs in all. A `long` is the guest's word, as wide as a
+ * pointer (4 bytes on ILP32, 8 on LP64) and in its byte order; ints are sign-extended,
+ * pointers and lengths are below 2 GiB. Mlibpvm's structs (pvm_internal.h) are checked
+ * against these at compile time, the host's reader (testbed/cluster/pvmargs.py) is built
+ * from them. Arrays the blocks point to are the C API's own: tids are 4-byte ints, argv
+ * a NULL-terminated array of pointers. ---- */
+#define PVMARG_SEND_BODY 0
+#define PVMARG_SEND_LENGTH 1
+#define PVMARG_SEND_TID 2
+#define PVMARG_SEND_TAG 3
+#define PVMARG_SEND_WORDS 4
+#define PVMARG_MCAST_BODY 0
+#define PVMARG_MCAST_LENGTH 1
+#define PVMARG_MCAST_TIDS 2
+#define PVMARG_MCAST_NTASK 3
+#define PVMARG_MCAST_TAG 4
+#define PVMARG_MCAST_WORDS 5
+#define PVMARG_SPAWN_NAME 0
+#define PVMARG_SPAWN_ARGV 1
+#define PVMARG_SPAWN_FLAG 2
+#define PVMARG_SPAWN_WHERE 3
+#define PVMARG_SPAWN_NTASK 4
+#define PVMARG_SPAWN_TIDS 5
+#define PVMARG_SPAWN_WORDS 6
+#define PVMARG_MSGINFO_LENGTH 0 /* written by the host */
+#define PVMARG_MSGINFO_SOURCE 1
+#define PVMARG_MSGINFO_TAG 2
+#define PVMARG_MSGINFO_WORDS 3
+
+/* ---- Mlibpvm's message buffers, which the host reads to count the messages a task holds
+ * (`pvm_buffers`, pvm_internal.h): every field one guest word, field PVMBUF_<FIELD> at
+ * word <value>, PVMBUF_WORDS words a buffer. ---- */
+#define PVMBUF_USED 0
+#define PVMBUF_DATA 1
+#define PVMBUF_LENGTH 2
+#define PVMBUF_CAPACITY 3
+#define PVMBUF_POSITION 4
+#define PVMBUF_SOURCE 5
+#define PVMBUF_TAG 6
+#define PVMBUF_WORDS 7
+/* Mlibpvm's buffers: `struct pvm_buffer pvm_buffers[PVM_BUFFER_COUNT]`. */
+#define PVM_BUFFER_COUNT 64
 
 /* ---- operations of HC_PVM_GROUP (the host's group server) ---- */
 #define PVM_GROUP_JOIN 1   /* -> this task's instance number */

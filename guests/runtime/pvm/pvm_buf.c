@@ -1,8 +1,10 @@
 /* Mlibpvm message buffers and the pack/unpack calls, in the XDR encoding (RFC 1014):
  * every item a big-endian multiple of 4 bytes, so a buffer packed on little-endian mipsel
  * unpacks exactly on big-endian sparc and back. shorts travel as 4-byte ints, longs as
- * 4 bytes (the guests are 32-bit), floats and doubles as IEEE 754 bit patterns, bytes
- * padded to 4 per call, a string as its length (with the NUL) then its bytes, padded.
+ * 4 bytes on every host, ILP32 or LP64 (as PVM 3.4's XDR does: a 64-bit task packing a
+ * long outside the 32-bit range gets PvmOverflow, so no receiver ever unpacks a truncated
+ * value), floats and doubles as IEEE 754 bit patterns, bytes padded to 4 per call, a
+ * string as its length (with the NUL) then its bytes, padded.
  * The buffers themselves are task state and live in pvm_state.c. */
 #include <string.h>
 
@@ -64,8 +66,35 @@ static uint32_t get32(const char *at)
 
 int pvm_pkint(int *items, int count, int stride) { PACK_LOOP("pvm_pkint", int, 4, put32(at, (uint32_t)item)); }
 int pvm_pkuint(unsigned int *items, int count, int stride) { PACK_LOOP("pvm_pkuint", unsigned int, 4, put32(at, item)); }
-int pvm_pklong(long *items, int count, int stride) { PACK_LOOP("pvm_pklong", long, 4, put32(at, (uint32_t)item)); }
-int pvm_pkulong(unsigned long *items, int count, int stride) { PACK_LOOP("pvm_pkulong", unsigned long, 4, put32(at, (uint32_t)item)); }
+
+/* Whether one of the longs to pack needs more than XDR's 4 bytes (only an LP64 task's
+ * can): checked before anything is packed, so a refused call leaves the buffer as it was. */
+static int wider_than_xdr(const long *items, int count, int stride, int is_unsigned)
+{
+    int i;
+    if (count < 0 || stride < 1)
+        return 0; /* PACK_LOOP refuses these */
+    for (i = 0; i < count; i++) {
+        long v = items[(long)i * stride];
+        if (is_unsigned ? (unsigned long)v > 0xffffffffUL : (v < -2147483647L - 1 || v > 2147483647L))
+            return 1;
+    }
+    return 0;
+}
+
+int pvm_pklong(long *items, int count, int stride)
+{
+    if (wider_than_xdr(items, count, stride, 0))
+        return pvm_fail("pvm_pklong", PvmOverflow);
+    PACK_LOOP("pvm_pklong", long, 4, put32(at, (uint32_t)item));
+}
+
+int pvm_pkulong(unsigned long *items, int count, int stride)
+{
+    if (wider_than_xdr((const long *)items, count, stride, 1))
+        return pvm_fail("pvm_pkulong", PvmOverflow);
+    PACK_LOOP("pvm_pkulong", unsigned long, 4, put32(at, (uint32_t)item));
+}
 int pvm_pkshort(short *items, int count, int stride) { PACK_LOOP("pvm_pkshort", short, 4, put32(at, (uint32_t)(int)item)); }
 int pvm_pkushort(unsigned short *items, int count, int stride) { PACK_LOOP("pvm_pkushort", unsigned short, 4, put32(at, item)); }
 

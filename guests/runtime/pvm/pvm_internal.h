@@ -3,21 +3,39 @@
 #define PVM_INTERNAL_H
 #include <stdint.h>
 
+#include "mig_protocol.h"
 #include "pvm3.h"
 #include "rt.h"
 
-/* One message buffer. Buffer ids are index + 1; 0 means none. */
+/* One message buffer. Buffer ids are index + 1; 0 means none. Every field is one guest
+ * word (long or a pointer), so that the host reads it at PVMBUF_* (mig_protocol.h) on
+ * ILP32 and LP64 alike; pvm_task.c checks the layout at compile time. */
 struct pvm_buffer {
-    int used;
+    long used;
     char *data;
-    int length;   /* bytes packed (send) or received */
-    int capacity;
-    int position; /* the next byte to unpack */
-    int source;   /* tid of the sender (received buffers) */
-    int tag;
+    long length;   /* bytes packed (send) or received */
+    long capacity;
+    long position; /* the next byte to unpack */
+    long source;   /* tid of the sender (received buffers) */
+    long tag;
 };
 
-#define PVM_MAX_BUFFERS 64
+#define PVM_MAX_BUFFERS PVM_BUFFER_COUNT
+
+/* The argument blocks of the PVM hypercalls with more than three arguments, one `long`
+ * a field in the order of PVMARG_* (mig_protocol.h; pvm_task.c checks it). */
+struct pvm_send_args {
+    long body, length, tid, tag;
+};
+struct pvm_mcast_args {
+    long body, length, tids, ntask, tag;
+};
+struct pvm_spawn_args {
+    long name, argv, flag, where, ntask, tids;
+};
+struct pvm_msginfo_args { /* filled in by the host */
+    long length, source, tag;
+};
 
 struct pvm_buffer *pvm_buffer_of(int bufid); /* NULL if bufid names no live buffer */
 int pvm_new_buffer(void);                    /* a bufid, or PvmNoMem */

@@ -121,20 +121,20 @@ int pvm_setrbuf(int bufid)
  * receive buffer, the previous one is freed (as pvm_recv does in the real libpvm). */
 int pvm_receive_into_new_buffer(void)
 {
-    long info[3]; /* length, source tid, tag */
+    struct pvm_msginfo_args info;
     struct pvm_buffer *b;
     int id = pvm_new_buffer();
     if (id < 0)
         return id;
     b = pvm_buffer_of(id);
-    rt_hypercall(HC_PVM_MSGINFO, (long)info, 0, 0);
-    b->source = (int)info[1];
-    b->tag = (int)info[2];
-    if (pvm_buffer_reserve(b, (int)info[0]) < 0) {
+    rt_hypercall(HC_PVM_MSGINFO, (long)&info, 0, 0);
+    b->source = info.source;
+    b->tag = info.tag;
+    if (pvm_buffer_reserve(b, (int)info.length) < 0) {
         b->used = 0;
         return PvmNoMem;
     }
-    b->length = (int)info[0];
+    b->length = info.length;
     rt_hypercall(HC_PVM_FETCH, (long)b->data, b->length, 0);
     if (rbuf)
         pvm_freebuf(rbuf);
@@ -214,7 +214,7 @@ int pvm_recv(int tid, int tag)
 
 int pvm_probe(int tid, int tag)
 {
-    long info[3];
+    struct pvm_msginfo_args info;
     struct pvm_buffer *b;
     int cc = (int)rt_hypercall(HC_PVM_PROBE, tid, tag, 0);
     if (cc <= 0)
@@ -225,9 +225,9 @@ int pvm_probe(int tid, int tag)
             return pvm_fail("pvm_probe", probed);
     }
     b = pvm_buffer_of(probed);
-    rt_hypercall(HC_PVM_MSGINFO, (long)info, 0, 0);
-    b->length = (int)info[0];
-    b->source = (int)info[1];
-    b->tag = (int)info[2];
+    rt_hypercall(HC_PVM_MSGINFO, (long)&info, 0, 0);
+    b->length = info.length;
+    b->source = info.source;
+    b->tag = info.tag;
     return probed;
 }
