@@ -91,7 +91,8 @@ struct mig_site_value {
 struct mig_site {
     int32_t function, site;
     uint8_t poll;      /* 1: a poll-point (only the innermost frame); 0: a call site */
-    int32_t callee;    /* a call site: the function it calls; -1 for a poll-point */
+    int32_t callee;    /* a call site: the function it calls, SITE_CALLEE_INDIRECT through a
+                        * pointer (any function of mig_function_frames); -1 for a poll-point */
     uint32_t nblocks;  /* the function's stack blocks: the first values, pointers to themselves */
     uint32_t nvalues;  /* stack blocks, then the live variables in the precompiler's order */
     const struct mig_site_value *values;
@@ -110,6 +111,8 @@ extern const uint32_t mig_nrodata;
 
 extern const struct mig_site mig_sites[];
 extern const uint32_t mig_nsites;
+/* For each entry of mig_functions, the function id of its frames (-1: it has none). */
+extern const int32_t mig_function_frames[];
 
 /* ---- primitive encoders and decoders used by the generated save/restore functions ---- */
 
@@ -213,6 +216,10 @@ float mig_ld_f32(void);
 void *mig_ld_ptr(void);
 mig_func_t mig_ld_func(void);
 void mig_ld_obj(void *p, int32_t type, uint32_t count);
+/* A call through a pointer while rewinding: before it, the pointer must name the next
+ * frame's function; after it returns, that function must have taken its frame. */
+void mig_indirect_callee(mig_func_t f);
+void mig_indirect_returned(void);
 /* The innermost frame has restored itself: execution continues normally. */
 void mig_rewind_done(void);
 

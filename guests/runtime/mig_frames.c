@@ -123,6 +123,22 @@ MIG_TEXT int32_t mig_frame_pop(int32_t function)
     return f->site;
 }
 
+MIG_TEXT void mig_indirect_callee(mig_func_t f)
+{
+    uint32_t i;
+    if (frame_pos < nframes)
+        for (i = 0; i < mig_nfunctions; i++)
+            if (mig_functions[i] == f && mig_function_frames[i] == frames[frame_pos].function)
+                return;
+    mig_fail(ERR_FORMAT, "restore failed: the stream's call chain does not match this program");
+}
+
+MIG_TEXT void mig_indirect_returned(void)
+{
+    if (mig_mode == MIG_REWINDING) /* the callee has no frames: it ran as a plain call */
+        mig_fail(ERR_FORMAT, "restore failed: the stream's call chain does not match this program");
+}
+
 static MIG_TEXT struct value *next_value(uint8_t kind)
 {
     struct value *v = &values[value_pos++];

@@ -7,7 +7,8 @@
  * - the header: magic, version, flags 0, a known source ISA, fingerprint, payload length,
  *   the binding of this migration, a block count the stream can hold, the CRC-32;
  * - the frames: function and site ids of the program (the precompiler's site table,
- *   mig_sites), main outermost, each call site calling the next frame's function, a
+ *   mig_sites), main outermost, each call site calling the next frame's function (a call
+ *   through a pointer: any function of the function table), a
  *   poll-point innermost; each frame's values of the kinds, types and count its site
  *   declares, its stack blocks pointing at themselves;
  * - every pointer, in a frame, a global root or a block, against its declared type: the
@@ -456,13 +457,25 @@ static MIG_TEXT const struct mig_site *site_of(uint32_t function, uint32_t site)
     return 0;
 }
 
+/* Whether a call through a pointer can reach the frames of `function`: a function of
+ * the program's function table (only those have their address taken). */
+static MIG_TEXT int in_function_table(uint32_t function)
+{
+    uint32_t i;
+    for (i = 0; i < mig_nfunctions; i++)
+        if (mig_function_frames[i] == (int32_t)function)
+            return 1;
+    return 0;
+}
+
 /* One frame record against its site; returns the site. `base` is the locator of the
  * frame's first stack block. */
 static MIG_TEXT const struct mig_site *validate_frame(uint32_t f, uint32_t nf, int32_t caller_callee, uint32_t base)
 {
     uint32_t function = get_varint(), site = get_varint(), n, i;
     const struct mig_site *s = site_of(function, site);
-    if (f == 0 ? function != 0 : (int32_t)function != caller_callee)
+    if (f == 0 ? function != 0 : caller_callee == SITE_CALLEE_INDIRECT ? !in_function_table(function)
+                                                                       : (int32_t)function != caller_callee)
         refuse(ERR_FORMAT, "stream refused: its frames are not a call chain of this program");
     if (s->poll != (f == nf - 1))
         refuse(ERR_FORMAT, "stream refused: only the innermost frame may stop at a poll-point, the others at calls");

@@ -10,6 +10,7 @@ from pycparser import c_ast
 
 from testbed.mcl.ctype import Array, Pointer, Prim, VarArray
 from testbed.mcl.nodes import (
+    INDIRECT,
     Function,
     Marks,
     Raw,
@@ -21,6 +22,7 @@ from testbed.mcl.nodes import (
     is_void,
     replace_child,
     type_id,
+    walk,
 )
 from testbed.mcl.resolve import TypeResolver
 
@@ -129,12 +131,27 @@ class Emitter:
     def _call_code(self, fn: Function, stmt: c_ast.Node, site: Site, call: c_ast.FuncCall, form: str) -> str:
         restore = "\n        ".join(self._restore(fn, site.live))
         record = "\n        ".join(self._record(fn, site.live))
-        void = is_void(self.defs[call.name.name].decl.type.type)
         call_text = gen(call)
+        indirect = site.reason == INDIRECT
+        if indirect:  # a used result is not void; `return fp();` is void in a void function
+            void = form == "call" or (form == "return" and is_void(fn.node.decl.type.type))
+        else:
+            void = is_void(self.defs[call.name.name].decl.type.type)
         if form == "call" or void:
             invoke = f"{call_text};"
         else:
             invoke = f"__mcl_t{site.id} = {call_text};"
+        # through a pointer: the restored pointer must name the next frame's function
+        # (checked before the call when the callee is free of side effects), and the
+        # callee must have taken that frame (a function without frames returns still
+        # rewinding); either mismatch is the stream's call chain not matching
+        check_callee = f"\n        mig_indirect_callee((mig_func_t)({gen(call.name)}));" if (
+            indirect and _pure(call.name)) else ""
+        unwinding = "mig_mode == MIG_UNWINDING"
+        returned = ""
+        if indirect:
+            unwinding = "mig_mode != MIG_NORMAL"
+            returned = "\n        mig_indirect_returned();"
         after = ""
         if form == "assign":
             after = f"\n    {gen(stmt.lvalue)} = __mcl_t{site.id};"
@@ -151,11 +168,14 @@ class Emitter:
         # read only by the arguments, which are evaluated again: give them a defined value
         zero = "".join(f"\n        memset(&{v}, 0, sizeof {v});" if fn.vars[v].role == "value" else f"\n        {v} = 0;"
                        for v in site.zero)
-        return (f"{decl}/* MCL call site {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
-                f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}{zero}\n    }}\n"
+        code = (f"/* MCL call site {site.id} ({site.reason}, {site.coord}); live: {', '.join(site.live) or '-'} */\n"
+                f"    if (0) {{\n    __mcl_r{site.id}:\n        {restore}{zero}{check_callee}\n    }}\n"
                 f"    {invoke}\n"
-                f"    if (__builtin_expect(mig_mode == MIG_UNWINDING, 0)) {{\n        mig_frame_push({fn.fid}, {site.id});\n"
+                f"    if (__builtin_expect({unwinding}, 0)) {{{returned}\n        mig_frame_push({fn.fid}, {site.id});\n"
                 f"        {record}\n        {self._leave(fn)}\n    }}{after}")
+        if indirect and not void:  # its temporary, of the call's type, in a block of its own
+            code = f"{{\n    __typeof__({call_text}) __mcl_t{site.id};\n    {code}\n    }}"
+        return decl + code
 
     def _return_code(self, fn: Function, ret: c_ast.Return) -> str:
         release = f"mig_release_stack({len(fn.blocks)}u);"
@@ -183,6 +203,13 @@ class Emitter:
         cases = " ".join(f"case {s.id}: goto __mcl_r{s.id};" for s in fn.sites)
         return (f"switch (mig_frame_pop({fn.fid})) {{ {cases} default: "
                 f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")
+
+
+def _pure(expr: c_ast.Node) -> bool:
+    """Whether evaluating ``expr`` twice is harmless: names, members, subscripts,
+    dereferences and casts of them, nothing that calls or assigns."""
+    return not any(isinstance(n, c_ast.FuncCall | c_ast.Assignment) or (
+        isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--")) for n in walk(expr))
 
 
 def _one_statement(code: str, single: bool) -> str:

@@ -18,18 +18,29 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.nodes import call_name, is_void, local_declarations, replace_child, walk
+from testbed.mcl.indirect import ResultTypes
+from testbed.mcl.nodes import (
+    INDIRECT,
+    call_name,
+    gen,
+    is_void,
+    local_declarations,
+    replace_child,
+    walk,
+)
 
 
 class Hoister:
-    def __init__(self, defs: dict[str, c_ast.FuncDef], migratable: set[str]) -> None:
+    def __init__(self, defs: dict[str, c_ast.FuncDef], migratable: set[str], result_types: ResultTypes) -> None:
         self.defs = defs
         self.migratable = migratable
+        self.result_types = result_types  # of calls through pointers
 
     def function(self, f: c_ast.FuncDef) -> None:
         """Hoist the calls in ``f``'s statements, declaring the temporaries first; a call
         in the initialiser of a leading declaration first becomes an assignment."""
         self.temps: list[c_ast.Decl] = []
+        self.current = f
         items = f.body.block_items or []
         lead = 0
         while lead < len(items) and isinstance(items[lead], c_ast.Decl):
@@ -149,7 +160,7 @@ class Hoister:
                 or (isinstance(e, c_ast.UnaryOp) and e.op == "sizeof")):
             for n in walk(e):
                 if call_name(n) in self.migratable:
-                    raise ConfigError(f"{where(n)}: call of migratable function {call_name(n)} in an operand of "
+                    raise ConfigError(f"{where(n)}: {_call_of(call_name(n))} in an operand of "
                                       "?:, a comma or sizeof, which may not be evaluated or must be "
                                       "evaluated in order; make it a statement of its own (x = f(...);)")
             return e
@@ -159,7 +170,15 @@ class Hoister:
             name = call_name(e)
             if name not in self.migratable or top:
                 return e
-            result = self.defs[name].decl.type.type
+            if name == INDIRECT:  # the result type is the pointer's
+                result = self.result_types.of(e.name, self.current)
+                if result is None:
+                    raise ConfigError(f"{where(e)}: call through a function pointer ({gen(e.name)}) inside an "
+                                      "expression, where it may reach a migratable function: the precompiler "
+                                      "cannot read its result type off a struct field; make it a statement of "
+                                      "its own (x = fp(...);)")
+            else:
+                result = self.defs[name].decl.type.type
             if is_void(result):
                 raise ConfigError(f"{where(e)}: call of migratable function {name}, which returns nothing, inside "
                                   "an expression; make it a statement of its own")
@@ -198,6 +217,10 @@ class Hoister:
         inner.quals = [q for q in inner.quals if q != "const"]  # assigned once, after its declaration
         self.temps.append(c_ast.Decl(name, [], [], [], [], t, None, None, coord))
         return name
+
+
+def _call_of(name: str | None) -> str:
+    return "call through a function pointer" if name == INDIRECT else f"call of migratable function {name}"
 
 
 def _continues(s: c_ast.Node | None) -> bool:

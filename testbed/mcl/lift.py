@@ -138,10 +138,12 @@ class _Binder:
         self._visit(d.init)
 
 
-def unique_local_names(f: c_ast.FuncDef, taken: set[str]) -> list[str]:
+def unique_local_names(f: c_ast.FuncDef, taken: set[str], functions: set[str] = frozenset()) -> list[str]:
     """Rename, in place, every local of ``f`` whose name is ambiguous in ``f`` (declared
     twice, or also used for a global): each declaration but a parameter or a leading one
-    becomes ``name__bK``. ``taken`` holds the names already used in the file (extended).
+    becomes ``name__bK``; one named like a function of ``functions`` always does, a
+    parameter too (a call through it must not read as a call of the function:
+    indirect.py). ``taken`` holds the names already used in the file (extended).
     Returns the new names."""
     binder = _Binder(f)
     by_name: dict[str, list[_Binding]] = {}
@@ -149,10 +151,11 @@ def unique_local_names(f: c_ast.FuncDef, taken: set[str]) -> list[str]:
         by_name.setdefault(b.decl.name, []).append(b)
     renamed = []
     for name, bindings in by_name.items():
-        if len(bindings) == 1 and name not in binder.free:
+        function = name in functions
+        if len(bindings) == 1 and name not in binder.free and not function:
             continue
         for b in bindings:
-            if not b.renamable:
+            if not b.renamable and not function:
                 continue
             new = f"{name}__b{b.block}"
             while new in taken:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from testbed.mcl.nodes import Function, Marks, Site, SiteMark, member_root, walk
+from testbed.mcl.nodes import Function, IndirectCall, Marks, Site, SiteMark, member_root, walk
 
 
 class _Node:
@@ -224,6 +224,8 @@ def site_liveness(fn: Function, body: c_ast.Compound, call_sites: dict[int, Site
                 out |= m.live_in
             call = marks.call_at[n.site.stmt_id][1]
             needed = (out - n.defs) | dereferenced(call, live)
+            if isinstance(call, IndirectCall):  # the pointer is called again on rewind
+                needed |= live.ud(call.name)[0] & live.tracked
             n.site.zero = sorted((n.uses - needed) & live.tracked, key=lambda v: fn.vars[v].order)
             keep = needed & n.assigned_in
         else:

@@ -40,6 +40,18 @@ class SiteMark(c_ast.Node):
         return ()
 
 
+# The callee of a call through a function pointer (IndirectCall): it may be any function
+# of the program's function table, so it stands for all of them in the call graph.
+INDIRECT = "*pointer"
+
+
+class IndirectCall(c_ast.FuncCall):
+    """A call whose callee is an expression, not a function's name: a function-pointer
+    variable, parameter, field or array element, ``(*fp)(x)`` (testbed/mcl/indirect.py)."""
+
+    __slots__ = ()
+
+
 class Generator(c_generator.CGenerator):
     """C text of the AST with the generated-code nodes. With ``line_directives``, every
     statement of the program is preceded by ``#line`` naming its place in the original
@@ -56,6 +68,9 @@ class Generator(c_generator.CGenerator):
                 or not coord.file):
             return text
         return f'#line {coord.line} "{coord.file}"\n{text}'
+
+    def visit_IndirectCall(self, n: IndirectCall) -> str:
+        return self.visit_FuncCall(n)
 
     def visit_Raw(self, n: Raw) -> str:
         return n.text
@@ -128,7 +143,7 @@ class Site:
     function: str
     kind: str  # poll | call
     coord: str
-    reason: str  # loop, pragma, recursion; or the callee's name
+    reason: str  # loop, pragma, recursion; or the callee's name (INDIRECT: through a pointer)
     live: list[str] = field(default_factory=list)
     zero: list[str] = field(default_factory=list)  # call sites: argument-only variables, zeroed on rewind
     stmt_id: int = 0
@@ -172,6 +187,9 @@ class Marks:
 
 
 def call_name(node: c_ast.Node) -> str | None:
+    """The called function's name; INDIRECT for a call through a pointer."""
+    if isinstance(node, IndirectCall):
+        return INDIRECT
     if isinstance(node, c_ast.FuncCall) and isinstance(node.name, c_ast.ID):
         return node.name.name
     return None

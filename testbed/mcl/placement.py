@@ -7,7 +7,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.nodes import Raw, SiteMark, call_name, walk
+from testbed.mcl.nodes import INDIRECT, Raw, SiteMark, call_name, walk
 
 # Estimated instructions between two poll-points: about 10 ms on a 20 MHz DECstation, a
 # migration latency a scheduler can live with; --max-cost overrides it.
@@ -28,9 +28,10 @@ def _literal(node: c_ast.Node | None) -> int | None:
 class _Costs:
     """Static cost estimates (instructions, roughly), with loops at ``trips`` iterations."""
 
-    def __init__(self, functions: dict[str, c_ast.FuncDef], trips: int) -> None:
+    def __init__(self, functions: dict[str, c_ast.FuncDef], trips: int, targets: set[str]) -> None:
         self.functions = functions
         self.trips = trips
+        self.targets = targets  # what a call through a pointer may reach
         self.total: dict[str, int] = {}
         self.migratable: set[str] = set()
         self.polled_loops: set[int] = set()  # id() of loops that got a poll-point
@@ -82,6 +83,8 @@ class _Costs:
             cost = CALL_COST + self.of(node.args)
             if name in self.functions:
                 cost += self.function(name)
+            elif name == INDIRECT and self.targets:
+                cost += max(self.function(t) for t in sorted(self.targets))
             return cost
         if isinstance(node, SiteMark | Raw):
             return 0
@@ -103,12 +106,19 @@ def is_variadic(f: c_ast.FuncDef) -> bool:
 
 class Placement:
     """Decides the poll-points of every function (``polls``: anchor node or None for the
-    entry, and the reason) and the set of migratable functions."""
+    entry, and the reason) and the set of migratable functions; INDIRECT is in that set
+    when a call through a pointer may reach one (``targets``: the address-taken
+    functions; ``calls`` counts such a call as a call of each). A function the runtime
+    calls back (``callbacks``: name -> library function, where) gets no poll-point, nor
+    one main reaches only through such a function."""
 
     def __init__(self, defs: dict[str, c_ast.FuncDef], calls: dict[str, set[str]], max_cost: int,
-                 trips: int) -> None:
+                 trips: int, targets: set[str] = frozenset(),
+                 callbacks: dict[str, tuple[str, str]] | None = None) -> None:
         self.defs = defs
         self.calls = calls
+        self.targets = set(targets)
+        self.callbacks = callbacks or {}
         self.max_cost = max_cost
         self.trips = trips
         self.polls: dict[str, list[tuple[c_ast.Node | None, str]]] = {n: [] for n in defs}
@@ -155,14 +165,21 @@ class Placement:
         for name, f in self.defs.items():
             for node in walk(f.body):
                 if isinstance(node, c_ast.Pragma) and node.string.split()[:2] == ["mcl", "poll"]:
+                    if name in self.callbacks:
+                        library, at = self.callbacks[name]
+                        raise ConfigError(f"{where(node)}: #pragma mcl poll in {name}, which the runtime's "
+                                          f"{library} calls back ({at}): the library's frames cannot be "
+                                          "recorded, so a callback cannot migrate")
                     if is_variadic(self.defs[name]):
                         raise ConfigError(f"{where(node)}: #pragma mcl poll in variadic function {name}: "
                                           "its va_list state cannot migrate")
                     self.polls[name].append((node, "pragma"))
-        costs = _Costs(self.defs, self.trips)
+        costs = _Costs(self.defs, self.trips, self.targets)
         costs.migratable = {n for n, p in self.polls.items() if p}
+        self._indirect(costs.migratable)
+        automatic = self._outside_callbacks()
         for name in self._bottom_up():
-            if not is_variadic(self.defs[name]):
+            if not is_variadic(self.defs[name]) and name in automatic:
                 polled = self._place_loops(name, self.defs[name].body, costs)
                 if name in recursive and not polled:
                     # recursive calls cost nothing here: the per-call work, times trips
@@ -177,20 +194,51 @@ class Placement:
                     self.polls[name].append((None, "entry"))
             if self.polls[name] or self.calls[name] & costs.migratable:
                 costs.migratable.add(name)
+                self._indirect(costs.migratable)
         changed = True
         while changed:  # callers of migratable functions are migratable (cycles included)
             changed = False
             for name in self.defs:
                 if name not in costs.migratable and self.calls[name] & costs.migratable:
                     costs.migratable.add(name)
+                    self._indirect(costs.migratable)
                     changed = True
         if costs.migratable:
             costs.migratable.add("main")
         self.migratable = costs.migratable
-        for name in self.migratable:
+        self._refuse_migratable_callbacks()
+        for name in sorted(self.migratable - {INDIRECT}):
             if is_variadic(self.defs[name]):
                 raise ConfigError(f"{where(self.defs[name])}: variadic function {name} calls a migratable "
                                   "function: its va_list state cannot migrate")
+
+    def _outside_callbacks(self) -> set[str]:
+        """The functions main reaches without entering a callback: only they get automatic
+        poll-points (one reached only from a comparator would make it migratable)."""
+        reached = {"main"}
+        todo = ["main"]
+        while todo:
+            for callee in self.calls[todo.pop()] - reached - set(self.callbacks):
+                reached.add(callee)
+                todo.append(callee)
+        return reached
+
+    def _indirect(self, migratable: set[str]) -> None:
+        """A call through a pointer is a migratable call once one of its targets is."""
+        if self.targets & migratable:
+            migratable.add(INDIRECT)
+
+    def _refuse_migratable_callbacks(self) -> None:
+        """A callback of the runtime must not reach a poll-point: unwinding would leave
+        through the library's frames, which no record describes."""
+        for name, (library, at) in sorted(self.callbacks.items()):
+            if name not in self.migratable:
+                continue
+            reached = sorted(self.calls[name] & self.migratable)
+            what = f"migratable function {reached[0]}" if reached else "a migratable function through a pointer"
+            raise ConfigError(f"{where(self.defs[name])}: {name}, which the runtime's {library} calls back "
+                              f"({at}), calls {what}: the library's frames cannot be recorded, so a callback "
+                              "must not reach a poll-point; do that work outside the callback")
 
     def _bottom_up(self) -> list[str]:
         order: list[str] = []

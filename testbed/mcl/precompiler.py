@@ -40,10 +40,12 @@ from testbed.mcl.cparse import is_runtime_file, where
 from testbed.mcl.ctype import Array, FuncPtr, Pointer, VarArray, has_pointers
 from testbed.mcl.emit import Emitter
 from testbed.mcl.hoist import Hoister
+from testbed.mcl.indirect import ResultTypes, runtime_callbacks
 from testbed.mcl.lift import copy_address_taken_parameters, lift_stack_blocks, names_in
 from testbed.mcl.literals import name_compound_literals
 from testbed.mcl.liveness import site_liveness
 from testbed.mcl.nodes import (
+    INDIRECT,
     Function,
     Marks,
     Plan,
@@ -59,6 +61,7 @@ from testbed.mcl.placement import DEFAULT_MAX_COST, DEFAULT_TRIPS, Placement, is
 from testbed.mcl.resolve import TypeResolver
 from testbed.mcl.rewrite import Rewriter
 from testbed.mcl.separate import separate_stack_blocks
+from testbed.mcl.ti import program_functions
 from testbed.mcl.variables import collect_variables
 
 __all__ = ["DEFAULT_MAX_COST", "DEFAULT_TRIPS", "Plan", "precompile"]
@@ -69,7 +72,7 @@ class Precompiler:
     variables, the rewrite, the live variables at each site and the emitted code."""
 
     def __init__(self, ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
-                 trips: int = DEFAULT_TRIPS) -> None:
+                 trips: int = DEFAULT_TRIPS, functions: list[str] | None = None) -> None:
         self.ast = ast
         self.resolver = resolver
         self.taken = names_in(ast)  # the names new locals must avoid
@@ -83,8 +86,14 @@ class Precompiler:
                     top.decl.funcspec = [f for f in top.decl.funcspec if f != "inline"]
         if "main" not in self.defs:
             raise ConfigError("the program has no main function")
-        calls = {n: {c for c in map(call_name, walk(f.body)) if c in self.defs} for n, f in self.defs.items()}
-        self.placement = Placement(self.defs, calls, max_cost, trips)
+        # a call through a pointer may reach every function whose address is taken
+        table = program_functions(ast) if functions is None else functions
+        targets = {name for name in table if name in self.defs}
+        calls = {}
+        for n, f in self.defs.items():
+            called = set(map(call_name, walk(f.body)))
+            calls[n] = {c for c in called if c in self.defs} | (targets if INDIRECT in called else set())
+        self.placement = Placement(self.defs, calls, max_cost, trips, targets, runtime_callbacks(self.defs))
         self.functions: dict[str, Function] = {}
         self.sites: list[Site] = []
         self.marks = Marks()
@@ -94,11 +103,11 @@ class Precompiler:
         migratable = self.placement.migratable
         fids = {"main": 0}
         for name in self.defs:
-            if name in migratable and name not in fids:
+            if name in migratable and name not in fids:  # (INDIRECT, in it too, is no function)
                 fids[name] = len(fids)
         refuse_all(sorted([*unsafe_constructs(self.ast, self.resolver), *self._inexpressible(fids)],
                           key=_source_order))
-        hoister = Hoister(self.defs, migratable)
+        hoister = Hoister(self.defs, migratable, ResultTypes(self.ast))
         for name in fids:
             name_compound_literals(self.defs[name], self.taken)
             copy_address_taken_parameters(self.defs[name], self.taken)
@@ -206,6 +215,8 @@ def _source_order(message: str) -> tuple[str, int]:
 
 
 def precompile(ast: c_ast.FileAST, resolver: TypeResolver, max_cost: int = DEFAULT_MAX_COST,
-               trips: int = DEFAULT_TRIPS) -> Plan:
-    """Check, place poll-points, analyse and transform ``ast`` in place; returns the plan."""
-    return Precompiler(ast, resolver, max_cost, trips).run()
+               trips: int = DEFAULT_TRIPS, functions: list[str] | None = None) -> Plan:
+    """Check, place poll-points, analyse and transform ``ast`` in place; returns the plan.
+    ``functions`` is the program's function table (ti.program_functions), the targets of
+    its calls through pointers (indirect.mark_indirect_calls has marked those)."""
+    return Precompiler(ast, resolver, max_cost, trips, functions).run()

@@ -10,7 +10,17 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.nodes import Function, Marks, Site, SiteMark, call_name, declare, is_void, walk
+from testbed.mcl.nodes import (
+    INDIRECT,
+    Function,
+    Marks,
+    Site,
+    SiteMark,
+    call_name,
+    declare,
+    is_void,
+    walk,
+)
 
 
 class Rewriter:
@@ -76,12 +86,15 @@ class Rewriter:
         if call is not None and id(s) in self.tail_calls:
             return [s]  # a self tail call needs no site: see self_tail_calls
         if call is not None:
-            site = self._new_site(fn, "call", s, call.name.name)
+            callee = call_name(call)
+            site = self._new_site(fn, "call", s, callee)
             site.stmt_id = id(s)
             call_sites[id(s)] = site
             self.marks.call_at[id(s)] = (site, call, form)
-            if form in ("assign", "return", "decl"):
-                callee_type = self.defs[call.name.name].decl.type.type
+            # through a pointer the result's type is the call's own: the emitter declares
+            # its temporary beside the call, as __typeof__ of it
+            if form in ("assign", "return", "decl") and callee != INDIRECT:
+                callee_type = self.defs[callee].decl.type.type
                 if not is_void(callee_type):
                     temps.append(declare(callee_type, f"__mcl_t{site.id}") + ";")
             return [s]
@@ -163,7 +176,8 @@ class Rewriter:
         for n in walk(node):
             name = call_name(n)
             if name in self.migratable:
+                what = "call through a function pointer" if name == INDIRECT else f"call of migratable function {name}"
                 raise ConfigError(
-                    f"{where(n)}: call of migratable function {name} in a loop or branch condition; "
+                    f"{where(n)}: {what} in a loop or branch condition, or in another call's arguments; "
                     "make it a statement of its own before the test (x = f(...);)"
                 )

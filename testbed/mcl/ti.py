@@ -155,8 +155,11 @@ def program_functions(ast: c_ast.FileAST) -> list[str]:
     own = [top for top in ast.ext if not is_runtime_file(getattr(top.coord, "file", None))]
     defined = {top.decl.name for top in own if isinstance(top, c_ast.FuncDef)}
     called = {id(n.name) for top in own for n in walk(top) if isinstance(n, c_ast.FuncCall)}
+    # a field named like a function (s.apply, { .apply = f }) is no use of the function
+    fields = {id(n.field) for top in own for n in walk(top) if isinstance(n, c_ast.StructRef)}
+    fields |= {id(d) for top in own for n in walk(top) if isinstance(n, c_ast.NamedInitializer) for d in n.name}
     return sorted({n.name for top in own for n in walk(top)
-                   if type(n) is c_ast.ID and n.name in defined and id(n) not in called})
+                   if type(n) is c_ast.ID and n.name in defined and id(n) not in called | fields})
 
 
 def _render_functions(functions: list[str]) -> str:

@@ -23,6 +23,7 @@ from pycparser import c_ast
 
 from testbed.mcl.cparse import INCLUDE_DIR, is_runtime_file
 from testbed.mcl.ctype import c_spelling
+from testbed.mcl.indirect import function_names, mark_indirect_calls
 from testbed.mcl.lift import names_in, unique_local_names
 from testbed.mcl.localtypes import hoist_local_types
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
@@ -72,17 +73,19 @@ def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
                     max_cost: int = DEFAULT_MAX_COST) -> Generated:
     """Precompile the AST of a plain C program (changed in place) into a migratable unit."""
     taken = names_in(ast)
+    declared_functions = function_names(ast)
     for top in ast.ext:  # first: moving static locals and lifting stack blocks need unique names
         if isinstance(top, c_ast.FuncDef) and not is_runtime_file(getattr(top.coord, "file", None)):
-            unique_local_names(top, taken)
+            unique_local_names(top, taken, declared_functions)
     hoist_local_types(ast)  # before the tags and static locals: both need file-scope types
     tag_anonymous_aggregates(ast)
+    mark_indirect_calls(ast)  # with unique names: a callee naming a variable is a pointer
     hoist_static_locals(ast)  # before the resolver, which registers file-scope declarations up front
     resolver = TypeResolver(ast)
     rodata = read_only_data(ast, resolver)  # before the sites: their code prints the literals' names
     functions = program_functions(ast)  # before the sites: their code is text, arguments included
     allocated = rewrite_allocations(ast, resolver)
-    plan = precompile(ast, resolver, max_cost=max_cost)
+    plan = precompile(ast, resolver, max_cost=max_cost, functions=functions)
     registrations, global_types = global_registrations(ast, resolver)
     # as C spellings: generate_ti resolves them with its own resolver (struct identity)
     extra = [c_spelling(t) for t in [*allocated, *global_types, *rodata.types]]
@@ -103,7 +106,7 @@ def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
         ti.code,
         ti.function_table,
         rodata.table(),
-        render_site_table(plan),
+        render_site_table(plan, functions),
     ])
     return Generated(unit, ti, plan)
 

@@ -45,6 +45,7 @@ const uint32_t mig_nsites = 1u;
 /* no function pointers and no read-only objects: empty tables */
 const mig_func_t mig_functions[] = { NULL };
 const uint32_t mig_nfunctions = 0u;
+const int32_t mig_function_frames[] = { -1 };
 const struct mig_rodata mig_rodata[] = { { NULL, -1, 0u } };
 const uint32_t mig_nrodata = 0u;
 

@@ -178,6 +178,9 @@
 #define VAL_OBJ 7
 #define VAL_FUNC 8 /* a function pointer: uint32, 0 NULL, else 1 + its index in the program's function table */
 
+/* ---- the site table (struct mig_site in mig.h) ---- */
+#define SITE_CALLEE_INDIRECT 0x7fffffff /* a call site's callee: through a pointer, any function of the table */
+
 /* ---- block segments ---- */
 #define SEG_GLOBAL 1
 #define SEG_STACK 2
