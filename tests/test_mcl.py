@@ -76,9 +76,20 @@ def test_migratable_call_where_it_cannot_be_hoisted_is_refused(tmp_path: Path, u
 
 
 def test_static_local_that_cannot_move_to_file_scope_is_refused(tmp_path: Path) -> None:
-    body = ("int count(void) { struct tally { int n; }; static struct tally t; t.n++; return t.n; }\n"
+    """A function defining one tag twice keeps its types (localtypes.py), so its static
+    local of such a type cannot move to file scope: refused, not lost."""
+    body = ("int count(void) { struct tally { int n; }; static struct tally t; "
+            "{ struct tally { char c; } u; u.c = 1; t.n += u.c; } return t.n; }\n"
             f"int main(void) {{ int i, s = 0; {LOOP} return s + count(); }}")
     _refused(tmp_path, body, "static local t of count")
+
+
+def test_static_local_of_a_local_type_moves_with_it(tmp_path: Path) -> None:
+    """The struct moves to file scope first, then the static local of that type."""
+    body = ("int count(void) { struct tally { int n; }; static struct tally t; t.n++; return t.n; }\n"
+            f"int main(void) {{ int i, s = 0; {LOOP} return s + count(); }}")
+    unit = _generate(tmp_path, body).unit
+    assert "struct __mcl_local_count_tally __mcl_static_count_t;" in unit.replace("\n", " ")
 
 
 def test_pointer_arithmetic_leaving_its_block_is_caught_at_collection() -> None:
