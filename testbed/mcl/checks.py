@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 
 from pycparser import c_ast
 
@@ -85,7 +86,7 @@ def _integer_declared(d: c_ast.Decl) -> bool:
 _INTEGER_OPERATORS = {"+", "-", "*", "/", "%", "|", "&", "^", "<<", ">>"}
 
 
-def _integer_valued(expr: c_ast.Node, integers: set[str] = frozenset()) -> bool:
+def _integer_valued(expr: c_ast.Node, integers: AbstractSet[str] = frozenset()) -> bool:
     """Whether ``expr`` is an integer: a constant other than 0, a cast to an integer type,
     an integer variable, or arithmetic of them (`(unsigned)INT_MAX + 2`; not `p + 1`,
     whose pointer operand is no integer)."""

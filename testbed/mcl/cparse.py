@@ -148,7 +148,7 @@ def _take_attributes(text: str) -> tuple[str, list[str]]:
         names = {m.group(1) for m in _ATTRIBUTE_NAME.finditer(body.strip("()"))} & DROPPED_ATTRIBUTES.keys()
         if names:
             location = _location(text, start)
-            if not is_runtime_file(location.rsplit(":", 1)[0]):
+            if not _in_runtime(location):
                 refusals += [f"{location}: __attribute__(({name})) changes {DROPPED_ATTRIBUTES[name]}, which the "
                              "precompiled program would not keep (pycparser drops attributes): not supported"
                              for name in sorted(names)]
@@ -164,13 +164,18 @@ def _take_unsupported(text: str) -> tuple[str, list[str]]:
 
     def blank(found: re.Match[str]) -> str:
         location = _location(text, found.start())
-        if is_runtime_file(location.rsplit(":", 1)[0]):
+        if _in_runtime(location):
             return found.group(0)
         keyword = "asm" if found.group(0).startswith("asm") else "_Complex"
         refusals.append(f"{location}: {_UNSUPPORTED_WHY[keyword]}")
         return ";" + "\n" * found.group(0).count("\n") if keyword == "asm" else ""
 
     return _UNSUPPORTED.sub(blank, text), refusals
+
+
+def _in_runtime(location: str) -> bool:
+    """Whether a file:line of _location lies in a runtime header (not the program)."""
+    return is_runtime_file(location.rsplit(":", 1)[0])
 
 
 def _location(text: str, offset: int) -> str:

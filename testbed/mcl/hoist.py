@@ -25,6 +25,7 @@ from testbed.mcl.nodes import (
     gen,
     is_void,
     local_declarations,
+    parameters,
     replace_child,
     walk,
 )
@@ -232,8 +233,7 @@ def _continues(s: c_ast.Node | None) -> bool:
 
 def _parameters(f: c_ast.FuncDef) -> list[c_ast.Decl]:
     """The declarations of ``f``'s parameters, prototype or K&R style."""
-    params = f.decl.type.args.params if f.decl.type.args is not None else []
-    return [p for p in [*params, *(f.param_decls or [])] if isinstance(p, c_ast.Decl)]
+    return [p for p in [*parameters(f), *(f.param_decls or [])] if isinstance(p, c_ast.Decl)]
 
 
 def _drop_const(d: c_ast.Decl) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pycparser import c_ast
 
 from testbed.mcl.cparse import is_runtime_file, where
-from testbed.mcl.nodes import IndirectCall, local_declarations, walk
+from testbed.mcl.nodes import IndirectCall, local_declarations, parameters, walk
 
 
 def function_names(ast: c_ast.FileAST) -> set[str]:
@@ -106,8 +106,7 @@ class ResultTypes:
                 break
         if not isinstance(callee, c_ast.ID):
             return None
-        params = f.decl.type.args.params if f.decl.type.args else []
-        local = {d.name: d for d in [*params, *local_declarations(f.body)] if isinstance(d, c_ast.Decl) and d.name}
+        local = {d.name: d for d in [*parameters(f), *local_declarations(f.body)] if isinstance(d, c_ast.Decl) and d.name}
         decl = local.get(callee.name) or self.file_decls.get(callee.name)
         if decl is None:
             return None

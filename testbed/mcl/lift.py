@@ -34,7 +34,7 @@ from pycparser import c_ast
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
-from testbed.mcl.nodes import member_root, walk
+from testbed.mcl.nodes import member_root, parameters, walk
 from testbed.mcl.resolve import initializer_count
 
 _OFFSETOF = {"offsetof", "__builtin_offsetof"}
@@ -61,8 +61,7 @@ class _Binder:
         self.scopes: list[dict[str, _Binding | None]] = [{}]
         self.numbers = [0]  # the number of each open block
         self.blocks = 0
-        params = f.decl.type.args.params if isinstance(f.decl.type, c_ast.FuncDecl) and f.decl.type.args else []
-        for p in params:
+        for p in parameters(f):
             if isinstance(p, c_ast.Decl) and p.name:
                 self._declare(p.name, p, renamable=False)
         body = f.body.block_items or []
@@ -193,10 +192,9 @@ def copy_address_taken_parameters(f: c_ast.FuncDef, taken: set[str]) -> list[str
     """Give each parameter of ``f`` whose address is taken a local copy of the same name,
     in place (``int g(int x) { p = &x; }`` as ``int g(int x__p) { int x = x__p; p = &x; }``).
     An array or function parameter (a pointer in disguise) is left to be refused."""
-    params = f.decl.type.args.params if isinstance(f.decl.type, c_ast.FuncDecl) and f.decl.type.args else []
     address_taken = _address_taken(f.body)
     copies = []
-    for p in params:
+    for p in parameters(f):
         if not (isinstance(p, c_ast.Decl) and p.name in address_taken
                 and isinstance(p.type, c_ast.TypeDecl | c_ast.PtrDecl)):
             continue

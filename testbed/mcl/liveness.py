@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from testbed.mcl.nodes import Function, IndirectCall, Marks, Site, SiteMark, member_root, walk
+from testbed.mcl.nodes import (
+    Function,
+    IndirectCall,
+    Marks,
+    Site,
+    SiteMark,
+    member_root,
+    parameters,
+    walk,
+)
 
 
 class _Node:
@@ -208,8 +217,7 @@ def site_liveness(fn: Function, body: c_ast.Compound, call_sites: dict[int, Site
     """Set ``live`` (and, at call sites, ``zero``) of every site of ``fn``."""
     live = Liveness(fn, call_sites)
     entry = live.build(body, live.exit, None, None)
-    params = {p.name for p in (fn.node.decl.type.args.params if fn.node.decl.type.args else [])
-              if getattr(p, "name", None)}
+    params = {p.name for p in parameters(fn.node) if getattr(p, "name", None)}
     live.solve(entry, params)
     skip = {"argc", "argv"} if fn.name == "main" else set()
     for n in live.nodes:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from pycparser import c_ast
 
-from testbed.mcl.nodes import walk
+from testbed.mcl.nodes import parameters, walk
 from testbed.mcl.transform import hoist_before_functions
 
 LOCAL_TYPE_PREFIX = "__mcl_local_"
@@ -82,8 +82,7 @@ def _hoist(f: c_ast.FuncDef) -> list[c_ast.Node]:
 def _independent(f: c_ast.FuncDef, defined: list[c_ast.Node], typedefs: list[c_ast.Typedef]) -> bool:
     """Whether the definitions name nothing of the function's own (its variables and
     enumeration constants: a variably modified type, an array sized by a local enum)."""
-    params = f.decl.type.args.params if f.decl.type.args is not None else []
-    own = {p.name for p in params if getattr(p, "name", None)}
+    own = {p.name for p in parameters(f) if getattr(p, "name", None)}
     own |= {n.name for n in walk(f.body) if isinstance(n, c_ast.Decl | c_ast.Enumerator) and n.name}
     return not any(isinstance(n, c_ast.ID) and n.name in own for node in [*defined, *typedefs] for n in walk(node))
 

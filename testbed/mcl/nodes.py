@@ -195,6 +195,13 @@ def call_name(node: c_ast.Node) -> str | None:
     return None
 
 
+def parameters(f: c_ast.FuncDef) -> list[c_ast.Node]:
+    """The parameter list of ``f``'s declarator (Decl, ID of a K&R one, EllipsisParam)."""
+    if isinstance(f.decl.type, c_ast.FuncDecl) and f.decl.type.args is not None:
+        return list(f.decl.type.args.params)
+    return []
+
+
 def walk(node: c_ast.Node) -> Iterator[c_ast.Node]:
     yield node
     for _, child in node.children():

@@ -18,7 +18,7 @@ from pycparser import c_ast, c_generator
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import is_runtime_file, where
 from testbed.mcl.ctype import Array, CType, canonical_name
-from testbed.mcl.nodes import Generator, replace_child
+from testbed.mcl.nodes import Generator, parameters, replace_child
 from testbed.mcl.resolve import ANONYMOUS_TAG_PREFIX, TypeResolver
 
 ALLOCATORS = {"malloc": "rt_alloc_typed", "calloc": "rt_zalloc_typed"}
@@ -159,8 +159,7 @@ def _hoist_statics(f: c_ast.FuncDef) -> list[c_ast.Decl]:
                and not isinstance(node.type, c_ast.FuncDecl)]
     if not statics:
         return []
-    params = f.decl.type.args.params if f.decl.type.args else []
-    declared = [p.name for p in params if getattr(p, "name", None)]
+    declared = [p.name for p in parameters(f) if getattr(p, "name", None)]
     declared += [n.name for n, _ in _walk_with_parent(f.body) if isinstance(n, c_ast.Decl) and n.name]
     own_types = any(isinstance(n, c_ast.Typedef) or (isinstance(n, c_ast.Struct | c_ast.Union | c_ast.Enum)
                                                      and (getattr(n, "decls", None) or getattr(n, "values", None)))

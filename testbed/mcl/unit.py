@@ -48,16 +48,14 @@ def included_headers(ast: c_ast.FileAST) -> list[str]:
     """The runtime headers whose declarations the program's text holds, in order: the
     unit includes those again (emit_program prints only the program's own nodes), and
     no other, so that a program declaring memcmp its own way still compiles."""
-    headers: list[str] = list(PRELUDE_HEADERS)
-    for top in ast.ext:
-        file = getattr(top.coord, "file", None)
-        if file and is_runtime_file(file):
-            path = Path(file).resolve()
-            if path.is_relative_to(INCLUDE_DIR.resolve()):
-                name = path.relative_to(INCLUDE_DIR.resolve()).as_posix()
-                if name not in headers:
-                    headers.append(name)
-    return headers
+    include = INCLUDE_DIR.resolve()
+    files = dict.fromkeys(f for top in ast.ext if (f := getattr(top.coord, "file", None)) and is_runtime_file(f))
+    headers = dict.fromkeys(PRELUDE_HEADERS)  # an ordered set
+    for file in files:  # each once: a header's declarations are many nodes
+        path = Path(file).resolve()
+        if path.is_relative_to(include):
+            headers.setdefault(path.relative_to(include).as_posix())
+    return list(headers)
 
 
 @dataclass

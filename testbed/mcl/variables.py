@@ -8,7 +8,7 @@ from pycparser import c_ast
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import where
 from testbed.mcl.ctype import Array, CType, FuncPtr, Pointer, Prim, Struct, Unsupported, VarArray
-from testbed.mcl.nodes import Function, Var, gen, local_declarations, member_root, walk
+from testbed.mcl.nodes import Function, Var, gen, local_declarations, member_root, parameters, walk
 from testbed.mcl.resolve import TypeResolver
 
 
@@ -19,8 +19,7 @@ def collect_variables(fn: Function, resolver: TypeResolver) -> None:
     address_taken = {n.expr.name if isinstance(n.expr, c_ast.ID) else member_root(n.expr) for n in walk(f.body)
                      if isinstance(n, c_ast.UnaryOp) and n.op == "&"} - {None}
     order = 0
-    params = f.decl.type.args.params if f.decl.type.args else []
-    for p in params:
+    for p in parameters(f):
         if isinstance(p, c_ast.EllipsisParam) or not getattr(p, "name", None):
             continue
         t = resolver.resolve_param(p)
