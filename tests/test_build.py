@@ -126,3 +126,47 @@ def test_a_source_that_is_not_utf8_is_one_error_naming_the_byte(tmp_path: Path) 
     source.write_bytes(b"/* caf\xe9 */\nint main(void) { return 0; }\n")
     with pytest.raises(ConfigError, match=r"latin1\.c: not UTF-8 text \(byte 0xe9 at offset 6\)"):
         migratable_source(str(source))
+
+
+def test_runtime_objects_link_the_executable_a_single_command_would(tmp_path: Path) -> None:
+    """The runtime is compiled once into cached objects; the program linked from them is
+    byte for byte what one `gcc program.c runtime/*.c` command makes."""
+    from testbed.build import INCLUDE_DIR, RUNTIME_DIR, runtime_flags, target
+    from testbed.build.toolchain import compiler_include_dir
+
+    src = tmp_path / "one_command.c"
+    src.write_text('#include <stdio.h>\n#include <math.h>\nint main(void)\n{\n'
+                   '    printf("%.17g\\n", sin(0.5) + sqrt(2.0));\n    return 0;\n}\n')
+    for isa in ("mipsel", "sparc"):
+        t = target(isa)
+        built = build_program("one_command", [src], isa, extra_flags=runtime_flags("classic"))
+        objects = sorted((BUILD_DIR / isa / "objects").glob("rt_printf-*.o"))
+        assert objects, "the runtime's objects are in the cache"
+        single = tmp_path / f"single-{isa}.elf"
+        cmd = [t.require(), *t.cflags, *runtime_flags("classic"), "-nostdinc", "-I", str(INCLUDE_DIR),
+               "-I", str(RUNTIME_DIR), "-isystem", compiler_include_dir(t), str(src),
+               *(str(RUNTIME_DIR / s) for s in t.runtime_sources), *t.ldflags, "-lgcc", "-o", str(single)]
+        subprocess.run(cmd, check=True, capture_output=True)
+        assert built.path.read_bytes() == single.read_bytes()
+
+
+def test_a_runtime_object_is_rebuilt_when_a_header_it_reads_changes(tmp_path: Path) -> None:
+    from testbed.build import target
+    from testbed.build.objects import runtime_object
+    from testbed.build.toolchain import compiler_identity
+
+    t = target("mipsel")
+    (tmp_path / "part.h").write_text("#define PART 3\n")
+    src = tmp_path / "part.c"
+    src.write_text('#include "part.h"\nint part(void) { return PART; }\n')
+    cmd, identity = [t.require(), *t.cflags], compiler_identity(t)
+    first = runtime_object(cmd, identity, src, tmp_path / "objects", tmp_path / "logs")
+    assert tmp_path / "part.h" in first.read and first.path.is_file()
+    again = runtime_object(cmd, identity, src, tmp_path / "objects", tmp_path / "logs")
+    assert again.path == first.path  # reused, not compiled again
+    (tmp_path / "part.h").write_text("#define PART 4\n")
+    edited = runtime_object(cmd, identity, src, tmp_path / "objects", tmp_path / "logs")
+    assert edited.path != first.path and edited.path.read_bytes() != first.path.read_bytes()
+    (tmp_path / "part.c").write_text("int part(void) { return }\n")
+    with pytest.raises(ToolchainError, match=r"compiling the guest runtime's part.c failed: .*error"):
+        runtime_object(cmd, identity, src, tmp_path / "objects", tmp_path / "logs")

@@ -4,6 +4,7 @@ Builds are content-addressed: the output name carries a hash of every source, ev
 header the compiler read (its own dependency output: testbed/build/deps.py), the flags and
 the compiler's version, so a build is redone exactly when one of them changes, and
 concurrent processes (a sweep's pool) never overwrite each other's files.
+The runtime's own sources are compiled once into cached objects (testbed/build/objects.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from testbed import GUESTS_DIR, PROJECT_DIR
 from testbed.build import deps
 from testbed.build.atomic import write_atomic
+from testbed.build.objects import runtime_object
 from testbed.build.toolchain import (
     ISAS,
     TARGETS,
@@ -98,22 +100,32 @@ def build_program(
     compiler = t.require()
     preprocess = [compiler, *t.cflags, *extra_flags, "-nostdinc", "-I", str(INCLUDE_DIR), "-I", str(RUNTIME_DIR),
                   "-isystem", compiler_include_dir(t)]
-    cmd = [*preprocess, *map(str, all_sources), *t.ldflags]
     host_rt = RUNTIME_DIR / "rt_host.c"  # compiled with the system's headers: hashed as a source only
+    # The runtime's sources are compiled once into the object cache, the program's here;
+    # the command keeps their order, so the executable is the one `gcc *.c` would link.
+    identity = compiler_identity(t)
+    runtime_objects = {src: runtime_object(preprocess, identity, src, out_dir / "objects", BUILD_DIR / "logs")
+                       for src in all_sources if src.parent == RUNTIME_DIR and src != host_rt}
+    program_sources = [s for s in all_sources if s not in runtime_objects and s != host_rt]
+    inputs = [str(runtime_objects[s].path) if s in runtime_objects else str(s) for s in all_sources if s != host_rt]
     # Write to a temporary name, then rename: concurrent builds of the same key are safe.
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}-") as work:
         tmp = Path(work) / f"{name}{suffix}"
         log = BUILD_DIR / "logs" / f"{name}-{t.name}-{base}.log"
         if t.emulated:
-            _run(name, t, [*cmd, "-lgcc", "-o", str(tmp)], log)
+            _run(name, t, [*preprocess, *inputs, *t.ldflags, "-lgcc", "-o", str(tmp)], log)
         else:
             # The host build compiles the guest code freestanding exactly as the guests do,
             # then links it with rt_host.c and the system C library for start-up and I/O.
-            _run(name, t, [c for c in cmd if c != str(host_rt)] + ["-c"], log, cwd=work)
-            objects = sorted(str(p) for p in Path(work).glob("*.o"))
+            _run(name, t, [*preprocess, *map(str, program_sources), "-c"], log, cwd=work)
+            # in the order of their sources' names, as the single-command build linked them
+            named = {s.stem: str(Path(work) / f"{s.stem}.o") for s in program_sources}
+            named.update({s.stem: str(o.path) for s, o in runtime_objects.items()})
+            objects = [named[stem] for stem in sorted(named)]
             _require_runtime_only(name, objects)
             _run(name, t, [compiler, "-O2", str(host_rt), *objects, "-o", str(tmp)], log)
-        read = deps.gcc_dependencies(preprocess, [s for s in all_sources if s != host_rt])
+        read = deps.gcc_dependencies(preprocess, program_sources) if program_sources else []
+        read = list(dict.fromkeys([*read, *(p for o in runtime_objects.values() for p in o.read)]))
         deps.save_manifest(manifest, read)
         key = deps.files_key(base, read)
         out = out_dir / f"{name}-{key}{suffix}"
