@@ -22,7 +22,7 @@ from testbed.build import (
     runtime_flags,
 )
 from testbed.build.atomic import write_atomic
-from testbed.build.preprocess import dependencies, parse_program
+from testbed.build.preprocess import dependencies, parse_program, require_same_text_on_every_isa
 from testbed.errors import ConfigError
 from testbed.mcl.precompiler import DEFAULT_MAX_COST
 from testbed.mcl.unit import Generated, migratable_unit
@@ -49,7 +49,9 @@ def build_max_cost() -> int:
 
 def generate(source: Path, program_key: str, max_cost: int = DEFAULT_MAX_COST) -> Generated:
     """Precompile the plain C program ``source`` into a migratable translation unit."""
-    return migratable_unit(parse_program(source), source.name, program_key, max_cost)
+    ast = parse_program(source)
+    require_same_text_on_every_isa(source)
+    return migratable_unit(ast, source.name, program_key, max_cost)
 
 
 def migratable_source(name: str, max_cost: int = DEFAULT_MAX_COST) -> Path:

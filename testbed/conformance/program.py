@@ -156,14 +156,14 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
                 continue
             if record.verified and record.roundtrip_identical is not False:
                 out.verified += 1
-            elif record.completed_on == "destination":
-                out.silent_wrong.append(tag)
+            elif record.completed_on == "destination":  # finished there, with another output or state
+                out.silent_wrong.append(tag if not record.verified else f"{tag} (same output, the round trip differs)")
             else:
                 failures.append(f"{tag}: {record.failure.error if record.failure else 'not verified'}")
     if out.verified == out.migrations:
         out.stage = "verified"
     else:
-        out.reason = failures[0] if failures else f"different output after migrating ({', '.join(out.silent_wrong)})"
+        out.reason = failures[0] if failures else f"a different output or state after migrating ({', '.join(out.silent_wrong)})"
     return out
 
 

@@ -57,7 +57,16 @@ ANALYSIS_DEFINES = (
     "__builtin_calloc=calloc",
     "__builtin_realloc=realloc",
     "__builtin_free=free",
+    # the predefined type macros a program may name itself: one spelling for every ISA,
+    # defined per ISA by the runtime's mcl_predefined.h (given with -include)
+    "__SIZE_TYPE__=__mcl_size_t",
+    "__PTRDIFF_TYPE__=__mcl_ptrdiff_t",
+    "__INTPTR_TYPE__=__mcl_intptr_t",
+    "__UINTPTR_TYPE__=__mcl_uintptr_t",
+    "__INT64_TYPE__=long long",      # 8 bytes on every ISA (long long on ILP32, long on LP64)
+    "__UINT64_TYPE__=unsigned long long",
 )
+PREDEFINED_HEADER = INCLUDE_DIR / "mcl_predefined.h"
 
 
 # An asm statement with an empty template and no outputs (``asm volatile ("" : : "g" (&v)

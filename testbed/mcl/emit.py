@@ -19,10 +19,10 @@ from testbed.mcl.nodes import (
     Var,
     declare,
     gen,
+    is_pure,
     is_void,
     replace_child,
     type_id,
-    walk,
 )
 from testbed.mcl.resolve import TypeResolver
 
@@ -131,6 +131,7 @@ class Emitter:
     def _call_code(self, fn: Function, stmt: c_ast.Node, site: Site, call: c_ast.FuncCall, form: str) -> str:
         restore = "\n        ".join(self._restore(fn, site.live))
         record = "\n        ".join(self._record(fn, site.live))
+        hoisted = _evaluate_once(call, site.id)
         call_text = gen(call)
         indirect = site.reason == INDIRECT
         if indirect:  # a used result is not void; `return fp();` is void in a void function
@@ -146,7 +147,7 @@ class Emitter:
         # callee must have taken that frame (a function without frames returns still
         # rewinding); either mismatch is the stream's call chain not matching
         check_callee = f"\n        mig_indirect_callee((mig_func_t)({gen(call.name)}));" if (
-            indirect and _pure(call.name)) else ""
+            indirect and is_pure(call.name)) else ""
         unwinding = "mig_mode == MIG_UNWINDING"
         returned = ""
         if indirect:
@@ -175,6 +176,8 @@ class Emitter:
                 f"        {record}\n        {self._leave(fn)}\n    }}{after}")
         if indirect and not void:  # its temporary, of the call's type, in a block of its own
             code = f"{{\n    __typeof__({call_text}) __mcl_t{site.id};\n    {code}\n    }}"
+        if hoisted:  # before the resume label, in a block of their own
+            code = f"{{\n    {hoisted}{code}\n    }}"
         return decl + code
 
     def _return_code(self, fn: Function, ret: c_ast.Return) -> str:
@@ -205,11 +208,23 @@ class Emitter:
                 f"rt_panic(\"MCL: no such site in {fn.name}\"); }}")
 
 
-def _pure(expr: c_ast.Node) -> bool:
-    """Whether evaluating ``expr`` twice is harmless: names, members, subscripts,
-    dereferences and casts of them, nothing that calls or assigns."""
-    return not any(isinstance(n, c_ast.FuncCall | c_ast.Assignment) or (
-        isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--")) for n in walk(expr))
+def _evaluate_once(call: c_ast.FuncCall, site_id: int) -> str:
+    """Declarations that evaluate the call's impure arguments (and an impure callee
+    expression) once, before the resume label; the call then reads them. A resumed call
+    jumps to the label and passes whatever they hold, which the callee, restoring its
+    own parameters, never reads: evaluated again there, ``f(--b)`` or ``f(next_id())``
+    would change ``b`` or the counter a second time."""
+    parts: list[str] = []
+    exprs = call.args.exprs if call.args is not None else []
+    for k, arg in enumerate(exprs):
+        if not is_pure(arg):
+            name = f"__mcl_a{site_id}_{k}"
+            parts.append(f"__auto_type {name} = ({gen(arg)});")
+            exprs[k] = c_ast.ID(name, arg.coord)
+    if not isinstance(call.name, c_ast.ID) and not is_pure(call.name):
+        parts.append(f"__auto_type __mcl_f{site_id} = ({gen(call.name)});")
+        call.name = c_ast.ID(f"__mcl_f{site_id}", call.name.coord)
+    return "".join(f"{p}\n    " for p in parts)
 
 
 def _one_statement(code: str, single: bool) -> str:

@@ -23,6 +23,7 @@ from testbed.mcl.nodes import (
     INDIRECT,
     call_name,
     gen,
+    is_pure,
     is_void,
     local_declarations,
     parameters,
@@ -59,22 +60,37 @@ class Hoister:
         """``int r = f(x);`` among the leading declarations, as ``int r; r = f(x);``.
 
         The prologue that re-enters a site while rewinding must follow the leading
-        declarations, so a call there is moved after them: that declaration's initialiser
-        and those of every later leading declaration become assignments, in order (a
-        later initialiser may read ``r``; ``function`` has dropped every local's
-        ``const``, as the restore code assigns them). An initialiser list (arrays,
-        structs) cannot become an assignment, so it is refused after such a call."""
+        declarations, so a call there is moved after them; so is any initialiser with a
+        side effect (``int r = w++;``, a call of any function), which a resumed call
+        would otherwise run a second time before the prologue jumps to its site. That
+        declaration's initialiser and those of every later leading declaration become
+        assignments, in order (a later initialiser may read ``r``; ``function`` has
+        dropped every local's ``const``, as the restore code assigns them). An
+        initialiser list (arrays, structs) cannot become an assignment, so it is refused
+        after such an initialiser."""
+        # main's initialisers run before mig_start() restores the globals, so their side
+        # effects on the program's state are overwritten on the destination as on a fresh start
+        in_main = self.current.decl.name == "main"
         first = next((i for i, d in enumerate(decls) if d.init is not None and "static" not in d.storage
-                      and any(call_name(n) in self.migratable for n in walk(d.init))), None)
+                      and (any(call_name(n) in self.migratable for n in walk(d.init))
+                           or not in_main and not is_pure(d.init))), None)
         if first is None:
             return []
         out: list[c_ast.Node] = []
+        assigned: set[str] = set()
         for d in decls[first:]:
+            if isinstance(d.type, c_ast.ArrayDecl) and d.type.dim is not None and any(
+                    isinstance(n, c_ast.ID) and n.name in assigned for n in walk(d.type.dim)):
+                raise ConfigError(f"{where(d)}: variable-length array {d.name} is sized by a variable whose "
+                                  f"initialiser must run after the rewind dispatch (from {where(decls[first])}); "
+                                  "declare the array in a block after the declarations")
             if d.init is None or "static" in d.storage:
                 continue
+            assigned.add(d.name)
             if isinstance(d.init, c_ast.InitList) or isinstance(d.type, c_ast.ArrayDecl):
-                raise ConfigError(f"{where(d)}: {d.name} has an initialiser list after the call-initialised "
-                                  f"declaration at {where(decls[first])}; declare it before that one")
+                raise ConfigError(f"{where(d)}: {d.name} has an initialiser list after the declaration at "
+                                  f"{where(decls[first])}, whose initialiser calls or assigns (it must run "
+                                  "after the rewind dispatch); declare it before that one")
             out.append(c_ast.Assignment("=", c_ast.ID(d.name, d.coord), d.init, d.coord))
             d.init = None
         return out

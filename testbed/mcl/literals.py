@@ -15,7 +15,8 @@ import copy
 
 from pycparser import c_ast
 
-from testbed.mcl.nodes import walk
+from testbed.mcl.cparse import is_runtime_file
+from testbed.mcl.nodes import replace_child, walk
 
 LITERAL_PREFIX = "__mcl_cl"
 
@@ -47,3 +48,48 @@ def name_compound_literals(f: c_ast.FuncDef, taken: set[str]) -> None:
                                                        coord), coord)
     if decls:
         f.body.block_items = [*decls, *(f.body.block_items or [])]
+
+
+FILE_LITERAL_PREFIX = "__mcl_gcl"
+
+
+def name_file_scope_literals(ast: c_ast.FileAST, taken: set[str]) -> None:
+    """Name, in place, the compound literals of file-scope initialisers.
+
+    ``struct C e = { &(struct B){ &(struct A){ 1, 2 } } };`` holds pointers to unnamed
+    objects of static storage: no global describes them, so collecting ``e`` failed. Each
+    becomes a static global ``__mcl_gclN`` declared just before its user (inner literals
+    first), and the literal its name: ``&__mcl_gcl2``, or for an array literal the array
+    itself, which decays as the literal did. A literal used by value is left as it is."""
+    ext: list[c_ast.Node] = []
+    for top in ast.ext:
+        if isinstance(top, c_ast.Decl) and top.init is not None and not is_runtime_file(getattr(top.coord, "file", None)):
+            ext.extend(_lift_literals(top, "init", top.init, taken))
+        ext.append(top)
+    ast.ext = ext
+
+
+def _lift_literals(parent: c_ast.Node, slot: str, node: c_ast.Node, taken: set[str]) -> list[c_ast.Decl]:
+    """The named declarations of the literals under ``node`` (parent's child ``slot``), in
+    the order they must be declared; the literals replaced by their names."""
+    decls: list[c_ast.Decl] = []
+    for name, child in node.children():
+        decls.extend(_lift_literals(node, name, child, taken))
+    if not isinstance(node, c_ast.CompoundLiteral):
+        return decls
+    is_array = isinstance(node.type.type, c_ast.ArrayDecl)
+    if not is_array and not (isinstance(parent, c_ast.UnaryOp) and parent.op == "&"):
+        return decls
+    n = 1
+    while f"{FILE_LITERAL_PREFIX}{n}" in taken:
+        n += 1
+    name = f"{FILE_LITERAL_PREFIX}{n}"
+    taken.add(name)
+    declared = copy.deepcopy(node.type.type)
+    inner = declared
+    while not isinstance(inner, c_ast.TypeDecl):
+        inner = inner.type
+    inner.declname = name
+    decls.append(c_ast.Decl(name, [], [], ["static"], [], declared, node.init, None, node.coord))
+    replace_child(parent, slot, c_ast.ID(name, node.coord))
+    return decls

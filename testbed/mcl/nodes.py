@@ -279,3 +279,10 @@ def type_id(t: CType | None) -> str:
     if t is None or isinstance(t, Void | Unsupported):
         return "-1"
     return f"MIG_T_{canonical_name(t)}"
+
+
+def is_pure(expr: c_ast.Node) -> bool:
+    """Whether evaluating ``expr`` twice is harmless: names, members, subscripts,
+    dereferences and casts of them, nothing that calls or assigns."""
+    return not any(isinstance(n, c_ast.FuncCall | c_ast.Assignment) or (
+        isinstance(n, c_ast.UnaryOp) and n.op in ("++", "--", "p++", "p--")) for n in walk(expr))

@@ -22,6 +22,7 @@ from testbed.mcl.ctype import (
     Unsupported,
     VarArray,
     Void,
+    c_spelling,
     find_unsupported,
     has_pointers,
     portable_size,
@@ -356,7 +357,13 @@ class TypeResolver:
         except _NotConstant:
             raise ConfigError(f"{where(decl)}: the width of {label} in {s.display} is not an integer "
                               "constant") from None
-        if not 0 <= width <= 8 * portable_size(t) or (width == 0 and decl.name):
+        try:
+            size = portable_size(t)
+        except ValueError:
+            raise ConfigError(f"{where(decl)}: {label} in {s.display} has type {c_spelling(t, display=True)}, "
+                              "whose size differs between the ISAs (ILP32 and LP64), and so does the "
+                              "struct's layout: declare it int or unsigned int") from None
+        if not 0 <= width <= 8 * size or (width == 0 and decl.name):
             raise ConfigError(f"{where(decl)}: {label} in {s.display} has an invalid width {width}")
         s.layout.append((decl.name, t, width))
         if decl.name:
@@ -401,6 +408,9 @@ class TypeResolver:
             return self._unions[key]
         hint = self._anonymous_names.get(key, hint)
         label = _display("union", node.name) if node.name else "anonymous union"
+        # a member pointing to the union itself resolves it again: it finds this, and is
+        # refused below as a pointer
+        self._unions[key] = Unsupported(f"{label} (a member refers to the union itself)", where(node))
         members: list[tuple[str, CType]] = []
         for decl in node.decls or []:
             if isinstance(decl, c_ast.Decl):

@@ -10,11 +10,14 @@ the object's contents never travel.
 - Every string literal the program uses as a value (not one initialising a char array)
   becomes a named object, in source order,
 
-      static const struct { char v[sizeof("abc")]; char gap; } __mcl_lit_3 = { "abc" };
+      static const struct { char before; char v[sizeof("abc")]; char gap; } __mcl_lit_3 = { 0, "abc" };
 
   and the literal ``((char *)__mcl_lit_3.v)``: same characters, same type as the
   literal's decayed value. The trailing byte keeps one past its end (a walked pointer
-  that passed the NUL) out of the next literal, as separate.py does for stack blocks.
+  that passed the NUL) out of the next object, as separate.py does for stack blocks; the
+  leading one keeps its start from being one past the end of an object before it (a
+  global the linker placed there), which the runtime's lookup would take first, since
+  a read-only object joins the block table only when a pointer reaches it.
   A literal under ``sizeof`` stays as it is (no pointer comes of it).
 - Every const global the program defines (``const int primes[8]``, a const table of
   structs) is a read-only object too, after the literals, in declaration order.
@@ -91,7 +94,8 @@ def read_only_data(ast: c_ast.FileAST, resolver: TypeResolver) -> ReadOnlyData:
     for parent, attr, constant in _value_literals(ast, resolver):
         name = f"{LITERAL_PREFIX}{len(literals)}"
         text = constant.value
-        literals.append(f"static const struct {{ char v[sizeof({text})]; char gap; }} {name} = {{ {text} }};")
+        literals.append(f"static const struct {{ char before; char v[sizeof({text})]; char gap; }} {name} = "
+                        f"{{ 0, {text} }};")
         objects.append(ReadOnly(f"{name}.v", "MIG_T_char", f"sizeof {name}.v"))
         replace_child(parent, attr, LiteralRef(name, constant.coord))
     types: list[CType] = []

@@ -148,12 +148,14 @@ def generate_ti(
 
 
 def program_functions(ast: c_ast.FileAST) -> list[str]:
-    """The function table: every function the program defines (not the runtime's) and
-    uses as a value (only those can be a function pointer's target), sorted by name, so
-    that a function pointer's index means the same function on every ISA. A function only
-    ever called stays out: taking its address would keep gcc from specialising it."""
+    """The function table: every function the program uses as a value (only those can be
+    a function pointer's target), sorted by name, so that a function pointer's index means
+    the same function on every ISA: the program's own, and the C library's (``f = abort``,
+    ``call(&sprintf)``), which is the same runtime on every ISA. A function only ever
+    called stays out: taking its address would keep gcc from specialising it."""
     own = [top for top in ast.ext if not is_runtime_file(getattr(top.coord, "file", None))]
     defined = {top.decl.name for top in own if isinstance(top, c_ast.FuncDef)}
+    defined |= {top.name for top in ast.ext if isinstance(top, c_ast.Decl) and isinstance(top.type, c_ast.FuncDecl)}
     called = {id(n.name) for top in own for n in walk(top) if isinstance(n, c_ast.FuncCall)}
     # a field named like a function (s.apply, { .apply = f }) is no use of the function
     fields = {id(n.field) for top in own for n in walk(top) if isinstance(n, c_ast.StructRef)}

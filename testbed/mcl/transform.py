@@ -186,11 +186,13 @@ def _hoist_statics(f: c_ast.FuncDef) -> list[c_ast.Decl]:
 
 
 def _rename(node: c_ast.Node, old: str, new: str) -> None:
-    """Rename the variable ``old`` in ``node`` (not struct fields of that name)."""
+    """Rename the variable ``old`` in ``node`` (not struct fields of that name, in ``s.f``
+    or a designated initialiser's ``.f``)."""
     if isinstance(node, c_ast.ID) and node.name == old:
         node.name = new
     for name, child in node.children():
-        if not (isinstance(node, c_ast.StructRef) and name == "field"):
+        if not (isinstance(node, c_ast.StructRef) and name == "field"
+                or isinstance(node, c_ast.NamedInitializer) and name.startswith("name[")):
             _rename(child, old, new)
 
 
@@ -222,12 +224,34 @@ def global_registrations(ast: c_ast.FileAST, resolver: TypeResolver) -> tuple[li
     return lines, types
 
 
+def _without_repeated_body(decl: c_ast.Decl | c_ast.Typedef, defined: set[tuple[str, str]]) -> None:
+    """``struct tag { ... } a, *b;`` is one Decl per declarator, each holding the body;
+    every one after the first names the tag only (the body twice is a redefinition)."""
+    holder: c_ast.Node = decl
+    t = decl.type
+    while isinstance(t, (c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.TypeDecl, c_ast.FuncDecl)):
+        holder, t = t, t.type
+    if not isinstance(t, (c_ast.Struct, c_ast.Union, c_ast.Enum)) or not t.name:
+        return
+    body = t.values if isinstance(t, c_ast.Enum) else t.decls
+    if body is None:
+        return
+    key = (type(t).__name__, t.name)
+    if key in defined:
+        holder.type = (c_ast.Enum(t.name, None, t.underlying_type, t.coord) if isinstance(t, c_ast.Enum)
+                       else type(t)(t.name, None, t.coord))
+    defined.add(key)
+
+
 def emit_program(ast: c_ast.FileAST) -> str:
     """The program's own top-level nodes as C, each preceded by a #line directive so that
     compiler messages point at the original source."""
     gen = Generator(line_directives=True)
     parts: list[str] = []
+    defined: set[tuple[str, str]] = set()
     for node in program_nodes(ast):
+        if isinstance(node, (c_ast.Decl, c_ast.Typedef)):
+            _without_repeated_body(node, defined)
         coord = node.coord
         if coord is not None and coord.file:
             parts.append(f'#line {coord.line} "{coord.file}"')

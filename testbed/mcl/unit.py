@@ -25,6 +25,7 @@ from testbed.mcl.cparse import INCLUDE_DIR, is_runtime_file
 from testbed.mcl.ctype import c_spelling
 from testbed.mcl.indirect import function_names, mark_indirect_calls
 from testbed.mcl.lift import names_in, unique_local_names
+from testbed.mcl.literals import name_file_scope_literals
 from testbed.mcl.localtypes import hoist_local_types
 from testbed.mcl.precompiler import DEFAULT_MAX_COST, Plan, precompile
 from testbed.mcl.resolve import TypeResolver
@@ -79,6 +80,7 @@ def migratable_unit(ast: c_ast.FileAST, source_name: str, program_key: str,
     tag_anonymous_aggregates(ast)
     mark_indirect_calls(ast)  # with unique names: a callee naming a variable is a pointer
     hoist_static_locals(ast)  # before the resolver, which registers file-scope declarations up front
+    name_file_scope_literals(ast, taken)  # the same: the named literals are globals
     resolver = TypeResolver(ast)
     rodata = read_only_data(ast, resolver)  # before the sites: their code prints the literals' names
     functions = program_functions(ast)  # before the sites: their code is text, arguments included

@@ -1,6 +1,5 @@
 /* A function pointer to a C library function (the runtime's strcmp), live at a
- * poll-point: not a function of the program's table, so the migration is refused at
- * collection with one line, and the source carries on to the right answer. */
+ * poll-point: in the program's function table, since the program uses it as a value. */
 #include <stdio.h>
 #include <string.h>
 

@@ -3,6 +3,7 @@
 #ifndef RT_RT_H
 #define RT_RT_H
 #include <stddef.h>
+#include "mcl_predefined.h" /* the names generated units give the predefined type macros */
 
 #include "mig_protocol.h" /* the hypercall numbers (HC_*) the host dispatches on */
 
