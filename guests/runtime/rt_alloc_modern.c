@@ -6,6 +6,12 @@
  * runtime. Payloads stay 8-byte aligned, as SPARC doubles require. Small sizes (up to
  * 1 KiB) are recycled through exact-size free lists; larger ones first-fit through a list.
  * Blocks are never split or merged, so the headers tile the carved part of the heap.
+ *
+ * The migration runtime's own blocks (RT_TYPE_INTERNAL) are recycled through lists of
+ * their own: a block malloc gives the program was then either never used or freed by the
+ * program itself, as on a machine where no migration happened. Shared lists handed the
+ * program the buffers a restore had just freed, and one that read memory malloc had not
+ * initialised saw the runtime's leftovers (the torture suite's 941014-2.c printed 4096).
  */
 #include "rt.h"
 
@@ -23,8 +29,11 @@ struct free_block {
 #define CHECK(h, state) ((state) ^ (uint32_t)(uintptr_t)((h) + 1))
 
 static char *heap_first, *heap_next, *heap_end;
-static struct free_block *small_free[NUM_SMALL];
-static struct free_block *large_free;
+struct free_lists {
+    struct free_block *small[NUM_SMALL];
+    struct free_block *large;
+};
+static struct free_lists program_free, internal_free;
 
 static void heap_init(void)
 {
@@ -32,21 +41,21 @@ static void heap_init(void)
     heap_end = heap_next + rt_hypercall(HC_HEAP_SIZE, 0, 0, 0);
 }
 
-static void *raw_alloc(size_t size)
+static void *raw_alloc(size_t size, struct free_lists *lists)
 {
     struct header *h;
     struct free_block **link;
     size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (size == 0)
         size = ALIGN;
-    if (size <= SMALL_LIMIT && small_free[size / ALIGN]) {
-        struct free_block *b = small_free[size / ALIGN];
-        small_free[size / ALIGN] = b->next;
+    if (size <= SMALL_LIMIT && lists->small[size / ALIGN]) {
+        struct free_block *b = lists->small[size / ALIGN];
+        lists->small[size / ALIGN] = b->next;
         b->h.check = CHECK(&b->h, RT_USED);
         return (char *)b + sizeof(struct header);
     }
     if (size > SMALL_LIMIT) {
-        for (link = &large_free; *link; link = &(*link)->next) {
+        for (link = &lists->large; *link; link = &(*link)->next) {
             if ((*link)->h.size >= size) {
                 struct free_block *b = *link;
                 *link = b->next;
@@ -71,13 +80,14 @@ static void raw_free(void *pointer)
     struct free_block *b = (struct free_block *)((struct header *)pointer - 1);
     if (b->h.check != CHECK(&b->h, RT_USED))
         rt_panic("free() of a pointer that is not an allocated block");
+    struct free_lists *lists = b->h.type == RT_TYPE_INTERNAL ? &internal_free : &program_free;
     b->h.check = CHECK(&b->h, RT_FREE);
     if (b->h.size <= SMALL_LIMIT) {
-        b->next = small_free[b->h.size / ALIGN];
-        small_free[b->h.size / ALIGN] = b;
+        b->next = lists->small[b->h.size / ALIGN];
+        lists->small[b->h.size / ALIGN] = b;
     } else {
-        b->next = large_free;
-        large_free = b;
+        b->next = lists->large;
+        lists->large = b;
     }
 }
 
@@ -87,7 +97,7 @@ void *rt_alloc_typed(int type_id, size_t count, size_t element_size)
     struct header *h;
     if (element_size && count > (size_t)-1 / element_size)
         rt_panic("allocation size overflows");
-    p = raw_alloc(count * element_size);
+    p = raw_alloc(count * element_size, type_id == RT_TYPE_INTERNAL ? &internal_free : &program_free);
     h = (struct header *)p - 1;
     h->type = type_id;
     h->count = (uint32_t)(type_id == -1 ? count * element_size : count); /* untyped: bytes */

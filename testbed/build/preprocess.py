@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -69,6 +70,18 @@ def preprocess(source: Path, defines: dict[str, str | None] | None = None) -> st
     return proc.stdout
 
 
+# A floating constant: the compilers spell the float limits (__FLT_MIN__, __DBL_MAX__) with
+# as many digits as their long double has, the same value in other digits.
+_FLOAT = re.compile(r"(?<![\w.])((?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)([fFlL]?)(?![\w.])")
+
+
+def _same_value(m: re.Match[str]) -> str:
+    value = float(m[1])
+    if m[2] in ("f", "F"):
+        value = struct.unpack("<f", struct.pack("<f", value))[0]
+    return f"{value.hex()}{m[2]}"
+
+
 def _own_lines(text: str) -> list[tuple[str, int, str]]:
     """The non-blank lines of preprocessed text that come from the program's own files,
     as (file, line, text), by the preprocessor's line markers."""
@@ -80,7 +93,7 @@ def _own_lines(text: str) -> list[tuple[str, int, str]]:
             file, line = m[2], int(m[1])
             continue
         if raw.strip() and file and not file.startswith("<") and not is_runtime_file(file):
-            out.append((file, line, raw.strip()))
+            out.append((file, line, _FLOAT.sub(_same_value, raw.strip())))
         line += 1
     return out
 

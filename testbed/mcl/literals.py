@@ -30,18 +30,9 @@ def name_compound_literals(f: c_ast.FuncDef, taken: set[str]) -> None:
         literal = parent.expr
         if not isinstance(literal, c_ast.CompoundLiteral) or isinstance(literal.type.type, c_ast.ArrayDecl):
             continue
-        n = len(decls) + 1
-        while f"{LITERAL_PREFIX}{n}" in taken:
-            n += 1
-        name = f"{LITERAL_PREFIX}{n}"
-        taken.add(name)
-        declared = copy.deepcopy(literal.type.type)
-        inner = declared
-        while not isinstance(inner, c_ast.TypeDecl):
-            inner = inner.type
-        inner.declname = name
-        inner.quals = [q for q in inner.quals if q != "const"]  # assigned where the literal was
-        decls.append(c_ast.Decl(name, [], [], [], [], declared, None, None, literal.coord))
+        name = _fresh_name(LITERAL_PREFIX, len(decls) + 1, taken)
+        # not const: assigned where the literal was
+        decls.append(_declaration(literal, name, storage=[], init=None, keep_const=False))
         coord = literal.coord
         assign = c_ast.Assignment("=", c_ast.ID(name, coord), literal, coord)
         parent.expr = c_ast.UnaryOp("*", c_ast.ExprList([assign, c_ast.UnaryOp("&", c_ast.ID(name, coord), coord)],
@@ -80,16 +71,29 @@ def _lift_literals(parent: c_ast.Node, slot: str, node: c_ast.Node, taken: set[s
     is_array = isinstance(node.type.type, c_ast.ArrayDecl)
     if not is_array and not (isinstance(parent, c_ast.UnaryOp) and parent.op == "&"):
         return decls
-    n = 1
-    while f"{FILE_LITERAL_PREFIX}{n}" in taken:
+    name = _fresh_name(FILE_LITERAL_PREFIX, 1, taken)
+    decls.append(_declaration(node, name, storage=["static"], init=node.init, keep_const=True))
+    replace_child(parent, slot, c_ast.ID(name, node.coord))
+    return decls
+
+
+def _fresh_name(prefix: str, first: int, taken: set[str]) -> str:
+    """``prefix`` and the first number from ``first`` on that no name of the unit has."""
+    n = first
+    while f"{prefix}{n}" in taken:
         n += 1
-    name = f"{FILE_LITERAL_PREFIX}{n}"
-    taken.add(name)
-    declared = copy.deepcopy(node.type.type)
+    taken.add(f"{prefix}{n}")
+    return f"{prefix}{n}"
+
+
+def _declaration(literal: c_ast.CompoundLiteral, name: str, storage: list[str], init: c_ast.Node | None,
+                 keep_const: bool) -> c_ast.Decl:
+    """A declaration of ``name`` with the literal's type."""
+    declared = copy.deepcopy(literal.type.type)
     inner = declared
     while not isinstance(inner, c_ast.TypeDecl):
         inner = inner.type
     inner.declname = name
-    decls.append(c_ast.Decl(name, [], [], ["static"], [], declared, node.init, None, node.coord))
-    replace_child(parent, slot, c_ast.ID(name, node.coord))
-    return decls
+    if not keep_const:
+        inner.quals = [q for q in inner.quals if q != "const"]
+    return c_ast.Decl(name, [], [], storage, [], declared, init, None, literal.coord)

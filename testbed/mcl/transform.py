@@ -17,8 +17,8 @@ from pycparser import c_ast, c_generator
 
 from testbed.errors import ConfigError
 from testbed.mcl.cparse import is_runtime_file, where
-from testbed.mcl.ctype import Array, CType, canonical_name
-from testbed.mcl.nodes import Generator, parameters, replace_child
+from testbed.mcl.ctype import Array, CType, Pointer, canonical_name
+from testbed.mcl.nodes import Generator, parameters, replace_child, walk
 from testbed.mcl.resolve import ANONYMOUS_TAG_PREFIX, TypeResolver
 
 ALLOCATORS = {"malloc": "rt_alloc_typed", "calloc": "rt_zalloc_typed"}
@@ -51,47 +51,91 @@ def _sizeof_type(expr: c_ast.Node) -> c_ast.Typename | None:
     return None
 
 
-def _split_size(expr: c_ast.Node) -> tuple[c_ast.Node, c_ast.Typename] | None:
-    """(count, element type) of ``sizeof(T)``, ``n * sizeof(T)`` or ``sizeof(T) * n``."""
-    t = _sizeof_type(expr)
+Sized = Callable[[c_ast.Node], "tuple[c_ast.Node, CType] | None"]
+
+
+def _split_size(expr: c_ast.Node, sized: Sized) -> tuple[c_ast.Node, c_ast.Node, CType] | None:
+    """(count, size expression, element type) of ``sizeof(T)``, ``n * sizeof(T)`` or
+    ``sizeof(T) * n``, where ``sizeof *p`` may stand for ``sizeof(T)`` (``sized``)."""
+    t = sized(expr)
     if t is not None:
-        return c_ast.Constant("int", "1"), t
+        return c_ast.Constant("int", "1"), *t
     if isinstance(expr, c_ast.BinaryOp) and expr.op == "*":
-        t = _sizeof_type(expr.right)
+        t = sized(expr.right)
         if t is not None:
-            return expr.left, t
-        t = _sizeof_type(expr.left)
+            return expr.left, *t
+        t = sized(expr.left)
         if t is not None:
-            return expr.right, t
+            return expr.right, *t
     return None
+
+
+def _size_reader(resolver: TypeResolver, variables: dict[str, c_ast.Decl]) -> Sized:
+    """What ``sizeof`` measures, as (the sizeof expression, its type): ``sizeof(T)``, and
+    ``sizeof *p``, ``sizeof p[0]`` or ``sizeof x`` for a variable the program declares
+    (``p = malloc(n * sizeof *p)``, the idiom that needs no type name). Names are unique in
+    a function by now (unique_local_names), so the name finds its declaration."""
+    def sized(expr: c_ast.Node) -> tuple[c_ast.Node, CType] | None:
+        t = _sizeof_type(expr)
+        if t is not None:
+            return c_ast.UnaryOp("sizeof", t), resolver.resolve(t)
+        if not (isinstance(expr, c_ast.UnaryOp) and expr.op == "sizeof"):
+            return None
+        operand, derefs = expr.expr, 0
+        while True:
+            if isinstance(operand, c_ast.UnaryOp) and operand.op == "*":
+                operand, derefs = operand.expr, derefs + 1
+            elif (isinstance(operand, c_ast.ArrayRef) and isinstance(operand.subscript, c_ast.Constant)
+                  and operand.subscript.value == "0"):
+                operand, derefs = operand.name, derefs + 1
+            else:
+                break
+        if not isinstance(operand, c_ast.ID) or operand.name not in variables:
+            return None
+        try:
+            t = resolver.resolve_variable(variables[operand.name])
+        except ConfigError:
+            return None
+        for _ in range(derefs):
+            if isinstance(t, Pointer):
+                t = t.target
+            elif isinstance(t, Array):
+                t = t.elem
+            else:
+                return None
+        return expr, t
+    return sized
 
 
 def rewrite_allocations(ast: c_ast.FileAST, resolver: TypeResolver) -> list[CType]:
     """Rewrite every malloc/calloc of the program into typed allocation, in place.
     Returns the element types allocated (they must be in the Type-Information table)."""
     types: list[CType] = []
+    file_variables = {d.name: d for d in ast.ext if isinstance(d, c_ast.Decl) and d.name}
     for top in program_nodes(ast):
+        variables = dict(file_variables)
+        if isinstance(top, c_ast.FuncDef):
+            variables.update({d.name: d for d in parameters(top) if isinstance(d, c_ast.Decl) and d.name})
+            variables.update({d.name: d for d in walk(top.body) if isinstance(d, c_ast.Decl) and d.name})
+        sized = _size_reader(resolver, variables)
         for node, parent in list(_walk_with_parent(top)):
             if not (isinstance(node, c_ast.FuncCall) and isinstance(node.name, c_ast.ID)
                     and node.name.name in ALLOCATORS):
                 continue
             args = node.args.exprs if node.args else []
+            split = None
             if node.name.name == "malloc" and len(args) == 1:
-                split = _split_size(args[0])
-            elif node.name.name == "calloc" and len(args) == 2 and _sizeof_type(args[1]) is not None:
-                split = (args[0], _sizeof_type(args[1]))
-            else:
-                split = None
+                split = _split_size(args[0], sized)
+            elif node.name.name == "calloc" and len(args) == 2 and (element := sized(args[1])) is not None:
+                split = (args[0], *element)
             if split is None:
                 raise ConfigError(
                     f"{where(node)}: untyped allocation: {node.name.name}("
                     f"{', '.join(c_generator.CGenerator().visit(a) for a in args)}) does not say what it "
                     "holds; write malloc(n * sizeof(T)) or malloc(sizeof(T)) so its blocks can migrate"
                 )
-            count, typename = split
-            ctype = resolver.resolve(typename)
+            count, size, ctype = split
             types.append(ctype)
-            size = c_ast.UnaryOp("sizeof", typename)
             typed = c_ast.FuncCall(
                 c_ast.ID(ALLOCATORS[node.name.name]),
                 c_ast.ExprList([c_ast.ID(f"MIG_T_{canonical_name(ctype)}"), count, size]),

@@ -74,11 +74,16 @@ int main(void)
     size_type count = sizeof items / sizeof items[0];
     address_type steps = 2;
     wide_type wide = 1;
+    /* the allocation idioms that name no type (refused as untyped) */
+    struct A *cells = malloc(3 * sizeof *cells);
+    double *weights = calloc(4, sizeof weights[0]);
     pair_t pr = { 1, 2 };
     pair_p pp = &pr;
     p1 = &s1;
     s1.m1 = 3;
     s1.m2[1] = items[1].name;
+    for (round = 0; round < 3; round++)
+        cells[round].i = cells[round].j = round;
     c1 = GREEN;
     c2 = BLUE;
     for (round = 0; round < 6; round++) {
@@ -87,9 +92,11 @@ int main(void)
         total += m + mixed(round, 7 - round, 12) + s.s + pp->y + c1 + c2;
         total += e.c->a->i + e.c->b->j + e.d->i + row[round % 3] + *minor_id + p1->m1;
         e.d->j += round;
+        cells[round % 3].i += round;
+        weights[round % 4] += 0.5 * round + cells[(round + 1) % 3].i;
         wide = wide * 3 + (wide_type)count + (wide_type)steps;
     }
-    printf("%ld %ld %d %d %d %s %s %d %lld\n", total, b, ids, w, e.d->j, p1->m2[1], items[0].name,
-           on_error[0] == abort, (long long)wide);
+    printf("%ld %ld %d %d %d %s %s %d %lld %g %d\n", total, b, ids, w, e.d->j, p1->m2[1], items[0].name,
+           on_error[0] == abort, (long long)wide, weights[0] + weights[3], cells[2].i);
     return 0;
 }
