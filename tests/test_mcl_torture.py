@@ -97,6 +97,10 @@ REFUSED = {
                               "    int i;\n    for (i = 0; i < n; i++)\n        a[i] = i;\n    return (int)a[n - 1];\n}\n"
                               "int main(void)\n{\n    return f(3) != 4;\n}\n",
                               ":5: variable-length array a is sized by a variable whose initialiser must run after"),
+    "label_values": ("int main(void)\n{\n    static void *where[] = { &&done };\n    goto *where[0];\n"
+                     "done:\n    return 0;\n}\n", ":3: labels as values (&&label, goto *p; a GNU extension)"),
+    "nested_function": ("int main(void)\n{\n    int twice(int x)\n    {\n        return 2 * x;\n    }\n"
+                        "    return twice(0);\n}\n", ":3: a nested function (one defined inside another"),
     "pointer_in_integer": ("int x[4];\nint main(void)\n{\n    unsigned long at = (unsigned long) &x[1];\n"
                            "    int aligned = ((unsigned long) x & 3) == 0;\n    return at == 0 || !aligned;\n}\n",
                            ":4: a pointer is cast to an integer that is kept ((unsigned long) (&x[1]))"),
@@ -108,7 +112,8 @@ def test_constructs_the_full_suite_found_are_refused_naming_the_line(tmp_path, c
     """Each was accepted and then aborted after migrating (the mipsel branch of an
     endianness test ran on sparc; a longjmp across rebuilt frames), failed at collection
     (a frame address), crashed the precompiler (a long bit-field, a union pointing to
-    itself) or would change its value on another machine (a kept address). A VLA sized by
+    itself) or would change its value on another machine (a kept address). Labels as
+    values and nested functions were pycparser's syntax errors, naming neither. A VLA sized by
     a local whose side-effecting initialiser must move after the rewind dispatch cannot
     stay among the leading declarations."""
     text, expected = REFUSED[case]

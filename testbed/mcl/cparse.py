@@ -113,13 +113,43 @@ def parse_text(text: str, filename: str) -> c_ast.FileAST:
                 # Some pycparser errors name only the file: locate the furthest token read.
                 location = _furthest_token(parser) or filename
                 message = f"{location}: {message.split(': ', 1)[-1]}"
-            raise ConfigError(f"C syntax error: {message}") from None
+            raise ConfigError(_gnu_extension(message) or f"C syntax error: {message}") from None
     else:
         raise ConfigError(f"C syntax error: {filename}: more than {_MAX_IMPLICIT_INT} definitions without a type")
     for top in ast.ext:
         if isinstance(top, c_ast.FuncDef):
             _prototype_style(top)
     return ParsedUnit(ast.ext, refusals, ast.coord)
+
+
+# Two GNU extensions pycparser cannot parse, recognised on the line its error names:
+# labels as values (``&&label``, ``goto *p``), and a function defined inside another.
+_LABEL_VALUE = re.compile(r"(?:^|[=(,{:?]|\breturn)\s*&&\s*[A-Za-z_]|\bgoto\s*\*")
+_FUNCTION_HEAD = re.compile(r"^\s*(?:[A-Za-z_]\w*[\s*]+)+[A-Za-z_]\w*\s*\([^;{}]*\)\s*\{?\s*$")
+_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::\d+)?: (?P<what>.*)$")
+
+
+def _gnu_extension(message: str) -> str | None:
+    """A syntax error that is one of those extensions, said as such with file:line."""
+    m = _LOCATED.match(message)
+    if not m:
+        return None
+    try:
+        lines = Path(m["file"]).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    k = int(m["line"]) - 1
+    if not 0 <= k < len(lines):
+        return None
+    where_ = f"{m['file']}:{m['line']}"
+    if _LABEL_VALUE.search(lines[k]):
+        return (f"{where_}: labels as values (&&label, goto *p; a GNU extension) are not supported: "
+                "an address of code means nothing on another machine")
+    head = k - 1 if lines[k].strip() == "{" and k else k
+    if m["what"].startswith("before: {") and _FUNCTION_HEAD.match(lines[head]):
+        return (f"{m['file']}:{head + 1}: a nested function (one defined inside another; a GNU extension) is not "
+                "supported: define it at file scope")
+    return None
 
 
 class ParsedUnit(c_ast.FileAST):
