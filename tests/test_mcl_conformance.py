@@ -116,3 +116,37 @@ def test_a_resumed_run_keeps_what_the_file_holds_and_only_from_the_same_run(tmp_
     with pytest.raises(ConfigError, match=r"^--resume: .* was written by another run \(revision 'abc1234' -> "
                        r"'def5678'\)"):
         OutcomeLog(path, {**header, "revision": "def5678"}, resume=True)
+
+
+def test_a_torture_tests_own_options_are_taken_as_far_as_every_target_has_them(tmp_path: Path) -> None:
+    """`-fwrapv` (9 programs aborted without it, counted as not built), `-fgnu89-inline`
+    and `-std=` apply; machine options, linker options and options for named targets do
+    not."""
+    from testbed.conformance.program import dg_options
+
+    source = tmp_path / "opts.c"
+    source.write_text('/* { dg-options "-fwrapv -mtune=i686" } */\n'
+                      '/* { dg-additional-options "-Wl,-u,_printf_float" { target newlib_nano_io } } */\n'
+                      '/* { dg-additional-options "-fgnu89-inline -std=gnu89 -DN=3" { target *-*-* } } */\n'
+                      '/* { dg-options { "-fno-inline" } } */\nint main(void) { return 0; }\n')
+    assert dg_options(source) == ["-fwrapv", "-fgnu89-inline", "-std=gnu89", "-DN=3", "-fno-inline"]
+
+
+def test_extra_compiler_flags_reach_the_program_not_the_runtime(tmp_path: Path, monkeypatch) -> None:
+    """TESTBED_CFLAGS (what conformance sets from dg-options) compile the program's own
+    sources, with a build key of their own; the runtime's objects are the same ones."""
+    from testbed.build import BUILD_DIR, EXTRA_CFLAGS_ENV, build_program
+    from testbed.emu.guest import Guest
+    from testbed.emu.machines import resolve
+
+    source = tmp_path / "flagged.c"
+    source.write_text('#include <stdio.h>\nint main(void)\n{\n    printf("%d\\n", VALUE);\n    return 0;\n}\n')
+    objects = lambda: sorted((BUILD_DIR / "mipsel" / "objects").glob("rt_printf-*.o"))  # noqa: E731
+    monkeypatch.setenv(EXTRA_CFLAGS_ENV, "-DVALUE=7")
+    seven = build_program("flagged", [source], "mipsel")
+    after_seven = objects()
+    monkeypatch.setenv(EXTRA_CFLAGS_ENV, "-DVALUE=8")
+    eight = build_program("flagged", [source], "mipsel")
+    assert seven.path != eight.path and objects() == after_seven
+    outputs = [Guest(b.path, resolve("mipsel"), ["flagged"], budget=50_000_000).run().stdout for b in (seven, eight)]
+    assert outputs == ["7\n", "8\n"]

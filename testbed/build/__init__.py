@@ -61,6 +61,17 @@ class Build:
     key: str  # content hash of the inputs
 
 
+# Extra compiler flags for the program's own sources in every guest and host build, as
+# CFLAGS would be (a test suite's per-program options: testbed conformance sets them from
+# a torture test's dg-options); not for the runtime, as a test's options are not for the
+# C library; part of the build's key.
+EXTRA_CFLAGS_ENV = "TESTBED_CFLAGS"
+
+
+def extra_cflags() -> tuple[str, ...]:
+    return tuple(shlex.split(os.environ.get(EXTRA_CFLAGS_ENV, "")))
+
+
 def _base_key(t: Target, sources: list[Path], extra_flags: tuple[str, ...]) -> str:
     """A hash of the compiler, the flags and the sources (their headers: testbed.build.deps)."""
     h = hashlib.sha256()
@@ -84,12 +95,13 @@ def build_program(
 ) -> Build:
     """Compile ``sources`` with the runtime for ``target_name``; reuse an identical build."""
     t = target(target_name)
+    program_flags = extra_cflags()  # the program's own sources only, not the runtime's
     runtime = runtime_sources if runtime_sources is not None else t.runtime_sources
     all_sources = [*(Path(s).resolve() for s in sources), *(RUNTIME_DIR / s for s in runtime)]
     for src in all_sources:
         if not src.is_file():
             raise ToolchainError(f"guest source {src} does not exist")
-    base = _base_key(t, all_sources, extra_flags)
+    base = _base_key(t, all_sources, (*extra_flags, *program_flags))
     out_dir = BUILD_DIR / t.name
     suffix = ".elf" if t.emulated else ""
     manifest = out_dir / "deps" / f"{name}-{base}.deps"
@@ -113,18 +125,18 @@ def build_program(
         tmp = Path(work) / f"{name}{suffix}"
         log = BUILD_DIR / "logs" / f"{name}-{t.name}-{base}.log"
         if t.emulated:
-            _run(name, t, [*preprocess, *inputs, *t.ldflags, "-lgcc", "-o", str(tmp)], log)
+            _run(name, t, [*preprocess, *program_flags, *inputs, *t.ldflags, "-lgcc", "-o", str(tmp)], log)
         else:
             # The host build compiles the guest code freestanding exactly as the guests do,
             # then links it with rt_host.c and the system C library for start-up and I/O.
-            _run(name, t, [*preprocess, *map(str, program_sources), "-c"], log, cwd=work)
+            _run(name, t, [*preprocess, *program_flags, *map(str, program_sources), "-c"], log, cwd=work)
             # in the order of their sources' names, as the single-command build linked them
             named = {s.stem: str(Path(work) / f"{s.stem}.o") for s in program_sources}
             named.update({s.stem: str(o.path) for s, o in runtime_objects.items()})
             objects = [named[stem] for stem in sorted(named)]
             _require_runtime_only(name, objects)
             _run(name, t, [compiler, "-O2", str(host_rt), *objects, "-o", str(tmp)], log)
-        read = deps.gcc_dependencies(preprocess, program_sources) if program_sources else []
+        read = deps.gcc_dependencies([*preprocess, *program_flags], program_sources) if program_sources else []
         read = list(dict.fromkeys([*read, *(p for o in runtime_objects.values() for p in o.read)]))
         deps.save_manifest(manifest, read)
         key = deps.files_key(base, read)

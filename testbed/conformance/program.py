@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shlex
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -68,6 +70,25 @@ def _text(exc: Exception) -> str:
     return f"internal error {type(exc).__name__}: {exc}"
 
 
+# A torture test's own options: `{ dg-options "-fwrapv" }`, `{ dg-additional-options
+# "..." { target *-*-* } }`. Only what means the same for every target is kept: code
+# generation (-f), the language (-std), macros (-D, -U), optimisation (-O) and warnings;
+# machine options (-m), linker options and options for named targets are not.
+_DG_OPTIONS = re.compile(r'\{\s*dg-(?:additional-)?options\s+(?:"([^"]*)"|\{\s*"([^"]*)"\s*\})\s*(\{[^}]*\})?')
+_PORTABLE_FLAG = re.compile(r"^-(?:f|std=|D|U|O|W(?!l,|a,|p,))")
+
+
+def dg_options(path: Path) -> list[str]:
+    """The compiler flags a torture test asks for, as far as they apply to every target."""
+    flags: list[str] = []
+    for m in _DG_OPTIONS.finditer(path.read_text(encoding="utf-8", errors="replace")):
+        selector = m[3]
+        if selector is not None and not re.fullmatch(r"\{\s*target\s+\*-\*-\*\s*\}", selector):
+            continue
+        flags += [f for f in (m[1] if m[1] is not None else m[2]).split() if _PORTABLE_FLAG.match(f)]
+    return flags
+
+
 def build_reason(message: str) -> str:
     """A build failure as the missing symbol when the linker names one."""
     m = _UNDEFINED.search(message)
@@ -102,7 +123,7 @@ def emulated_passages(name: str, budget: int, isa: str = "mipsel", expected: str
 
 def check(path: Path, budget: int, points: int = 3) -> Outcome:
     """Run the stages on ``path`` until one fails."""
-    from testbed.build import build_program
+    from testbed.build import EXTRA_CFLAGS_ENV, build_program
     from testbed.build.migratable import migratable_source
     from testbed.emu.guest import Guest
     from testbed.emu.machines import resolve
@@ -110,6 +131,7 @@ def check(path: Path, budget: int, points: int = 3) -> Outcome:
 
     name = str(path)
     out = Outcome(path.name)
+    os.environ[EXTRA_CFLAGS_ENV] = shlex.join(dg_options(path))  # this process checks one program
     try:
         builds = {isa: build_program(path.stem, [path], isa) for isa in ("mipsel", "sparc")}
     except Exception as exc:  # noqa: BLE001 - every failure is a counted reason
