@@ -181,6 +181,9 @@ class Marks:
     call_at: dict[int, tuple[Site, c_ast.FuncCall, str]] = field(default_factory=dict)  # call statements
     release_at: set[int] = field(default_factory=set)  # returns that must release stack blocks
     entry_poll: dict[str, Site] = field(default_factory=dict)  # functions whose first poll-point also dispatches
+    # every node keyed above, kept alive: a node the passes drop would be freed, and a new
+    # one could get its id (an initialiser list was taken for a marked return: pr58984.c)
+    held: list[c_ast.Node] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- AST helpers

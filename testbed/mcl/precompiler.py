@@ -166,6 +166,7 @@ class Precompiler:
             if anchor is None:  # recursion: at the function's entry, after the prologue
                 continue
             self.marks.site_at[id(anchor)] = self._new_site(fn, "poll", anchor, reason)
+            self.marks.held.append(anchor)
         entry_site = None
         entry_reason = next((reason for anchor, reason in polls if anchor is None), None)
         if entry_reason is not None:  # recursion, or a long function's entry

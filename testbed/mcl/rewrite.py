@@ -91,6 +91,7 @@ class Rewriter:
             site.stmt_id = id(s)
             call_sites[id(s)] = site
             self.marks.call_at[id(s)] = (site, call, form)
+            self.marks.held.append(s)
             # through a pointer the result's type is the call's own: the emitter declares
             # its temporary beside the call, as __typeof__ of it
             if form in ("assign", "return", "decl") and callee != INDIRECT:
@@ -101,6 +102,7 @@ class Rewriter:
         self._no_migratable_call(s)
         if isinstance(s, c_ast.Return) and fn.name != "main" and fn.blocks:
             self.marks.release_at.add(id(s))
+            self.marks.held.append(s)
         return [s]
 
     def self_tail_calls(self, fn: Function) -> set[int]:
