@@ -105,11 +105,11 @@ class Emitter:
             if isinstance(child, SiteMark):
                 replace_child(node, name, Raw(_one_statement(self._poll_code(fn, child.site), single)))
                 continue
-            call = self.marks.call_at.get(id(child))
+            call = self.marks.call_at.get(child)
             if call is not None:
                 replace_child(node, name, Raw(_one_statement(self._call_code(fn, child, *call), single)))
                 continue
-            if id(child) in self.marks.release_at:
+            if child in self.marks.release_at:
                 replace_child(node, name, Raw(self._return_code(fn, child)))
                 continue
             self.emit_sites(fn, child)

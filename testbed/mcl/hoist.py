@@ -21,6 +21,7 @@ from testbed.mcl.cparse import where
 from testbed.mcl.indirect import ResultTypes
 from testbed.mcl.nodes import (
     INDIRECT,
+    call_described,
     call_name,
     gen,
     is_pure,
@@ -177,7 +178,7 @@ class Hoister:
                 or (isinstance(e, c_ast.UnaryOp) and e.op == "sizeof")):
             for n in walk(e):
                 if call_name(n) in self.migratable:
-                    raise ConfigError(f"{where(n)}: {_call_of(call_name(n))} in an operand of "
+                    raise ConfigError(f"{where(n)}: {call_described(call_name(n))} in an operand of "
                                       "?:, a comma or sizeof, which may not be evaluated or must be "
                                       "evaluated in order; make it a statement of its own (x = f(...);)")
             return e
@@ -234,10 +235,6 @@ class Hoister:
         inner.quals = [q for q in inner.quals if q != "const"]  # assigned once, after its declaration
         self.temps.append(c_ast.Decl(name, [], [], [], [], t, None, None, coord))
         return name
-
-
-def _call_of(name: str | None) -> str:
-    return "call through a function pointer" if name == INDIRECT else f"call of migratable function {name}"
 
 
 def _continues(s: c_ast.Node | None) -> bool:

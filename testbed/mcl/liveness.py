@@ -37,9 +37,9 @@ class _Node:
 class Liveness:
     """Statement-level CFG of one function and the dataflow over it."""
 
-    def __init__(self, fn: Function, call_sites: dict[int, Site]) -> None:
+    def __init__(self, fn: Function, call_sites: dict[c_ast.Node, Site]) -> None:
         self.tracked = {n for n, v in fn.vars.items() if v.role != "block"}
-        self.call_sites = call_sites  # id(statement node) -> its call site
+        self.call_sites = call_sites  # statement -> its call site
         self.nodes: list[_Node] = []
         self.exit = self._new()
         self.labels: dict[str, _Node] = {}  # the program's labels: goto is an edge like any other
@@ -111,7 +111,7 @@ class Liveness:
             # scope at a site outside the block, where no code may name it)
             fresh = {s.name} if s.name and not {"static", "extern"} & set(s.storage) else set()
             return self._link(self._new(uses, defs | (fresh if s.init is not None else set()), partial,
-                                        site=self.call_sites.get(id(s)), unset=fresh if s.init is None else set()),
+                                        site=self.call_sites.get(s), unset=fresh if s.init is None else set()),
                               nxt)
         if isinstance(s, c_ast.DeclList):
             entry = nxt
@@ -150,7 +150,7 @@ class Liveness:
                     entry = self.build(item, entry, nxt, cont)
             return self._link(c, *entries, *([] if has_default else [nxt]))
         if isinstance(s, c_ast.Return):
-            return self._link(self._new(*self.ud(s.expr), site=self.call_sites.get(id(s))), self.exit)
+            return self._link(self._new(*self.ud(s.expr), site=self.call_sites.get(s)), self.exit)
         if isinstance(s, c_ast.Label):
             target = self._label(s.name)
             return self._link(target, self.build(s.stmt, nxt, brk, cont))
@@ -163,7 +163,7 @@ class Liveness:
             assert cont is not None
             return cont
         # an expression statement
-        return self._link(self._new(*self.ud(s), site=self.call_sites.get(id(s))), nxt)
+        return self._link(self._new(*self.ud(s), site=self.call_sites.get(s)), nxt)
 
     def _label(self, name: str) -> _Node:
         """The node a label stands for: made by the first goto or label seen (the graph is
@@ -213,7 +213,7 @@ def dereferenced(call: c_ast.FuncCall, live: Liveness) -> set[str]:
     return out & live.tracked
 
 
-def site_liveness(fn: Function, body: c_ast.Compound, call_sites: dict[int, Site], marks: Marks) -> None:
+def site_liveness(fn: Function, body: c_ast.Compound, call_sites: dict[c_ast.Node, Site], marks: Marks) -> None:
     """Set ``live`` (and, at call sites, ``zero``) of every site of ``fn``."""
     live = Liveness(fn, call_sites)
     entry = live.build(body, live.exit, None, None)
@@ -230,7 +230,7 @@ def site_liveness(fn: Function, body: c_ast.Compound, call_sites: dict[int, Site
             out: set[str] = set()
             for m in n.succ:
                 out |= m.live_in
-            call = marks.call_at[n.site.stmt_id][1]
+            call = marks.call_at[n.site.stmt][1]
             needed = (out - n.defs) | dereferenced(call, live)
             if isinstance(call, IndirectCall):  # the pointer is called again on rewind
                 needed |= live.ud(call.name)[0] & live.tracked

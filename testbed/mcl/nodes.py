@@ -146,7 +146,7 @@ class Site:
     reason: str  # loop, pragma, recursion; or the callee's name (INDIRECT: through a pointer)
     live: list[str] = field(default_factory=list)
     zero: list[str] = field(default_factory=list)  # call sites: argument-only variables, zeroed on rewind
-    stmt_id: int = 0
+    stmt: c_ast.Node | None = None  # call sites: the statement that calls
 
 
 @dataclass
@@ -175,15 +175,15 @@ class Plan:
 
 @dataclass
 class Marks:
-    """Where the passes put code, keyed by id(node) (pycparser nodes have __slots__)."""
+    """Where the passes put code, keyed by the nodes themselves (by identity: pycparser
+    nodes do not compare by value). Not by id(node): a node the passes drop is freed, and
+    a new one could get its id (an initialiser list was taken for a marked return:
+    pr58984.c)."""
 
-    site_at: dict[int, Site] = field(default_factory=dict)  # poll-point anchors: loops and pragmas
-    call_at: dict[int, tuple[Site, c_ast.FuncCall, str]] = field(default_factory=dict)  # call statements
-    release_at: set[int] = field(default_factory=set)  # returns that must release stack blocks
+    site_at: dict[c_ast.Node, Site] = field(default_factory=dict)  # poll-point anchors: loops and pragmas
+    call_at: dict[c_ast.Node, tuple[Site, c_ast.FuncCall, str]] = field(default_factory=dict)  # call statements
+    release_at: set[c_ast.Node] = field(default_factory=set)  # returns that must release stack blocks
     entry_poll: dict[str, Site] = field(default_factory=dict)  # functions whose first poll-point also dispatches
-    # every node keyed above, kept alive: a node the passes drop would be freed, and a new
-    # one could get its id (an initialiser list was taken for a marked return: pr58984.c)
-    held: list[c_ast.Node] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- AST helpers
@@ -196,6 +196,11 @@ def call_name(node: c_ast.Node) -> str | None:
     if isinstance(node, c_ast.FuncCall) and isinstance(node.name, c_ast.ID):
         return node.name.name
     return None
+
+
+def call_described(name: str | None) -> str:
+    """A migratable call as error messages name it."""
+    return "call through a function pointer" if name == INDIRECT else f"call of migratable function {name}"
 
 
 def parameters(f: c_ast.FuncDef) -> list[c_ast.Node]:

@@ -165,15 +165,14 @@ class Precompiler:
         for anchor, reason in polls:
             if anchor is None:  # recursion: at the function's entry, after the prologue
                 continue
-            self.marks.site_at[id(anchor)] = self._new_site(fn, "poll", anchor, reason)
-            self.marks.held.append(anchor)
+            self.marks.site_at[anchor] = self._new_site(fn, "poll", anchor, reason)
         entry_site = None
         entry_reason = next((reason for anchor, reason in polls if anchor is None), None)
         if entry_reason is not None:  # recursion, or a long function's entry
             entry_site = self._new_site(fn, "poll", fn.node, entry_reason)
             if fn.name != "main":
                 self.marks.entry_poll[fn.name] = entry_site
-        call_sites: dict[int, Site] = {}
+        call_sites: dict[c_ast.Node, Site] = {}
         temps: list[str] = []
         rewriter.tail_calls = rewriter.self_tail_calls(fn) if not fn.blocks else set()
         body.block_items = rewriter.rewrite_items(fn, body.block_items or [], call_sites, temps)

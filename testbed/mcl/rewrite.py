@@ -16,6 +16,7 @@ from testbed.mcl.nodes import (
     Marks,
     Site,
     SiteMark,
+    call_described,
     call_name,
     declare,
     is_void,
@@ -34,9 +35,9 @@ class Rewriter:
         self.migratable = migratable
         self.marks = marks
         self._new_site = new_site
-        self.tail_calls: set[int] = set()
+        self.tail_calls: set[c_ast.Node] = set()
 
-    def rewrite_items(self, fn: Function, items: list, call_sites: dict[int, Site], temps: list[str]) -> list:
+    def rewrite_items(self, fn: Function, items: list, call_sites: dict[c_ast.Node, Site], temps: list[str]) -> list:
         out: list = []
         for s in items:
             out.extend(self._rewrite(fn, s, call_sites, temps))
@@ -45,13 +46,13 @@ class Rewriter:
     def _as_stmt(self, stmts: list) -> c_ast.Node:
         return stmts[0] if len(stmts) == 1 else c_ast.Compound(stmts)
 
-    def _rewrite(self, fn: Function, s: c_ast.Node | None, call_sites: dict[int, Site], temps: list[str]) -> list:
+    def _rewrite(self, fn: Function, s: c_ast.Node | None, call_sites: dict[c_ast.Node, Site], temps: list[str]) -> list:
         """Statement -> statements: call sites recognised, loop polls marked, returns
         releasing stack blocks."""
         if s is None:
             return []
         if isinstance(s, c_ast.Pragma):
-            site = self.marks.site_at.get(id(s))
+            site = self.marks.site_at.get(s)
             return [SiteMark(site, s.coord)] if site else [s]
         if isinstance(s, c_ast.Compound):
             s.block_items = self.rewrite_items(fn, s.block_items or [], call_sites, temps)
@@ -65,7 +66,7 @@ class Rewriter:
             for part in (getattr(s, "init", None), s.cond, getattr(s, "next", None)):
                 self._no_migratable_call(part)
             stmts = self._rewrite(fn, s.stmt, call_sites, temps)
-            site = self.marks.site_at.get(id(s))
+            site = self.marks.site_at.get(s)
             if site is not None:
                 stmts = [SiteMark(site, s.coord)] + (stmts[0].block_items or [] if len(stmts) == 1 and isinstance(stmts[0], c_ast.Compound) else stmts)
                 s.stmt = c_ast.Compound(stmts)
@@ -83,15 +84,14 @@ class Rewriter:
             s.stmt = self._as_stmt(self._rewrite(fn, s.stmt, call_sites, temps))
             return [s]
         call, form = self._statement_call(s)
-        if call is not None and id(s) in self.tail_calls:
+        if call is not None and s in self.tail_calls:
             return [s]  # a self tail call needs no site: see self_tail_calls
         if call is not None:
             callee = call_name(call)
             site = self._new_site(fn, "call", s, callee)
-            site.stmt_id = id(s)
-            call_sites[id(s)] = site
-            self.marks.call_at[id(s)] = (site, call, form)
-            self.marks.held.append(s)
+            site.stmt = s
+            call_sites[s] = site
+            self.marks.call_at[s] = (site, call, form)
             # through a pointer the result's type is the call's own: the emitter declares
             # its temporary beside the call, as __typeof__ of it
             if form in ("assign", "return", "decl") and callee != INDIRECT:
@@ -101,11 +101,10 @@ class Rewriter:
             return [s]
         self._no_migratable_call(s)
         if isinstance(s, c_ast.Return) and fn.name != "main" and fn.blocks:
-            self.marks.release_at.add(id(s))
-            self.marks.held.append(s)
+            self.marks.release_at.add(s)
         return [s]
 
-    def self_tail_calls(self, fn: Function) -> set[int]:
+    def self_tail_calls(self, fn: Function) -> set[c_ast.Node]:
         """Statements that call ``fn`` itself in tail position (nothing but ``return`` of
         the result follows). Such a caller frame adds nothing to the state: on the
         destination the outer call re-enters ``fn``, which restores the innermost record and
@@ -113,7 +112,7 @@ class Rewriter:
         (bimerge's second recursion becomes a loop again). Only for functions without
         stack blocks, whose frames register nothing."""
         void = is_void(fn.node.decl.type.type)
-        found: set[int] = set()
+        found: set[c_ast.Node] = set()
 
         def block(items: list, after: tuple | None) -> tuple | None:
             cont = after
@@ -142,13 +141,13 @@ class Rewriter:
                 if s.expr is None:
                     return ("ret", None)
                 if call_name(s.expr) == fn.name:
-                    found.add(id(s))
+                    found.add(s)
                 return ("ret", s.expr.name) if isinstance(s.expr, c_ast.ID) else None
             if call_name(s) == fn.name and after == ("ret", None):
-                found.add(id(s))
+                found.add(s)
             if (isinstance(s, c_ast.Assignment) and s.op == "=" and isinstance(s.lvalue, c_ast.ID)
                     and call_name(s.rvalue) == fn.name and after == ("ret", s.lvalue.name)):
-                found.add(id(s))
+                found.add(s)
             return None
 
         block(fn.node.body.block_items or [], ("ret", None) if void else None)
@@ -178,8 +177,7 @@ class Rewriter:
         for n in walk(node):
             name = call_name(n)
             if name in self.migratable:
-                what = "call through a function pointer" if name == INDIRECT else f"call of migratable function {name}"
                 raise ConfigError(
-                    f"{where(n)}: {what} in a loop or branch condition, or in another call's arguments; "
+                    f"{where(n)}: {call_described(name)} in a loop or branch condition, or in another call's arguments; "
                     "make it a statement of its own before the test (x = f(...);)"
                 )
