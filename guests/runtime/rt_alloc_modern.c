@@ -35,6 +35,11 @@ struct free_lists {
 };
 static struct free_lists program_free, internal_free;
 
+static struct free_lists *free_lists_of(int type_id)
+{
+    return type_id == RT_TYPE_INTERNAL ? &internal_free : &program_free;
+}
+
 static void heap_init(void)
 {
     heap_first = heap_next = (char *)rt_hypercall(HC_HEAP_BASE, 0, 0, 0);
@@ -80,7 +85,7 @@ static void raw_free(void *pointer)
     struct free_block *b = (struct free_block *)((struct header *)pointer - 1);
     if (b->h.check != CHECK(&b->h, RT_USED))
         rt_panic("free() of a pointer that is not an allocated block");
-    struct free_lists *lists = b->h.type == RT_TYPE_INTERNAL ? &internal_free : &program_free;
+    struct free_lists *lists = free_lists_of(b->h.type);
     b->h.check = CHECK(&b->h, RT_FREE);
     if (b->h.size <= SMALL_LIMIT) {
         b->next = lists->small[b->h.size / ALIGN];
@@ -97,7 +102,7 @@ void *rt_alloc_typed(int type_id, size_t count, size_t element_size)
     struct header *h;
     if (element_size && count > (size_t)-1 / element_size)
         rt_panic("allocation size overflows");
-    p = raw_alloc(count * element_size, type_id == RT_TYPE_INTERNAL ? &internal_free : &program_free);
+    p = raw_alloc(count * element_size, free_lists_of(type_id));
     h = (struct header *)p - 1;
     h->type = type_id;
     h->count = (uint32_t)(type_id == -1 ? count * element_size : count); /* untyped: bytes */
