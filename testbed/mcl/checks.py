@@ -131,8 +131,11 @@ def _stored_pointer_casts(expr: c_ast.Node | None, pointers: AbstractSet[str],
                           resolver: TypeResolver) -> Iterator[c_ast.Cast]:
     """Casts of a pointer to an integer type in a value that is stored (an assignment,
     an initialiser, a returned value), not under a comparison, whose result is a truth
-    value (``(uintptr_t)p % 8 == 0`` keeps no address)."""
-    if expr is None or isinstance(expr, c_ast.BinaryOp) and expr.op in _TRUTH_OPERATORS:
+    value (``(uintptr_t)p % 8 == 0`` keeps no address). A nested assignment is a stored
+    value of its own, looked at where the walk reaches it (``a = b = (long)p`` once)."""
+    if expr is None or isinstance(expr, c_ast.Assignment):
+        return
+    if isinstance(expr, c_ast.BinaryOp) and expr.op in _TRUTH_OPERATORS:
         return
     if isinstance(expr, c_ast.UnaryOp) and expr.op in ("!", "sizeof"):
         return
